@@ -1,0 +1,33 @@
+/*
+ * import.h - registering cooperatives and products from CSV files as Excel
+ * writes them: UTF-8 with or without BOM, CRLF or LF, quoted fields holding
+ * commas, quotes and newlines (libcsv, strict mode).
+ *
+ * The first row names the columns (the field names of registry.h, any order;
+ * unknown names are errors). Import is all or nothing: every row is checked,
+ * every problem reported (file:line: column "x": rule), and the store is
+ * written in one transaction only when there is none. Duplicate ids, within
+ * the file or against the store, are errors.
+ */
+#ifndef STAMP_IMPORT_H
+#define STAMP_IMPORT_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "store.h"
+
+typedef enum { STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS } stamp_import_kind;
+
+/* Receives each problem as one line "FILE:LINE: column \"x\": rule". */
+typedef void (*stamp_import_err_cb)(const char *msg, void *ctx);
+
+/*
+ * Returns 0 and the number of records in *count (written unless dry_run), or
+ * STAMP_EINPUT after reporting every problem (at most 100) through on_err; the
+ * diag then says how many. The store is unchanged on any failure.
+ */
+int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
+		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag) STAMP_WUR;
+
+#endif

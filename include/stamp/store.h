@@ -1,0 +1,93 @@
+/*
+ * store.h - the registry store: one LMDB environment, named databases.
+ *
+ *   meta      "version" -> u32; "next_serial" -> u64; "next_batch" -> u32
+ *   keys      key id (4 bytes)            -> keyrec
+ *   coops     id (text)                   -> coop record
+ *   products  id (text)                   -> product record
+ *   batches   batch id (u32 big-endian)   -> batch record
+ *   lots      product id '\0' lot         -> batch id (a lot is issued once)
+ *   stamps    serial (u64 big-endian)     -> stamp record (status, batch, signature)
+ *
+ * Integer keys are big-endian so LMDB's byte order is numeric order (no
+ * MDB_INTEGERKEY). Every value starts with a record version byte; an unknown
+ * version is STAMP_ECORRUPT, never a guess. A write transaction is all or
+ * nothing: issuance of a batch is one transaction. Serials only go up.
+ */
+#ifndef STAMP_STORE_H
+#define STAMP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "registry.h"
+
+typedef struct stamp_store stamp_store;
+typedef struct stamp_txn stamp_txn;
+
+enum {
+	STAMP_STORE_RDONLY = 1, /* open read-only (verifyd, verify) */
+	STAMP_STORE_CREATE = 2, /* create the directory and databases if missing */
+};
+
+enum { STAMP_STAMP_VALID = 0, STAMP_STAMP_REVOKED = 1 };
+
+typedef struct stamp_stamp {
+	uint64_t serial;
+	uint32_t batch_id;
+	uint8_t status; /* STAMP_STAMP_* */
+	uint8_t sig[STAMP_SIG_BYTES];
+} stamp_stamp;
+
+/* dir is a directory holding data.mdb and lock.mdb. */
+int stamp_store_open(const char *dir, unsigned flags, stamp_store **out, stamp_diag *diag) STAMP_WUR;
+void stamp_store_close(stamp_store *st);
+
+/* One transaction at a time per thread; write transactions serialise. */
+int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out) STAMP_WUR;
+int stamp_txn_commit(stamp_txn *t) STAMP_WUR; /* frees t, also on failure */
+void stamp_txn_abort(stamp_txn *t);            /* frees t; NULL is fine */
+
+/* put_*: STAMP_EEXIST when the id is taken (overwrite == 0). */
+int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite) STAMP_WUR;
+int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out) STAMP_WUR;
+int stamp_store_put_product(stamp_txn *t, const stamp_product *p, int overwrite) STAMP_WUR;
+int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out) STAMP_WUR;
+int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite) STAMP_WUR;
+int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], stamp_keyrec *out) STAMP_WUR;
+int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out) STAMP_WUR;
+int stamp_store_get_stamp(stamp_txn *t, uint64_t serial, stamp_stamp *out) STAMP_WUR;
+
+/*
+ * Iterate in key order; cb returns non-zero to stop (that value is returned).
+ * Records are valid only during the callback.
+ */
+typedef int (*stamp_coop_cb)(const stamp_coop *c, void *ctx);
+typedef int (*stamp_product_cb)(const stamp_product *p, void *ctx);
+typedef int (*stamp_batch_cb)(const stamp_batch *b, void *ctx);
+typedef int (*stamp_key_cb)(const stamp_keyrec *k, void *ctx);
+int stamp_store_each_coop(stamp_txn *t, stamp_coop_cb cb, void *ctx) STAMP_WUR;
+int stamp_store_each_product(stamp_txn *t, stamp_product_cb cb, void *ctx) STAMP_WUR;
+int stamp_store_each_batch(stamp_txn *t, stamp_batch_cb cb, void *ctx) STAMP_WUR;
+int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx) STAMP_WUR;
+
+/*
+ * Reserve a batch: fills b->id and b->first_serial (from b->count), records
+ * the batch and its lot, and advances the counters. STAMP_EEXIST when the
+ * product already has a batch with that lot. Write transaction only.
+ */
+int stamp_store_add_batch(stamp_txn *t, stamp_batch *b) STAMP_WUR;
+
+/*
+ * Append the stamps of a batch reserved in this transaction: sigs[i] is the
+ * signature of serial b->first_serial + i. Uses MDB_APPEND (serials only grow).
+ */
+int stamp_store_put_stamps(stamp_txn *t, const stamp_batch *b,
+			   const uint8_t (*sigs)[STAMP_SIG_BYTES]) STAMP_WUR;
+
+/* Read a batch's stamps' signatures in serial order into sigs[b->count]. */
+int stamp_store_batch_sigs(stamp_txn *t, const stamp_batch *b,
+			   uint8_t (*sigs)[STAMP_SIG_BYTES]) STAMP_WUR;
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * verify.h - the verdict on a scanned code, shared by `stampgen verify` and
+ * verifyd.
+ *
+ * Order of checks: well-formed -> key known (from the store's keys and/or
+ * public key files) -> signature (always checked: Ed25519 verify) -> serial
+ * in the store -> stamp status. The store is optional: without it a good
+ * signature is GENUINE with no product details (offline, key file only).
+ */
+#ifndef STAMP_VERIFY_H
+#define STAMP_VERIFY_H
+
+#include <stddef.h>
+
+#include "code.h"
+#include "key.h"
+#include "store.h"
+
+typedef enum {
+	STAMP_V_GENUINE = 0,
+	STAMP_V_REVOKED,     /* signature good, stamp revoked in the store */
+	STAMP_V_UNKNOWN,     /* signature good, serial not in this store */
+	STAMP_V_FORGED,      /* signature bad */
+	STAMP_V_UNKNOWN_KEY, /* code names a key nobody registered */
+	STAMP_V_MALFORMED,   /* not a stamp code */
+} stamp_verdict;
+
+/* "genuine", "revoked", "unknown", "forged", "unknown-key", "malformed". */
+const char *stamp_verdict_name(stamp_verdict v);
+
+typedef struct stamp_check {
+	stamp_verdict verdict;
+	stamp_code code;                 /* valid unless MALFORMED */
+	char host[STAMP_HOST_MAX + 1];   /* "" when the text had no URL part */
+	int in_store;                    /* stamp, batch, product, coop below are filled */
+	stamp_stamp stamp;
+	stamp_batch batch;
+	stamp_product product;
+	stamp_coop coop;
+} stamp_check;
+
+/*
+ * Verify text (a code URL or its base32 part). t may be NULL (no store);
+ * keys/nkeys are extra public keys (key files) searched before the store.
+ * Returns 0 with out->verdict set whatever the verdict; non-zero only for a
+ * store error (then out->verdict is meaningless).
+ */
+int stamp_verify_text(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, const char *text,
+		      size_t len, stamp_check *out) STAMP_WUR;
+
+#endif

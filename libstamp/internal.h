@@ -1,0 +1,38 @@
+/*
+ * internal.h - helpers shared by libstamp's modules; never installed.
+ */
+#ifndef STAMP_INTERNAL_H
+#define STAMP_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "stamp/error.h"
+
+/* Write a formatted sentence into diag (NULL is fine); returns err. */
+int stamp_diag_set(stamp_diag *diag, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void stamp_be_put(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t stamp_be_get(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* base32 (RFC 4648, no padding), see base32.c */
+size_t stamp_b32_len(size_t nbytes);
+void stamp_b32_encode(const uint8_t *in, size_t n, char *out); /* writes stamp_b32_len(n) + NUL */
+/* Strict: exact length for n bytes, alphabet (any case), zero pad bits. 0 or -1. */
+int stamp_b32_decode(const char *in, size_t len, uint8_t *out, size_t n);
+
+#endif

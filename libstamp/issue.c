@@ -1,0 +1,422 @@
+/*
+ * issue.c - issuing a batch of stamps, and rendering a stored batch again.
+ *
+ * The expensive part of a stamp is the QR encoding (libqrencode's mask
+ * selection, ~150 us) and the PNG file; signing is ~16 us and the LMDB put
+ * under 1 us. So the work is split into chunks that worker threads take from
+ * an atomic counter (one per core), while the calling thread only reports
+ * progress; then the calling thread, which owns the LMDB write transaction,
+ * appends every stamp in serial order and commits once.
+ *
+ * Atomicity: the batch, its lot and all its stamps go into one write
+ * transaction, which is committed only after every file of the output folder
+ * is written (into a temporary folder beside out_dir). The folder is renamed
+ * into place after the commit. A failure before the commit aborts the
+ * transaction and removes the temporary folder; a kill leaves the store as it
+ * was and at worst a ".tmp-" folder behind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "stamp/date.h"
+#include "stamp/issue.h"
+#include "stamp/render.h"
+
+#define CHUNK 64
+#define DEFAULT_SIZE_01MM 250
+#define DEFAULT_DPI 600
+
+typedef struct job {
+	const stamp_keypair *kp; /* NULL: signatures are given (render) */
+	const stamp_batch *b;
+	uint8_t (*sigs)[STAMP_SIG_BYTES];
+	const char *dir; /* NULL: no images */
+	atomic_uint_fast64_t next;
+	atomic_uint_fast64_t done;
+	atomic_int err;
+	pthread_mutex_t lock; /* guards diag */
+	stamp_diag diag;
+} job;
+
+static void job_fail(job *j, int err, const stamp_diag *d)
+{
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&j->err, &expected, err)) {
+		pthread_mutex_lock(&j->lock);
+		j->diag = *d;
+		pthread_mutex_unlock(&j->lock);
+	}
+}
+
+static void code_of(const stamp_batch *b, uint64_t serial, const uint8_t *sig, stamp_code *c)
+{
+	c->version = STAMP_CODE_VERSION;
+	memcpy(c->key_id, b->key_id, STAMP_KEYID_BYTES);
+	c->serial = serial;
+	memcpy(c->sig, sig, STAMP_SIG_BYTES);
+}
+
+static int stamp_image(const job *j, const stamp_code *c, stamp_diag *d)
+{
+	char url[STAMP_CODE_TEXT_MAX + 1], path[PATH_MAX];
+	unsigned ppm;
+	stamp_qr *qr;
+	int rc;
+
+	stamp_code_to_url(c, j->b->base_url, url);
+	if ((rc = stamp_qr_encode(url, &qr)) != 0)
+		return stamp_diag_set(d, rc, "serial %llu: cannot encode the QR symbol",
+		                      (unsigned long long)c->serial);
+	rc = stamp_png_geometry(qr->width, j->b->size_01mm, j->b->dpi, &ppm, d);
+	if (rc == 0) {
+		if (snprintf(path, sizeof path, "%s/%010llu.png", j->dir,
+		             (unsigned long long)c->serial) >= (int)sizeof path)
+			rc = stamp_diag_set(d, ENAMETOOLONG, "%s: path too long", j->dir);
+		else
+			rc = stamp_png_write(qr, ppm, j->b->dpi, path, d);
+	}
+	stamp_qr_free(qr);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	job *j = arg;
+	stamp_diag d = {{0}};
+	stamp_code c;
+
+	for (;;) {
+		uint64_t start = atomic_fetch_add(&j->next, CHUNK);
+		if (start >= j->b->count || atomic_load(&j->err))
+			break;
+		uint64_t end = start + CHUNK < j->b->count ? start + CHUNK : j->b->count;
+		for (uint64_t i = start; i < end; i++) {
+			int rc = 0;
+			code_of(j->b, j->b->first_serial + i, j->sigs[i], &c);
+			if (j->kp) {
+				rc = stamp_key_sign(j->kp, &c);
+				if (rc)
+					stamp_diag_set(&d, rc, "cannot sign serial %llu",
+					               (unsigned long long)c.serial);
+				else
+					memcpy(j->sigs[i], c.sig, STAMP_SIG_BYTES);
+			}
+			if (rc == 0 && j->dir)
+				rc = stamp_image(j, &c, &d);
+			if (rc) {
+				job_fail(j, rc, &d);
+				return NULL;
+			}
+		}
+		atomic_fetch_add(&j->done, end - start);
+	}
+	return NULL;
+}
+
+static int default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* Run the workers; the calling thread reports progress until they finish. */
+static int run_job(job *j, int threads, stamp_progress_cb progress, void *pctx, stamp_diag *diag)
+{
+	pthread_t tid[64];
+	int started = 0, rc = 0;
+
+	if (threads <= 0)
+		threads = default_threads();
+	if (threads > 64)
+		threads = 64;
+	for (; started < threads; started++) {
+		if ((rc = pthread_create(&tid[started], NULL, worker, j)) != 0) {
+			job_fail(j, rc, &(stamp_diag){"cannot start a worker thread"});
+			break;
+		}
+	}
+	while (progress && started > 0) {
+		uint64_t done = atomic_load(&j->done);
+		progress(done, j->b->count, pctx);
+		if (done >= j->b->count || atomic_load(&j->err))
+			break;
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if ((rc = atomic_load(&j->err)) != 0 && diag)
+		*diag = j->diag;
+	return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Make "<out_dir>.tmp-XXXXXX" beside out_dir, so that rename() is atomic. */
+static int make_tmpdir(const char *out_dir, char tmp[PATH_MAX], stamp_diag *diag)
+{
+	struct stat sb;
+	if (lstat(out_dir, &sb) == 0)
+		return stamp_diag_set(diag, EEXIST, "%s: already exists; choose a new folder",
+		                      out_dir);
+	if (snprintf(tmp, PATH_MAX, "%s.tmp-XXXXXX", out_dir) >= PATH_MAX)
+		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out_dir);
+	if (!mkdtemp(tmp))
+		return stamp_diag_set(diag, errno, "%s: cannot create: %s", tmp, strerror(errno));
+	return 0;
+}
+
+/* The printer's manifest: serial,code,file. fsync'd: it is what gets printed. */
+static int write_manifest(const char *dir, const stamp_batch *b,
+                          const uint8_t (*sigs)[STAMP_SIG_BYTES], int images, stamp_diag *diag)
+{
+	char path[PATH_MAX], url[STAMP_CODE_TEXT_MAX + 1];
+	stamp_code c;
+	int rc = 0;
+
+	if (snprintf(path, sizeof path, "%s/manifest.csv", dir) >= (int)sizeof path)
+		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
+	fputs("serial,code,file\n", f);
+	for (uint32_t i = 0; i < b->count; i++) {
+		unsigned long long serial = b->first_serial + i;
+		code_of(b, serial, sigs[i], &c);
+		stamp_code_to_url(&c, b->base_url, url);
+		if (images)
+			fprintf(f, "%llu,%s,%010llu.png\n", serial, url, serial);
+		else
+			fprintf(f, "%llu,%s,\n", serial, url);
+	}
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+		rc = stamp_diag_set(diag, errno ? errno : EIO, "%s: write failed: %s", path,
+		                    strerror(errno));
+	if (fclose(f) != 0 && rc == 0)
+		rc = stamp_diag_set(diag, errno, "%s: write failed: %s", path, strerror(errno));
+	return rc;
+}
+
+/* Files for a batch whose signatures are known or to be made (kp). */
+static int produce(const stamp_keypair *kp, const stamp_batch *b, uint8_t (*sigs)[STAMP_SIG_BYTES],
+                   const char *dir, int images, int threads, stamp_progress_cb progress, void *pctx,
+                   stamp_diag *diag)
+{
+	job *j = calloc(1, sizeof *j);
+	if (!j)
+		return ENOMEM;
+	j->kp = kp;
+	j->b = b;
+	j->sigs = sigs;
+	j->dir = images ? dir : NULL;
+	pthread_mutex_init(&j->lock, NULL);
+	int rc = run_job(j, threads, progress, pctx, diag);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	if (rc == 0 && dir)
+		rc = write_manifest(dir, b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs, images, diag);
+	return rc;
+}
+
+/* Fill the batch record from the request and check it against the registry. */
+static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issue_req *req,
+                         stamp_batch *b, stamp_diag *diag)
+{
+	stamp_product p;
+	stamp_coop c;
+	stamp_keyrec k;
+	const stamp_pubkey *pub = stamp_key_public(kp);
+	char id[9];
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	if (req->count < 1 || req->count > STAMP_ISSUE_MAX)
+		return stamp_diag_set(diag, STAMP_EINPUT, "count: expected 1 to %d, got %u",
+		                      STAMP_ISSUE_MAX, req->count);
+	if ((rc = stamp_code_baseurl(req->base_url ? req->base_url : "", b->base_url, diag)))
+		return rc;
+	if (snprintf(b->product_id, sizeof b->product_id, "%s", req->product_id) >=
+	    (int)sizeof b->product_id)
+		return stamp_diag_set(diag, STAMP_EINPUT, "product: id too long");
+	if ((rc = stamp_text_clean(req->lot ? req->lot : "", b->lot, STAMP_SHORT_MAX, "lot", diag)))
+		return rc;
+	rc = stamp_store_get_product(t, b->product_id, &p);
+	if (rc == STAMP_ENOTFOUND)
+		return stamp_diag_set(diag, rc, "product \"%s\" is not registered", b->product_id);
+	if (rc == 0 && (rc = stamp_store_get_coop(t, p.coop_id, &c)) == STAMP_ENOTFOUND)
+		return stamp_diag_set(diag, rc,
+		                      "cooperative \"%s\" of product \"%s\" is not registered",
+		                      p.coop_id, p.id);
+	if (rc)
+		return rc;
+
+	stamp_key_id_format(pub->id, id);
+	rc = stamp_store_get_key(t, pub->id, &k);
+	if (rc == STAMP_ENOTFOUND)
+		return stamp_diag_set(diag, STAMP_EUNKNOWNKEY,
+		                      "key %s is not registered in this store (stampgen key add)",
+		                      id);
+	if (rc)
+		return rc;
+	if (memcmp(k.pk, pub->pk, STAMP_PK_BYTES) != 0)
+		return stamp_diag_set(diag, STAMP_EUNKNOWNKEY,
+		                      "key %s in the store has another public key", id);
+	uint32_t today = stamp_date_from_unix(req->now);
+	if ((k.valid_from && today < k.valid_from) || (k.valid_until && today > k.valid_until))
+		return stamp_diag_set(diag, STAMP_EINPUT,
+		                      "key %s may not sign today (valid %u to %u)", id,
+		                      k.valid_from, k.valid_until);
+
+	b->produced = req->produced;
+	b->expiry = req->expiry;
+	if (!b->expiry && p.shelf_life_days && b->produced)
+		b->expiry =
+		    stamp_date_from_days(stamp_date_to_days(b->produced) + p.shelf_life_days);
+	b->count = req->count;
+	memcpy(b->key_id, pub->id, STAMP_KEYID_BYTES);
+	b->size_01mm = (uint16_t)(req->size_01mm ? req->size_01mm : DEFAULT_SIZE_01MM);
+	b->dpi = (uint16_t)(req->dpi ? req->dpi : DEFAULT_DPI);
+	b->created = req->now;
+	return stamp_batch_check(b, &p, &c, diag);
+}
+
+/* Print gate before any work: the first code's symbol at the batch's size. */
+static int check_print(const stamp_batch *b, stamp_diag *diag)
+{
+	static const uint8_t zero_sig[STAMP_SIG_BYTES];
+	char url[STAMP_CODE_TEXT_MAX + 1];
+	stamp_code c;
+	stamp_qr *qr;
+	unsigned ppm;
+
+	code_of(b, b->first_serial, zero_sig, &c);
+	stamp_code_to_url(&c, b->base_url, url);
+	int rc = stamp_qr_encode(url, &qr);
+	if (rc)
+		return stamp_diag_set(diag, rc, "cannot encode a QR symbol for %s", url);
+	rc = stamp_png_geometry(qr->width, b->size_01mm, b->dpi, &ppm, diag);
+	stamp_qr_free(qr);
+	return rc;
+}
+
+int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
+                stamp_batch *out, stamp_diag *diag)
+{
+	char tmp[PATH_MAX] = "";
+	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;
+	stamp_txn *t = NULL;
+	stamp_batch b;
+	int rc;
+
+	if (req->out_dir && (rc = make_tmpdir(req->out_dir, tmp, diag)))
+		return rc;
+	if ((rc = stamp_txn_begin(st, 1, &t)) || (rc = prepare_batch(t, kp, req, &b, diag)) ||
+	    (req->images && req->out_dir && (rc = check_print(&b, diag))))
+		goto leave;
+	rc = stamp_store_add_batch(t, &b);
+	if (rc == STAMP_EEXIST) {
+		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
+		               b.product_id, b.lot);
+		goto leave;
+	}
+	if (rc)
+		goto leave;
+	sigs = calloc(b.count, STAMP_SIG_BYTES);
+	if (!sigs) {
+		rc = ENOMEM;
+		goto leave;
+	}
+	rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->images, req->threads,
+	             req->progress, req->progress_ctx, diag);
+	if (rc == 0)
+		rc = stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs);
+	if (rc)
+		goto leave;
+	rc = stamp_txn_commit(t);
+	t = NULL;
+	if (rc) {
+		stamp_diag_set(diag, rc, "cannot commit the batch: %s", stamp_strerror(rc));
+		goto leave;
+	}
+	if (req->out_dir && rename(tmp, req->out_dir) != 0) {
+		rc = stamp_diag_set(diag, errno,
+		                    "batch %u is stored, but %s could not be renamed to %s: %s "
+		                    "(stampgen render --batch %u writes it again)",
+		                    b.id, tmp, req->out_dir, strerror(errno), b.id);
+		tmp[0] = '\0'; /* keep the files: they are complete */
+		goto leave;
+	}
+	tmp[0] = '\0';
+	if (out)
+		*out = b;
+leave:
+	stamp_txn_abort(t);
+	if (tmp[0])
+		rm_tree(tmp);
+	free(sigs);
+	return rc;
+}
+
+int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, int images,
+                       int threads, stamp_progress_cb progress, void *progress_ctx,
+                       stamp_diag *diag)
+{
+	char tmp[PATH_MAX] = "";
+	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;
+	stamp_txn *t = NULL;
+	stamp_batch b;
+	int rc;
+
+	if ((rc = make_tmpdir(out_dir, tmp, diag)) || (rc = stamp_txn_begin(st, 0, &t)))
+		goto leave;
+	rc = stamp_store_get_batch(t, batch_id, &b);
+	if (rc == STAMP_ENOTFOUND) {
+		stamp_diag_set(diag, rc, "batch %u does not exist", batch_id);
+		goto leave;
+	}
+	if (rc)
+		goto leave;
+	sigs = calloc(b.count, STAMP_SIG_BYTES);
+	if (!sigs) {
+		rc = ENOMEM;
+		goto leave;
+	}
+	if ((rc = stamp_store_batch_sigs(t, &b, sigs)))
+		goto leave;
+	stamp_txn_abort(t);
+	t = NULL;
+	rc = produce(NULL, &b, sigs, tmp, images, threads, progress, progress_ctx, diag);
+	if (rc == 0 && rename(tmp, out_dir) != 0)
+		rc = stamp_diag_set(diag, errno, "%s: cannot rename to %s: %s", tmp, out_dir,
+		                    strerror(errno));
+	if (rc == 0)
+		tmp[0] = '\0';
+leave:
+	stamp_txn_abort(t);
+	if (tmp[0])
+		rm_tree(tmp);
+	free(sigs);
+	return rc;
+}

@@ -1,0 +1,418 @@
+/*
+ * store.c - the registry store on LMDB.
+ *
+ * Owns the environment, the named databases and the transaction handles;
+ * record layouts live in record.c. The map size is set large up front: it is
+ * address space only, and an LMDB that runs out of map fails a write
+ * transaction that would otherwise succeed (a 1,000,000-stamp batch needs
+ * about 100 MB).
+ */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "record.h"
+#include "stamp/store.h"
+
+#define STORE_VERSION 1
+#define STORE_MAPSIZE ((size_t)1 << 34) /* 16 GiB of address space */
+
+enum { DB_META, DB_KEYS, DB_COOPS, DB_PRODUCTS, DB_BATCHES, DB_LOTS, DB_STAMPS, DB_COUNT };
+static const char *const db_names[DB_COUNT] = {"meta",    "keys", "coops", "products",
+                                               "batches", "lots", "stamps"};
+
+struct stamp_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	int rdonly;
+};
+
+struct stamp_txn {
+	stamp_store *st;
+	MDB_txn *txn;
+};
+
+static MDB_val val_of(const void *p, size_t n)
+{
+	return (MDB_val){.mv_size = n, .mv_data = (void *)p};
+}
+
+static int meta_get_u64(stamp_txn *t, const char *name, uint64_t dflt, uint64_t *out)
+{
+	MDB_val k = val_of(name, strlen(name)), v;
+	int rc = mdb_get(t->txn, t->st->dbi[DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*out = dflt;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size != 8)
+		return STAMP_ECORRUPT;
+	*out = stamp_be_get(v.mv_data, 8);
+	return 0;
+}
+
+static int meta_put_u64(stamp_txn *t, const char *name, uint64_t value)
+{
+	uint8_t buf[8];
+	stamp_be_put(buf, value, 8);
+	MDB_val k = val_of(name, strlen(name)), v = val_of(buf, 8);
+	return mdb_put(t->txn, t->st->dbi[DB_META], &k, &v, 0);
+}
+
+/* Open (or create) the databases and check the store's format version. */
+static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *dir)
+{
+	stamp_txn t = {st, NULL};
+	int rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &t.txn);
+	if (rc)
+		return stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(t.txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			rc = stamp_diag_set(diag, STAMP_ENOTFOUND,
+			                    "%s: not an ocopstamp store (no \"%s\" database)", dir,
+			                    db_names[i]);
+			goto leave;
+		}
+		if (rc) {
+			stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+			goto leave;
+		}
+	}
+	uint64_t version;
+	rc = meta_get_u64(&t, "version", 0, &version);
+	if (rc == 0 && version == 0 && create)
+		rc = meta_put_u64(&t, "version", STORE_VERSION);
+	else if (rc == 0 && version != STORE_VERSION)
+		rc = stamp_diag_set(diag, STAMP_ECORRUPT,
+		                    "%s: store format version %llu, this program reads %d", dir,
+		                    (unsigned long long)version, STORE_VERSION);
+	if (rc)
+		goto leave;
+	/* Commit even a read-only transaction: an abort would close the handles. */
+	rc = mdb_txn_commit(t.txn);
+	t.txn = NULL;
+	if (rc)
+		stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+leave:
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int stamp_store_open(const char *dir, unsigned flags, stamp_store **out, stamp_diag *diag)
+{
+	int rdonly = (flags & STAMP_STORE_RDONLY) != 0;
+	int create = (flags & STAMP_STORE_CREATE) != 0 && !rdonly;
+	int rc, dead;
+	stamp_store *st;
+
+	*out = NULL;
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return stamp_diag_set(diag, errno, "%s: cannot create: %s", dir, strerror(errno));
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return ENOMEM;
+	st->rdonly = rdonly;
+	rc = mdb_env_create(&st->env);
+	if (rc)
+		goto fail;
+	if ((rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) ||
+	    (rc = mdb_env_set_mapsize(st->env, STORE_MAPSIZE)))
+		goto fail;
+	/* MDB_NOTLS: read transactions may move between a pool's threads. */
+	rc = mdb_env_open(st->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600);
+	if (rc) {
+		stamp_diag_set(diag, rc, "%s: cannot open store: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	mdb_reader_check(st->env, &dead); /* clear slots of crashed readers */
+	rc = open_dbs(st, create, diag, dir);
+	if (rc)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	if (st->env)
+		mdb_env_close(st->env);
+	free(st);
+	return rc;
+}
+
+void stamp_store_close(stamp_store *st)
+{
+	if (!st)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out)
+{
+	*out = NULL;
+	if (write && st->rdonly)
+		return EROFS;
+	stamp_txn *t = malloc(sizeof *t);
+	if (!t)
+		return ENOMEM;
+	t->st = st;
+	int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+int stamp_txn_commit(stamp_txn *t)
+{
+	int rc = mdb_txn_commit(t->txn);
+	free(t);
+	return rc;
+}
+
+void stamp_txn_abort(stamp_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+static int put(stamp_txn *t, int db, MDB_val k, const uint8_t *buf, size_t len, int overwrite)
+{
+	MDB_val v = val_of(buf, len);
+	int rc = mdb_put(t->txn, t->st->dbi[db], &k, &v, overwrite ? 0 : MDB_NOOVERWRITE);
+	return rc == MDB_KEYEXIST ? STAMP_EEXIST : rc;
+}
+
+static int get(stamp_txn *t, int db, MDB_val k, MDB_val *v)
+{
+	int rc = mdb_get(t->txn, t->st->dbi[db], &k, v);
+	return rc == MDB_NOTFOUND ? STAMP_ENOTFOUND : rc;
+}
+
+int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite)
+{
+	uint8_t buf[STAMP_REC_MAX];
+	size_t n = stamp_rec_coop(c, buf);
+	return put(t, DB_COOPS, val_of(c->id, strlen(c->id)), buf, n, overwrite);
+}
+
+int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out)
+{
+	MDB_val v;
+	int rc = get(t, DB_COOPS, val_of(id, strlen(id)), &v);
+	return rc ? rc : stamp_unrec_coop(v.mv_data, v.mv_size, out);
+}
+
+int stamp_store_put_product(stamp_txn *t, const stamp_product *p, int overwrite)
+{
+	uint8_t buf[STAMP_REC_MAX];
+	size_t n = stamp_rec_product(p, buf);
+	return put(t, DB_PRODUCTS, val_of(p->id, strlen(p->id)), buf, n, overwrite);
+}
+
+int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out)
+{
+	MDB_val v;
+	int rc = get(t, DB_PRODUCTS, val_of(id, strlen(id)), &v);
+	return rc ? rc : stamp_unrec_product(v.mv_data, v.mv_size, out);
+}
+
+int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite)
+{
+	uint8_t buf[STAMP_REC_MAX];
+	size_t n = stamp_rec_key(k, buf);
+	return put(t, DB_KEYS, val_of(k->id, STAMP_KEYID_BYTES), buf, n, overwrite);
+}
+
+int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], stamp_keyrec *out)
+{
+	MDB_val v;
+	int rc = get(t, DB_KEYS, val_of(id, STAMP_KEYID_BYTES), &v);
+	return rc ? rc : stamp_unrec_key(v.mv_data, v.mv_size, out);
+}
+
+int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out)
+{
+	uint8_t k[4];
+	MDB_val v;
+	stamp_be_put(k, id, 4);
+	int rc = get(t, DB_BATCHES, val_of(k, 4), &v);
+	return rc ? rc : stamp_unrec_batch(v.mv_data, v.mv_size, out);
+}
+
+int stamp_store_get_stamp(stamp_txn *t, uint64_t serial, stamp_stamp *out)
+{
+	uint8_t k[8];
+	MDB_val v;
+	stamp_be_put(k, serial, 8);
+	int rc = get(t, DB_STAMPS, val_of(k, 8), &v);
+	return rc ? rc : stamp_unrec_stamp(v.mv_data, v.mv_size, serial, out);
+}
+
+/* One cursor walk for every kind; the union keeps the callbacks typed. */
+typedef struct walk {
+	int db;
+	void *ctx;
+	union {
+		stamp_coop_cb coop;
+		stamp_product_cb product;
+		stamp_batch_cb batch;
+		stamp_key_cb key;
+	} cb;
+	union {
+		stamp_coop coop;
+		stamp_product product;
+		stamp_batch batch;
+		stamp_keyrec key;
+	} rec;
+} walk;
+
+static int visit(walk *w, const MDB_val *v)
+{
+	int rc;
+	switch (w->db) {
+	case DB_COOPS:
+		rc = stamp_unrec_coop(v->mv_data, v->mv_size, &w->rec.coop);
+		return rc ? rc : w->cb.coop(&w->rec.coop, w->ctx);
+	case DB_PRODUCTS:
+		rc = stamp_unrec_product(v->mv_data, v->mv_size, &w->rec.product);
+		return rc ? rc : w->cb.product(&w->rec.product, w->ctx);
+	case DB_BATCHES:
+		rc = stamp_unrec_batch(v->mv_data, v->mv_size, &w->rec.batch);
+		return rc ? rc : w->cb.batch(&w->rec.batch, w->ctx);
+	default:
+		rc = stamp_unrec_key(v->mv_data, v->mv_size, &w->rec.key);
+		return rc ? rc : w->cb.key(&w->rec.key, w->ctx);
+	}
+}
+
+static int each(stamp_txn *t, walk *w)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[w->db], &cur);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((rc = visit(w, &v)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int stamp_store_each_coop(stamp_txn *t, stamp_coop_cb cb, void *ctx)
+{
+	walk w = {.db = DB_COOPS, .ctx = ctx, .cb.coop = cb};
+	return each(t, &w);
+}
+
+int stamp_store_each_product(stamp_txn *t, stamp_product_cb cb, void *ctx)
+{
+	walk w = {.db = DB_PRODUCTS, .ctx = ctx, .cb.product = cb};
+	return each(t, &w);
+}
+
+int stamp_store_each_batch(stamp_txn *t, stamp_batch_cb cb, void *ctx)
+{
+	walk w = {.db = DB_BATCHES, .ctx = ctx, .cb.batch = cb};
+	return each(t, &w);
+}
+
+int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx)
+{
+	walk w = {.db = DB_KEYS, .ctx = ctx, .cb.key = cb};
+	return each(t, &w);
+}
+
+/* "product id" NUL "lot": ids cannot hold NUL, so the split is unambiguous. */
+static size_t lot_key(const stamp_batch *b, uint8_t *buf)
+{
+	size_t a = strlen(b->product_id), l = strlen(b->lot);
+	memcpy(buf, b->product_id, a);
+	buf[a] = '\0';
+	memcpy(buf + a + 1, b->lot, l);
+	return a + 1 + l;
+}
+
+int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
+{
+	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX], idk[4], rec[STAMP_REC_MAX];
+	uint64_t next_batch, next_serial;
+	int rc;
+
+	if (b->count == 0)
+		return STAMP_EINPUT;
+	if ((rc = meta_get_u64(t, "next_batch", 1, &next_batch)) ||
+	    (rc = meta_get_u64(t, "next_serial", 1, &next_serial)))
+		return rc;
+	if (next_batch > UINT32_MAX || next_serial + b->count - 1 > STAMP_SERIAL_MAX)
+		return STAMP_EINPUT; /* serial space exhausted: never wrap */
+	b->id = (uint32_t)next_batch;
+	b->first_serial = next_serial;
+
+	stamp_be_put(idk, b->id, 4);
+	rc = put(t, DB_LOTS, val_of(lk, lot_key(b, lk)), idk, 4, 0);
+	if (rc)
+		return rc;
+	rc = put(t, DB_BATCHES, val_of(idk, 4), rec, stamp_rec_batch(b, rec), 0);
+	if (rc)
+		return rc;
+	if ((rc = meta_put_u64(t, "next_batch", next_batch + 1)) ||
+	    (rc = meta_put_u64(t, "next_serial", next_serial + b->count)))
+		return rc;
+	return 0;
+}
+
+int stamp_store_put_stamps(stamp_txn *t, const stamp_batch *b,
+                           const uint8_t (*sigs)[STAMP_SIG_BYTES])
+{
+	MDB_cursor *cur;
+	uint8_t k[8], rec[STAMP_STAMP_REC_BYTES];
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_STAMPS], &cur);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < b->count && rc == 0; i++) {
+		stamp_be_put(k, b->first_serial + i, 8);
+		stamp_rec_stamp(b->id, STAMP_STAMP_VALID, sigs[i], rec);
+		MDB_val kv = val_of(k, 8), vv = val_of(rec, sizeof rec);
+		/* MDB_APPEND: serials only grow, so pages fill completely */
+		rc = mdb_cursor_put(cur, &kv, &vv, MDB_APPEND);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_KEYEXIST ? STAMP_EEXIST : rc;
+}
+
+int stamp_store_batch_sigs(stamp_txn *t, const stamp_batch *b, uint8_t (*sigs)[STAMP_SIG_BYTES])
+{
+	MDB_cursor *cur;
+	MDB_val kv, vv;
+	uint8_t k[8];
+	stamp_stamp s;
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_STAMPS], &cur);
+	if (rc)
+		return rc;
+	stamp_be_put(k, b->first_serial, 8);
+	kv = val_of(k, 8);
+	rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_KEY);
+	for (uint32_t i = 0; i < b->count && rc == 0; i++) {
+		uint64_t serial = kv.mv_size == 8 ? stamp_be_get(kv.mv_data, 8) : 0;
+		if (serial != b->first_serial + i)
+			rc = STAMP_ECORRUPT; /* a stamp of the batch is missing */
+		else if ((rc = stamp_unrec_stamp(vv.mv_data, vv.mv_size, serial, &s)) == 0)
+			memcpy(sigs[i], s.sig, STAMP_SIG_BYTES);
+		if (rc == 0 && i + 1 < b->count)
+			rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? STAMP_ECORRUPT : rc;
+}

@@ -1,0 +1,156 @@
+/*
+ * cli.c - helpers shared by stampgen's verbs (see cli.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define PASS_MAX 1024
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("stampgen: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_fail(int rc, const stamp_diag *diag, const char *what)
+{
+	if (diag && diag->msg[0])
+		cli_err("%s", diag->msg);
+	else
+		cli_err("%s: %s", what, stamp_strerror(rc));
+}
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case 0:
+		return EXIT_OK;
+	case STAMP_EINPUT:
+	case STAMP_EMALFORMED:
+	case STAMP_EFORGED:
+	case STAMP_EUNKNOWNKEY:
+	case STAMP_ENOTFOUND:
+	case STAMP_EEXIST:
+	case STAMP_EPRINT:
+	case STAMP_ENOCODE:
+	case STAMP_EPASSPHRASE:
+		return EXIT_FAILED;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+int cli_open_store(const cli *c, unsigned flags, stamp_store **out)
+{
+	stamp_diag d = {{0}};
+	int rc = stamp_store_open(c->store_dir, flags, out, &d);
+	if (rc)
+		cli_fail(rc, &d, c->store_dir);
+	return rc;
+}
+
+int cli_passphrase(const char *file, char **pass, size_t *len)
+{
+	const char *env = getenv("OCOPSTAMP_PASSPHRASE");
+	char *buf;
+
+	*pass = NULL;
+	*len = 0;
+	if (!file && !env)
+		return 0;
+	buf = sodium_malloc(PASS_MAX + 1);
+	if (!buf) {
+		cli_err("out of memory");
+		return ENOMEM;
+	}
+	if (file) {
+		FILE *f = fopen(file, "r");
+		if (!f) {
+			cli_err("%s: %s", file, strerror(errno));
+			sodium_free(buf);
+			return errno;
+		}
+		if (!fgets(buf, PASS_MAX + 1, f))
+			buf[0] = '\0';
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = '\0';
+	} else {
+		if (strlen(env) > PASS_MAX) {
+			cli_err("OCOPSTAMP_PASSPHRASE: longer than %d bytes", PASS_MAX);
+			sodium_free(buf);
+			return EINVAL;
+		}
+		strcpy(buf, env);
+	}
+	if (buf[0] == '\0') {
+		cli_err("%s: the passphrase is empty", file ? file : "OCOPSTAMP_PASSPHRASE");
+		sodium_free(buf);
+		return EINVAL;
+	}
+	*pass = buf;
+	*len = strlen(buf);
+	return 0;
+}
+
+void cli_passphrase_free(char *pass)
+{
+	sodium_free(pass); /* wipes; NULL is fine */
+}
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_date(const char *what, const char *s, uint32_t *out)
+{
+	if (stamp_date_parse(s, out) != 0) {
+		cli_err("%s: expected a date as YYYY-MM-DD or DD/MM/YYYY, got \"%s\"", what, s);
+		return EINVAL;
+	}
+	return 0;
+}
+
+void cli_progress(uint64_t done, uint64_t total, void *ctx)
+{
+	const cli *c = ctx;
+	static int last = -1;
+	if (c->quiet || !isatty(STDERR_FILENO) || total == 0)
+		return;
+	int pct = (int)(done * 100 / total);
+	if (pct == last)
+		return;
+	last = pct;
+	char bar[41];
+	int fill = pct * 40 / 100;
+	memset(bar, '#', (size_t)fill);
+	memset(bar + fill, '.', (size_t)(40 - fill));
+	bar[40] = '\0';
+	fprintf(stderr, "\r[%s] %3d%% %llu/%llu", bar, pct, (unsigned long long)done,
+		(unsigned long long)total);
+	if (done >= total) {
+		fputc('\n', stderr);
+		last = -1;
+	}
+	fflush(stderr);
+}

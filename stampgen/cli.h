@@ -1,0 +1,53 @@
+/*
+ * cli.h - what stampgen's verbs share: messages, exit codes, the store
+ * option, passphrases, numbers and the progress bar.
+ */
+#ifndef STAMPGEN_CLI_H
+#define STAMPGEN_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stamp/stamp.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+	const char *store_dir; /* -s, $OCOPSTAMP_STORE, or "store" */
+	int quiet;             /* -q: no progress bar, no notes */
+} cli;
+
+/* "stampgen: <message>" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_err for a libstamp failure: the diag if it says something, else the code. */
+void cli_fail(int rc, const stamp_diag *diag, const char *what);
+/* Exit code for a libstamp error: input/verification failures 1, the rest 2. */
+int cli_exit_code(int rc);
+
+int cli_open_store(const cli *c, unsigned flags, stamp_store **out);
+
+/*
+ * Passphrase from --passphrase-file (first line) or $OCOPSTAMP_PASSPHRASE, in
+ * sodium_malloc'd memory; *pass = NULL when neither is given. Free with
+ * cli_passphrase_free (wipes).
+ */
+int cli_passphrase(const char *file, char **pass, size_t *len);
+void cli_passphrase_free(char *pass);
+
+int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_date(const char *what, const char *s, uint32_t *out);
+
+/* stamp_progress_cb drawing a bar on a terminal; ctx is the cli. */
+void cli_progress(uint64_t done, uint64_t total, void *ctx);
+
+/* Each verb: argv[0] is the verb name; returns the exit code. */
+int cmd_keygen(cli *c, int argc, char **argv);
+int cmd_key(cli *c, int argc, char **argv);
+int cmd_coop(cli *c, int argc, char **argv);
+int cmd_product(cli *c, int argc, char **argv);
+int cmd_batch(cli *c, int argc, char **argv);
+int cmd_issue(cli *c, int argc, char **argv);
+int cmd_render(cli *c, int argc, char **argv);
+int cmd_verify(cli *c, int argc, char **argv);
+
+#endif

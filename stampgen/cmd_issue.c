@@ -1,0 +1,210 @@
+/*
+ * cmd_issue.c - `stampgen issue` and `stampgen render`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+enum {
+	OPT_PRODUCT = 256, OPT_LOT, OPT_PRODUCED, OPT_EXPIRY, OPT_COUNT, OPT_KEY, OPT_BASEURL,
+	OPT_OUT, OPT_SIZE, OPT_DPI, OPT_NOIMAGES, OPT_THREADS, OPT_PASSFILE, OPT_BATCH
+};
+
+/* "25" or "22.5" millimetres into tenths, 5 mm to 200 mm. */
+static int parse_size(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long whole = strtoul(s, &end, 10);
+	unsigned tenth = 0;
+	if (end == s || whole > 200)
+		return -1;
+	if (*end == '.' && end[1] >= '0' && end[1] <= '9' && end[2] == '\0')
+		tenth = (unsigned)(end[1] - '0');
+	else if (*end)
+		return -1;
+	*out = (unsigned)whole * 10 + tenth;
+	return *out >= 50 && *out <= 2000 ? 0 : -1;
+}
+
+static int load_key(const char *path, const char *passfile, stamp_keypair **kp)
+{
+	stamp_diag d = {{0}};
+	char *pass = NULL;
+	size_t len;
+	if (cli_passphrase(passfile, &pass, &len))
+		return EXIT_USAGE;
+	int rc = stamp_key_load_secret(path, pass, len, kp, &d);
+	cli_passphrase_free(pass);
+	if (rc) {
+		cli_fail(rc, &d, path);
+		if (rc == STAMP_EPASSPHRASE)
+			cli_err("give the passphrase with --passphrase-file FILE or "
+				"OCOPSTAMP_PASSPHRASE");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int threads_arg(const char *s, int *out)
+{
+	uint64_t v;
+	if (cli_parse_u64(s, 1, 64, &v)) {
+		cli_err("--threads: expected 1 to 64, got \"%s\"", s);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_issue(cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"product", required_argument, NULL, OPT_PRODUCT},
+		{"lot", required_argument, NULL, OPT_LOT},
+		{"produced", required_argument, NULL, OPT_PRODUCED},
+		{"expiry", required_argument, NULL, OPT_EXPIRY},
+		{"count", required_argument, NULL, OPT_COUNT},
+		{"key", required_argument, NULL, OPT_KEY},
+		{"base-url", required_argument, NULL, OPT_BASEURL},
+		{"out", required_argument, NULL, OPT_OUT},
+		{"size-mm", required_argument, NULL, OPT_SIZE},
+		{"dpi", required_argument, NULL, OPT_DPI},
+		{"no-images", no_argument, NULL, OPT_NOIMAGES},
+		{"threads", required_argument, NULL, OPT_THREADS},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+		{NULL, 0, NULL, 0}};
+	stamp_issue_req req = {.images = 1, .progress = cli_progress, .progress_ctx = c};
+	const char *keyfile = NULL, *passfile = NULL;
+	stamp_keypair *kp = NULL;
+	stamp_store *st = NULL;
+	stamp_diag d = {{0}};
+	stamp_batch b;
+	uint64_t v;
+	int opt, rc, ex = EXIT_USAGE;
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PRODUCT: req.product_id = optarg; break;
+		case OPT_LOT: req.lot = optarg; break;
+		case OPT_PRODUCED:
+			if (cli_parse_date("--produced", optarg, &req.produced))
+				return EXIT_USAGE;
+			break;
+		case OPT_EXPIRY:
+			if (cli_parse_date("--expiry", optarg, &req.expiry))
+				return EXIT_USAGE;
+			break;
+		case OPT_COUNT:
+			if (cli_parse_u64(optarg, 1, STAMP_ISSUE_MAX, &v)) {
+				cli_err("--count: expected 1 to %d, got \"%s\"", STAMP_ISSUE_MAX,
+					optarg);
+				return EXIT_USAGE;
+			}
+			req.count = (uint32_t)v;
+			break;
+		case OPT_KEY: keyfile = optarg; break;
+		case OPT_BASEURL: req.base_url = optarg; break;
+		case OPT_OUT: req.out_dir = optarg; break;
+		case OPT_SIZE:
+			if (parse_size(optarg, &req.size_01mm)) {
+				cli_err("--size-mm: expected 5 to 200 (one decimal), got \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_DPI:
+			if (cli_parse_u64(optarg, 72, 4800, &v)) {
+				cli_err("--dpi: expected 72 to 4800, got \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			req.dpi = (unsigned)v;
+			break;
+		case OPT_NOIMAGES: req.images = 0; break;
+		case OPT_THREADS:
+			if (threads_arg(optarg, &req.threads))
+				return EXIT_USAGE;
+			break;
+		case OPT_PASSFILE: passfile = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !req.product_id || !req.lot || !req.produced || !req.count ||
+	    !keyfile || !req.base_url || !req.out_dir) {
+		cli_err("usage: stampgen issue --product ID --lot LOT --produced DATE [--expiry DATE] "
+			"--count N --key FILE.key --base-url URL --out DIR [--size-mm MM] [--dpi N] "
+			"[--no-images] [--threads N] [--passphrase-file F]");
+		return EXIT_USAGE;
+	}
+	if (load_key(keyfile, passfile, &kp))
+		return EXIT_USAGE;
+	if (cli_open_store(c, 0, &st))
+		goto leave;
+	req.now = time(NULL);
+	rc = stamp_issue(st, kp, &req, &b, &d);
+	if (rc) {
+		cli_fail(rc, &d, "issue");
+		cli_err("no stamps were issued; the store is unchanged");
+		ex = cli_exit_code(rc);
+		goto leave;
+	}
+	if (!c->quiet)
+		printf("batch %u: %u stamps, serials %llu-%llu, product %s, lot %s -> %s\n", b.id,
+		       b.count, (unsigned long long)b.first_serial,
+		       (unsigned long long)(b.first_serial + b.count - 1), b.product_id, b.lot,
+		       req.out_dir);
+	ex = EXIT_OK;
+leave:
+	stamp_store_close(st);
+	stamp_key_free(kp);
+	return ex;
+}
+
+int cmd_render(cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {{"batch", required_argument, NULL, OPT_BATCH},
+					   {"out", required_argument, NULL, OPT_OUT},
+					   {"no-images", no_argument, NULL, OPT_NOIMAGES},
+					   {"threads", required_argument, NULL, OPT_THREADS},
+					   {NULL, 0, NULL, 0}};
+	const char *out = NULL;
+	int opt, images = 1, threads = 0, rc;
+	uint64_t batch = 0;
+	stamp_store *st;
+	stamp_diag d = {{0}};
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case OPT_BATCH:
+			if (cli_parse_u64(optarg, 1, UINT32_MAX, &batch)) {
+				cli_err("--batch: expected a batch number, got \"%s\"", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_OUT: out = optarg; break;
+		case OPT_NOIMAGES: images = 0; break;
+		case OPT_THREADS:
+			if (threads_arg(optarg, &threads))
+				return EXIT_USAGE;
+			break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || !batch || !out) {
+		cli_err("usage: stampgen render --batch ID --out DIR [--no-images] [--threads N]");
+		return EXIT_USAGE;
+	}
+	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
+		return EXIT_USAGE;
+	rc = stamp_render_batch(st, (uint32_t)batch, out, images, threads, cli_progress, c, &d);
+	stamp_store_close(st);
+	if (rc) {
+		cli_fail(rc, &d, "render");
+		return cli_exit_code(rc);
+	}
+	if (!c->quiet)
+		printf("batch %llu rendered -> %s\n", (unsigned long long)batch, out);
+	return EXIT_OK;
+}

@@ -1,0 +1,157 @@
+/*
+ * cmd_verify.c - `stampgen verify CODE|IMAGE.png ...`: the offline check.
+ *
+ * Works with only public key files (--pub), with the store (which also knows
+ * the keys and tells product, batch and cooperative), or both. Images are
+ * read with libzbar; every code found in an image is checked.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+#define MAX_PUB 16
+
+enum { OPT_PUB = 256, OPT_NOSTORE };
+
+typedef struct vctx {
+	stamp_txn *t;
+	stamp_pubkey keys[MAX_PUB];
+	size_t nkeys;
+	int checked, genuine, error;
+	const char *source;
+} vctx;
+
+static void print_details(const stamp_check *k)
+{
+	char a[11], b[11], id[9];
+	stamp_key_id_format(k->code.key_id, id);
+	printf("  serial       %llu (key %s)\n", (unsigned long long)k->code.serial, id);
+	if (!k->in_store)
+		return;
+	printf("  product      %s (OCOP %u stars, %s)\n", k->product.name, k->product.stars,
+	       k->product.group);
+	stamp_date_format(k->batch.produced, a);
+	stamp_date_format(k->batch.expiry, b);
+	printf("  batch        %u, lot %s, produced %s, expiry %s\n", k->batch.id, k->batch.lot, a,
+	       b[0] ? b : "-");
+	printf("  producer     %s, %s%s%s, %s\n", k->coop.name, k->coop.commune,
+	       k->coop.commune[0] ? ", " : "", k->coop.district, k->coop.province);
+	printf("  address      %s\n", k->coop.address);
+	stamp_date_format(k->product.cert_valid_until, a);
+	printf("  OCOP         decision %s, certificate valid until %s\n", k->product.ocop_decision,
+	       a);
+}
+
+static const char *explain(stamp_verdict v)
+{
+	switch (v) {
+	case STAMP_V_GENUINE: return "GENUINE";
+	case STAMP_V_REVOKED: return "REVOKED: genuine signature, but this stamp was withdrawn";
+	case STAMP_V_UNKNOWN:
+		return "UNKNOWN: the signature is valid but this serial is not in the store";
+	case STAMP_V_FORGED: return "FORGED: the signature does not match";
+	case STAMP_V_UNKNOWN_KEY: return "UNKNOWN KEY: no registered key has this key id";
+	default: return "MALFORMED: not an ocopstamp code";
+	}
+}
+
+static int check_text(const char *text, size_t len, void *ctx)
+{
+	vctx *v = ctx;
+	stamp_check k;
+	int rc = stamp_verify_text(v->t, v->keys, v->nkeys, text, len, &k);
+	v->checked++;
+	if (rc) {
+		cli_err("%s: store error: %s", v->source, stamp_strerror(rc));
+		v->error = 1;
+		return 0;
+	}
+	printf("%s: %s\n", v->source, explain(k.verdict));
+	if (k.verdict != STAMP_V_MALFORMED)
+		print_details(&k);
+	if (k.verdict == STAMP_V_GENUINE)
+		v->genuine++;
+	return 0;
+}
+
+static int is_image(const char *arg)
+{
+	size_t n = strlen(arg);
+	struct stat sb;
+	return (n > 4 && strcasecmp(arg + n - 4, ".png") == 0) ||
+	       (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode));
+}
+
+static int check_arg(vctx *v, const char *arg)
+{
+	if (!is_image(arg)) {
+		v->source = "code";
+		return check_text(arg, strlen(arg), v);
+	}
+	stamp_diag d = {{0}};
+	v->source = arg;
+	int rc = stamp_photo_scan(arg, check_text, v, &d);
+	if (rc == STAMP_ENOCODE) {
+		printf("%s: NO CODE FOUND in the image\n", arg);
+		v->checked++;
+	} else if (rc) {
+		cli_fail(rc, &d, arg);
+		v->error = 1;
+	}
+	return 0;
+}
+
+int cmd_verify(cli *c, int argc, char **argv)
+{
+	static const struct option lo[] = {{"pub", required_argument, NULL, OPT_PUB},
+					   {"no-store", no_argument, NULL, OPT_NOSTORE},
+					   {NULL, 0, NULL, 0}};
+	vctx v = {0};
+	stamp_store *st = NULL;
+	stamp_diag d = {{0}};
+	struct stat sb;
+	int opt, nostore = 0, rc;
+
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PUB:
+			if (v.nkeys == MAX_PUB) {
+				cli_err("--pub: at most %d key files", MAX_PUB);
+				return EXIT_USAGE;
+			}
+			if ((rc = stamp_key_load_public(optarg, &v.keys[v.nkeys], &d))) {
+				cli_fail(rc, &d, optarg);
+				return EXIT_USAGE;
+			}
+			v.nkeys++;
+			break;
+		case OPT_NOSTORE: nostore = 1; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_err("usage: stampgen verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png ...");
+		return EXIT_USAGE;
+	}
+	/* The store is optional: an inspector may carry only the public key. */
+	if (!nostore && stat(c->store_dir, &sb) == 0) {
+		if (cli_open_store(c, STAMP_STORE_RDONLY, &st) || stamp_txn_begin(st, 0, &v.t)) {
+			stamp_store_close(st);
+			return EXIT_USAGE;
+		}
+	} else if (v.nkeys == 0) {
+		cli_err("no keys to verify with: give --pub FILE.pub or a store (-s DIR)");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		check_arg(&v, argv[i]);
+	stamp_txn_abort(v.t);
+	stamp_store_close(st);
+	if (v.error)
+		return EXIT_USAGE;
+	return v.checked > 0 && v.genuine == v.checked ? EXIT_OK : EXIT_FAILED;
+}

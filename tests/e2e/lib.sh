@@ -1,0 +1,41 @@
+# Shared helpers of the end-to-end scripts (POSIX sh). Each script runs in a
+# fresh temporary folder that is removed when it ends.
+set -eu
+: "${STAMPGEN:?STAMPGEN must name the stampgen binary}"
+: "${STAMP_SOURCE_DIR:?STAMP_SOURCE_DIR must name the source tree}"
+SAMPLES="$STAMP_SOURCE_DIR/samples"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ocopstamp-e2e.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+cd "$WORK"
+export OCOPSTAMP_STORE="$WORK/store"
+unset OCOPSTAMP_PASSPHRASE || true
+FAILS=0
+PASSES=0
+
+ok() { PASSES=$((PASSES + 1)); echo "ok   $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL $*"; }
+
+# expect_exit CODE DESCRIPTION -- command...: runs the command, output in $WORK/out
+expect_exit() {
+	want=$1 what=$2
+	shift 3
+	set +e
+	"$@" >"$WORK/out" 2>&1
+	got=$?
+	set -e
+	if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"; else
+		fail "$what: exit $got, expected $want"; sed 's/^/     | /' "$WORK/out"; fi
+}
+
+# expect_out PATTERN DESCRIPTION: grep -E on the last command's output
+expect_out() {
+	if grep -Eq -- "$1" "$WORK/out"; then ok "$2"; else
+		fail "$2: output lacks /$1/"; sed 's/^/     | /' "$WORK/out"; fi
+}
+
+dump_store() { mdb_dump -a "$OCOPSTAMP_STORE" >"$1"; }
+
+finish() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

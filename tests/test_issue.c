@@ -1,0 +1,216 @@
+/*
+ * test_issue.c - batch issuance: all-or-nothing into the store, the output
+ * folder appears only when complete, serials are never reused, rendering
+ * again is byte-identical, the result does not depend on the thread count.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	assert_int_equal(fixture_open(f), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_close(*state);
+	free(*state);
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	long n = ftell(fp);
+	rewind(fp);
+	char *buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void out_path(const fixture *f, const char *name, char *buf, size_t n)
+{
+	char base[64];
+	snprintf(base, sizeof base, "%s", f->dir);
+	base[strlen(base) - strlen("/store")] = '\0';
+	snprintf(buf, n, "%s/%s", base, name);
+}
+
+static int exists(const char *p)
+{
+	struct stat sb;
+	return lstat(p, &sb) == 0;
+}
+
+static void issue_writes_manifest_and_pngs(void **state)
+{
+	fixture *f = *state;
+	char out[256], path[320];
+	stamp_issue_req r = fixture_req("L1", 40);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+	size_t len;
+
+	out_path(f, "b1", out, sizeof out);
+	r.out_dir = out;
+	r.images = 1;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	assert_int_equal(b.id, 1);
+	assert_int_equal(b.first_serial, 1);
+	assert_int_equal(b.count, 40);
+	assert_int_equal(b.expiry, 20281031); /* 730 days of shelf life */
+	assert_string_equal(b.base_url, "HTTPS://TEM.THANHHOA.GOV.VN");
+
+	snprintf(path, sizeof path, "%s/manifest.csv", out);
+	char *m = slurp(path, &len);
+	assert_true(strncmp(m, "serial,code,file\n1,HTTPS://TEM.THANHHOA.GOV.VN/S/", 48) == 0);
+	assert_non_null(strstr(m, "\n40,HTTPS://"));
+	assert_non_null(strstr(m, ",0000000040.png\n"));
+	int lines = 0;
+	for (char *p = m; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 41);
+	free(m);
+	snprintf(path, sizeof path, "%s/0000000040.png", out);
+	assert_true(exists(path));
+	snprintf(path, sizeof path, "%s/0000000041.png", out);
+	assert_false(exists(path));
+}
+
+static void rejected_issue_changes_nothing(void **state)
+{
+	fixture *f = *state;
+	char out[256];
+	stamp_issue_req r = fixture_req("L1", 5);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+
+	out_path(f, "first", out, sizeof out);
+	r.out_dir = out;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+
+	/* same lot again: refused, no folder */
+	out_path(f, "again", out, sizeof out);
+	r.out_dir = out;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EEXIST);
+	assert_non_null(strstr(d.msg, "lot"));
+	assert_false(exists(out));
+
+	/* print gate: 10 mm at 600 dpi is under 0.375 mm a module */
+	r = fixture_req("L2", 5);
+	r.out_dir = out;
+	r.images = 1;
+	r.size_01mm = 100;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EPRINT);
+	assert_false(exists(out));
+
+	/* unknown product, bad count, bad base URL, folder already there */
+	r = fixture_req("L3", 5);
+	r.product_id = "NOPE";
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_ENOTFOUND);
+	r = fixture_req("L3", 0);
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+	r = fixture_req("L3", 5);
+	r.base_url = "ftp://x";
+	assert_int_not_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	r = fixture_req("L3", 5);
+	out_path(f, "first", out, sizeof out);
+	r.out_dir = out;
+	assert_int_not_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+
+	/* none of the refusals consumed a serial or a batch number */
+	r = fixture_req("L9", 3);
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	assert_int_equal(b.id, 2);
+	assert_int_equal(b.first_serial, 6);
+}
+
+static void unregistered_key_is_refused(void **state)
+{
+	fixture *f = *state;
+	uint8_t seed[32];
+	stamp_keypair *other;
+	stamp_issue_req r = fixture_req("L1", 5);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+
+	fixture_seed(seed, 100);
+	assert_int_equal(stamp_key_from_seed(seed, &other), 0);
+	assert_int_equal(stamp_issue(f->st, other, &r, &b, &d), STAMP_EUNKNOWNKEY);
+	assert_non_null(strstr(d.msg, "not registered"));
+	stamp_key_free(other);
+}
+
+static void missing_traceability_items_are_named(void **state)
+{
+	fixture *f = *state;
+	stamp_issue_req r = fixture_req("", 5);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+	r.produced = 0;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+	assert_non_null(strstr(d.msg, "02/2024/TT-BKHCN"));
+	assert_non_null(strstr(d.msg, "lot"));
+}
+
+static void render_again_is_byte_identical(void **state)
+{
+	fixture *f = *state;
+	char a[256], b2[256], pa[320], pb[320];
+	stamp_issue_req r = fixture_req("L1", 30);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+	size_t la, lb;
+
+	out_path(f, "issued", a, sizeof a);
+	out_path(f, "rendered", b2, sizeof b2);
+	r.out_dir = a;
+	r.images = 1;
+	r.threads = 2;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	assert_int_equal(stamp_render_batch(f->st, b.id, b2, 1, 1, NULL, NULL, &d), 0);
+	/* issued on 2 threads, rendered on 1: same manifest, same PNG bytes */
+	for (unsigned i = 0; i <= 30; i++) {
+		char name[32];
+		snprintf(name, sizeof name, i ? "%010u.png" : "manifest.csv", i);
+		snprintf(pa, sizeof pa, "%s/%s", a, name);
+		snprintf(pb, sizeof pb, "%s/%s", b2, name);
+		char *x = slurp(pa, &la), *y = slurp(pb, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(x, y, la);
+		free(x);
+		free(y);
+	}
+	assert_int_not_equal(stamp_render_batch(f->st, b.id, b2, 1, 1, NULL, NULL, &d), 0);
+	out_path(f, "none", b2, sizeof b2);
+	assert_int_equal(stamp_render_batch(f->st, 99, b2, 1, 1, NULL, NULL, &d), STAMP_ENOTFOUND);
+	assert_false(exists(b2));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, setup, teardown),
+		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(render_again_is_byte_identical, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

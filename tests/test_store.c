@@ -1,0 +1,264 @@
+/*
+ * test_store.c - the LMDB store: records round-trip, ids are unique, serials
+ * only grow, a batch's lot is issued once, an aborted transaction leaves
+ * nothing, damaged records are refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "stamp/stamp.h"
+
+typedef struct fx {
+	char dir[64];
+	stamp_store *st;
+} fx;
+
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	strcpy(f->dir, "/tmp/test_store.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(stamp_store_open(f->dir, STAMP_STORE_CREATE, &f->st, NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	char cmd[128];
+	stamp_store_close(f->st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static stamp_coop sample_coop(const char *id)
+{
+	stamp_coop c = {0};
+	snprintf(c.id, sizeof c.id, "%s", id);
+	strcpy(c.name, "HTX Nước mắm Hoằng Hóa");
+	strcpy(c.district, "Hoằng Hóa");
+	strcpy(c.province, "Thanh Hóa");
+	strcpy(c.address, "Thôn Trung, xã Hoằng Phụ");
+	strcpy(c.phone, "0237 3123 456");
+	return c;
+}
+
+static stamp_product sample_product(void)
+{
+	stamp_product p = {0};
+	strcpy(p.id, "NM-01");
+	strcpy(p.coop_id, "HTX-1");
+	strcpy(p.name, "Nước mắm cốt cá cơm");
+	strcpy(p.short_name, "Nước mắm cốt");
+	strcpy(p.group, "Thực phẩm");
+	p.stars = 4;
+	strcpy(p.ocop_decision, "1234/QĐ-UBND");
+	p.ocop_date = 20240110;
+	p.cert_valid_until = 20270110;
+	p.shelf_life_days = 730;
+	return p;
+}
+
+static stamp_batch sample_batch(const char *lot, uint32_t count)
+{
+	stamp_batch b = {0};
+	strcpy(b.product_id, "NM-01");
+	snprintf(b.lot, sizeof b.lot, "%s", lot);
+	b.produced = 20261101;
+	b.expiry = 20281101;
+	b.count = count;
+	memcpy(b.key_id, "\x01\x02\x03\x04", 4);
+	strcpy(b.base_url, "HTTPS://TEM.THANHHOA.GOV.VN");
+	b.size_01mm = 250;
+	b.dpi = 600;
+	b.created = 1795000000;
+	return b;
+}
+
+static void coop_round_trip_and_unique(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_coop c = sample_coop("HTX-1"), got;
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_put_coop(t, &c, 0), 0);
+	assert_int_equal(stamp_store_put_coop(t, &c, 0), STAMP_EEXIST);
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_get_coop(t, "HTX-1", &got), 0);
+	assert_memory_equal(&got, &c, sizeof c);
+	assert_int_equal(stamp_store_get_coop(t, "HTX-2", &got), STAMP_ENOTFOUND);
+	stamp_txn_abort(t);
+}
+
+static int count_coop(const stamp_coop *c, void *ctx)
+{
+	(void)c;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void abort_leaves_nothing(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_coop c = sample_coop("HTX-9");
+	int n = 0;
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_put_coop(t, &c, 0), 0);
+	stamp_txn_abort(t);
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_each_coop(t, count_coop, &n), 0);
+	stamp_txn_abort(t);
+	assert_int_equal(n, 0);
+}
+
+static void product_round_trip(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_product p = sample_product(), got;
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_put_product(t, &p, 0), 0);
+	assert_int_equal(stamp_store_get_product(t, "NM-01", &got), 0);
+	assert_memory_equal(&got, &p, sizeof p);
+	stamp_txn_abort(t);
+}
+
+static void batches_allocate_growing_serials(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_batch a = sample_batch("L1", 10), b = sample_batch("L2", 5), dup = sample_batch("L1", 3);
+	stamp_batch got;
+	uint8_t sigs[10][STAMP_SIG_BYTES], back[10][STAMP_SIG_BYTES];
+	stamp_stamp s;
+
+	for (int i = 0; i < 10; i++)
+		memset(sigs[i], i + 1, STAMP_SIG_BYTES);
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_add_batch(t, &a), 0);
+	assert_int_equal(a.id, 1);
+	assert_int_equal(a.first_serial, 1);
+	assert_int_equal(stamp_store_put_stamps(t, &a, (const uint8_t(*)[STAMP_SIG_BYTES])sigs), 0);
+	assert_int_equal(stamp_store_add_batch(t, &dup), STAMP_EEXIST);
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	/* an aborted batch must not consume serials */
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_add_batch(t, &b), 0);
+	stamp_txn_abort(t);
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_add_batch(t, &b), 0);
+	assert_int_equal(b.id, 2);
+	assert_int_equal(b.first_serial, 11);
+	assert_int_equal(stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs), 0);
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_get_batch(t, 1, &got), 0);
+	assert_memory_equal(&got, &a, sizeof a);
+	assert_int_equal(stamp_store_get_stamp(t, 7, &s), 0);
+	assert_int_equal(s.batch_id, 1);
+	assert_int_equal(s.status, STAMP_STAMP_VALID);
+	assert_memory_equal(s.sig, sigs[6], STAMP_SIG_BYTES);
+	assert_int_equal(stamp_store_get_stamp(t, 15, &s), 0);
+	assert_int_equal(s.batch_id, 2);
+	assert_int_equal(stamp_store_get_stamp(t, 16, &s), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_batch_sigs(t, &a, back), 0);
+	assert_memory_equal(back, sigs, sizeof sigs);
+	stamp_txn_abort(t);
+}
+
+static void readonly_store_refuses_writes(void **state)
+{
+	fx *f = *state;
+	stamp_store *ro;
+	stamp_txn *t;
+	assert_int_equal(stamp_store_open(f->dir, STAMP_STORE_RDONLY, &ro, NULL), 0);
+	assert_int_not_equal(stamp_txn_begin(ro, 1, &t), 0);
+	assert_int_equal(stamp_txn_begin(ro, 0, &t), 0);
+	stamp_txn_abort(t);
+	stamp_store_close(ro);
+}
+
+static void missing_store_is_an_error(void **state)
+{
+	(void)state;
+	stamp_store *st;
+	stamp_diag d = {{0}};
+	assert_int_not_equal(stamp_store_open("/nonexistent/ocopstamp", 0, &st, &d), 0);
+	assert_null(st);
+	assert_non_null(strstr(d.msg, "/nonexistent/ocopstamp"));
+}
+
+static void damaged_records_are_refused(void **state)
+{
+	(void)state;
+	uint8_t buf[STAMP_REC_MAX];
+	stamp_coop c = sample_coop("HTX-1"), out;
+	size_t n = stamp_rec_coop(&c, buf);
+
+	assert_int_equal(stamp_unrec_coop(buf, n, &out), 0);
+	assert_int_equal(stamp_unrec_coop(buf, n - 1, &out), STAMP_ECORRUPT); /* short */
+	assert_int_equal(stamp_unrec_coop(buf, n + 1, &out), STAMP_ECORRUPT); /* trailing */
+	buf[0] = 2;                                                          /* future version */
+	assert_int_equal(stamp_unrec_coop(buf, n, &out), STAMP_ECORRUPT);
+	buf[0] = 1;
+	buf[1] = 0xff; /* id length far beyond the field */
+	assert_int_equal(stamp_unrec_coop(buf, n, &out), STAMP_ECORRUPT);
+	assert_int_equal(out.id[0], 0); /* cleared on failure */
+
+	uint8_t srec[STAMP_STAMP_REC_BYTES], sig[STAMP_SIG_BYTES] = {7};
+	stamp_stamp s;
+	stamp_rec_stamp(3, STAMP_STAMP_REVOKED, sig, srec);
+	assert_int_equal(stamp_unrec_stamp(srec, sizeof srec, 42, &s), 0);
+	assert_int_equal(s.serial, 42);
+	assert_int_equal(s.batch_id, 3);
+	assert_int_equal(s.status, STAMP_STAMP_REVOKED);
+	assert_int_equal(stamp_unrec_stamp(srec, sizeof srec - 1, 42, &s), STAMP_ECORRUPT);
+}
+
+static void batch_record_fits_and_round_trips(void **state)
+{
+	(void)state;
+	uint8_t buf[STAMP_REC_MAX];
+	stamp_batch b = sample_batch("LÔ-01/2026", 1000), out;
+	b.id = 77;
+	b.first_serial = STAMP_SERIAL_MAX - 999;
+	size_t n = stamp_rec_batch(&b, buf);
+	assert_true(n < STAMP_REC_MAX);
+	assert_int_equal(stamp_unrec_batch(buf, n, &out), 0);
+	assert_memory_equal(&out, &b, sizeof b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(coop_round_trip_and_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(abort_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(product_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(batches_allocate_growing_serials, setup, teardown),
+		cmocka_unit_test_setup_teardown(readonly_store_refuses_writes, setup, teardown),
+		cmocka_unit_test(missing_store_is_an_error),
+		cmocka_unit_test(damaged_records_are_refused),
+		cmocka_unit_test(batch_record_fits_and_round_trips),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
