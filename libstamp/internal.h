@@ -29,6 +29,12 @@ static inline uint64_t stamp_be_get(const uint8_t *p, int n)
 	return v;
 }
 
+/*
+ * registry.c, for import.c to reject a CSV that lacks a required column
+ * before reading any row: 1 required, 0 optional, -1 no such field.
+ */
+int stamp_registry_required(int product, const char *field);
+
 /* base32 (RFC 4648, no padding), see base32.c */
 size_t stamp_b32_len(size_t nbytes);
 void stamp_b32_encode(const uint8_t *in, size_t n, char *out); /* writes stamp_b32_len(n) + NUL */

@@ -174,7 +174,11 @@ static void rm_tree(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Make "<out_dir>.tmp-XXXXXX" beside out_dir, so that rename() is atomic. */
+/*
+ * Make "<out_dir>.tmp-XXXXXX" beside out_dir, so that rename() is atomic.
+ * mkdtemp makes it 0700, and that is kept: until they are stuck on products,
+ * the codes in it are genuine stamps that anyone could print.
+ */
 static int make_tmpdir(const char *out_dir, char tmp[PATH_MAX], stamp_diag *diag)
 {
 	struct stat sb;

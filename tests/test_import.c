@@ -1,0 +1,428 @@
+/*
+ * test_import.c - CSV import as officers will run it: the Excel-saved samples
+ * (BOM, CRLF, quoted commas and line breaks), exact file:line: column
+ * messages for bad rows (also after a cell spanning lines), header problems,
+ * CSV syntax errors, duplicate ids, and all-or-nothing writes (dry run and
+ * failed imports leave the store as it was).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "stamp/import.h"
+#include "stamp/registry.h"
+#include "stamp/store.h"
+
+struct fixture {
+	char dir[64];
+	stamp_store *st;
+};
+
+struct errs {
+	char buf[8192];
+	size_t n;
+};
+
+static void collect(const char *msg, void *ctx)
+{
+	struct errs *e = ctx;
+	size_t used = strlen(e->buf);
+	snprintf(e->buf + used, sizeof e->buf - used, "%s\n", msg);
+	e->n++;
+}
+
+static const char *src_path(const char *rel)
+{
+	static char buf[4][512];
+	static int i;
+	const char *root = getenv("STAMP_SOURCE_DIR");
+	char *p = buf[i++ % 4];
+	snprintf(p, sizeof buf[0], "%s/%s", root ? root : "..", rel);
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	stamp_diag d;
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_import.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	if (stamp_store_open(f->dir, STAMP_STORE_CREATE, &f->st, &d) != 0)
+		fail_msg("store: %s", d.msg);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[128];
+	stamp_store_close(f->st);
+	snprintf(p, sizeof p, "%s/data.mdb", f->dir);
+	unlink(p);
+	snprintf(p, sizeof p, "%s/lock.mdb", f->dir);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int list_coop(const stamp_coop *c, void *ctx)
+{
+	char *s = ctx;
+	size_t used = strlen(s);
+	snprintf(s + used, 4096 - used, "%s|%s|%s|%s\n", c->id, c->name, c->address, c->phone);
+	return 0;
+}
+
+static int list_product(const stamp_product *p, void *ctx)
+{
+	char *s = ctx;
+	size_t used = strlen(s);
+	snprintf(s + used, 4096 - used, "%s|%s|%s|%u\n", p->id, p->coop_id, p->name,
+	         (unsigned)p->stars);
+	return 0;
+}
+
+/* The whole registry as text, to compare before and after an import. */
+static void listing(stamp_store *st, char out[4096])
+{
+	stamp_txn *t;
+	out[0] = '\0';
+	assert_int_equal(stamp_txn_begin(st, 0, &t), 0);
+	assert_int_equal(stamp_store_each_coop(t, list_coop, out), 0);
+	assert_int_equal(stamp_store_each_product(t, list_product, out), 0);
+	stamp_txn_abort(t);
+}
+
+static int import(stamp_store *st, stamp_import_kind kind, const char *path, int dry, size_t *n,
+                  struct errs *e)
+{
+	stamp_diag d = {{0}};
+	memset(e, 0, sizeof *e);
+	return stamp_import_csv(st, kind, path, dry, n, collect, e, &d);
+}
+
+static void import_ok(stamp_store *st, stamp_import_kind kind, const char *path, size_t want)
+{
+	struct errs e;
+	size_t n = 0;
+	int err = import(st, kind, path, 0, &n, &e);
+	if (err != 0)
+		fail_msg("%s: err %d\n%s", path, err, e.buf);
+	assert_int_equal(e.n, 0);
+	assert_int_equal(n, want);
+}
+
+/* Expected messages, each "LINE: rest", prefixed with path: here. */
+static void expect_errors(const char *path, const struct errs *e, const char *const *want)
+{
+	char exp[8192] = "";
+	size_t k;
+	for (k = 0; want[k]; k++) {
+		size_t used = strlen(exp);
+		snprintf(exp + used, sizeof exp - used, "%s:%s\n", path, want[k]);
+	}
+	if (strcmp(exp, e->buf) != 0)
+		fail_msg("expected:\n%s\ngot:\n%s", exp, e->buf);
+	assert_int_equal(e->n, k);
+}
+
+static void test_samples(void **state)
+{
+	struct fixture *f = *state;
+	stamp_txn *t;
+	stamp_coop c;
+	stamp_product p;
+
+	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("samples/coops.csv"), 9);
+	import_ok(f->st, STAMP_IMPORT_PRODUCTS, src_path("samples/products.csv"), 12);
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	/* first column of the first row: the BOM is gone */
+	assert_int_equal(stamp_store_get_coop(t, "HTX-KHUCPHU", &c), 0);
+	assert_string_equal(c.address, "Thôn Khúc Phụ, xã Hoằng Phụ, huyện Hoằng Hóa");
+	assert_string_equal(c.phone, "0237 3900 101");
+	/* a line break inside a quoted cell becomes a space */
+	assert_int_equal(stamp_store_get_coop(t, "HTX-COI-NGASON", &c), 0);
+	assert_string_equal(c.address, "Thôn 5, xã Nga Liên, huyện Nga Sơn");
+	assert_int_equal(stamp_store_get_coop(t, "CT-BIENXANH-SS", &c), 0);
+	assert_string_equal(c.commune, "");
+	assert_int_equal(stamp_store_get_product(t, "NM-COT-HH", &p), 0);
+	assert_string_equal(p.name, "Nước mắm cốt Hoằng Hóa");
+	assert_string_equal(p.short_name, "Nước mắm cốt Hoằng Hóa");
+	assert_string_equal(p.standards, "TCCS 01:2023/KP; HACCP");
+	assert_string_equal(p.gtin, "8936005120011");
+	assert_int_equal(p.ocop_date, 20250512);
+	assert_int_equal(p.shelf_life_days, 730);
+	/* the last field of a CRLF line carries no stray CR */
+	assert_int_equal(stamp_store_get_product(t, "CHIEU-COI-NS", &p), 0);
+	assert_string_equal(p.name, "Chiếu cói Nga Sơn dệt tay, khổ 1,6 m");
+	assert_string_equal(p.short_name, "Chiếu cói Nga Sơn");
+	assert_int_equal(p.shelf_life_days, 0);
+	assert_int_equal(stamp_store_get_product(t, "BANHGAI-TT", &p), 0);
+	assert_int_equal(p.stars, 5);
+	assert_int_equal(p.cert_valid_until, 20270228);
+	stamp_txn_abort(t);
+}
+
+static void test_good_lf(void **state)
+{
+	struct fixture *f = *state;
+	stamp_txn *t;
+	stamp_coop c;
+	stamp_product p;
+
+	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 3);
+	import_ok(f->st, STAMP_IMPORT_PRODUCTS, src_path("tests/data/products_good.csv"), 2);
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	/* typed with combining marks, stored precomposed */
+	assert_int_equal(stamp_store_get_coop(t, "HTX-CT", &c), 0);
+	assert_string_equal(c.name, "Hợp tác xã Cẩm Thủy");
+	assert_string_equal(c.address, "Thôn Tiến Thành, xã Cẩm Tú");
+	assert_string_equal(c.commune, "xã Cẩm Tú");
+	/* last line without a line end */
+	assert_int_equal(stamp_store_get_coop(t, "HTX-QX", &c), 0);
+	assert_string_equal(c.phone, "0912.000.303");
+	assert_int_equal(stamp_store_get_product(t, "P-MUOI", &p), 0);
+	assert_string_equal(p.short_name, "Muối sạch Quảng Xương");
+	assert_int_equal(p.ocop_date, 20240301);
+	stamp_txn_abort(t);
+}
+
+static const char *const coops_bad_errors[] = {
+    "3: column \"name\": required",
+    "4: column \"phone\": expected a phone number of 8 to 15 digits, got \"12345\"",
+    "7: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
+    "\"HTX D\"",
+    "9: column \"id\": duplicate id \"HTX-A\" (first on line 2)",
+    "10: 8 fields, but the header has 7 columns",
+    "12: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
+    "\"bad id!\"",
+    "12: column \"phone\": expected a phone number of 8 to 15 digits, got \"abc\"",
+    NULL,
+};
+
+static void test_bad_coops(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = src_path("tests/data/coops_bad.csv");
+	char before[4096], after[4096];
+	struct errs e;
+	size_t n = 99;
+
+	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 3);
+	listing(f->st, before);
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, coops_bad_errors);
+	assert_int_equal(n, 0);
+	listing(f->st, after);
+	assert_string_equal(before, after);
+}
+
+/* The same file as Excel saves it: BOM and CRLF; the line numbers stay. */
+static void test_bad_coops_crlf(void **state)
+{
+	struct fixture *f = *state;
+	char path[128], buf[4096];
+	struct errs e;
+	size_t n;
+
+	FILE *in = fopen(src_path("tests/data/coops_bad.csv"), "rb");
+	assert_non_null(in);
+	n = fread(buf, 1, sizeof buf, in);
+	fclose(in);
+	assert_true(n > 0 && n < sizeof buf);
+	snprintf(path, sizeof path, "%s/bad-crlf.csv", f->dir);
+	FILE *out = fopen(path, "wb");
+	assert_non_null(out);
+	fputs("\xEF\xBB\xBF", out);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			fputc('\r', out);
+		fputc(buf[i], out);
+	}
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, coops_bad_errors);
+	unlink(path);
+}
+
+static void test_bad_products(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = src_path("tests/data/products_bad.csv");
+	static const char *const want[] = {
+	    "2: column \"stars\": expected 3, 4 or 5, got \"6\"",
+	    "3: column \"gtin\": check digit of \"8936005120050\" should be 9, not 0",
+	    "5: column \"coop_id\": no cooperative \"HTX-NOPE\" is registered (import the "
+	    "cooperatives first)",
+	    "6: column \"cert_valid_until\": 2024-03-01 is not after ocop_date 2027-03-01",
+	    "7: column \"ocop_date\": expected a date YYYY-MM-DD or DD/MM/YYYY, got "
+	    "\"30/02/2024\"",
+	    "8: column \"shelf_life_days\": expected a whole number of days from 0 to 3650, got "
+	    "\"abc\"",
+	    "8: column \"id\": duplicate id \"P-1\" (first on line 2)",
+	    NULL,
+	};
+	char before[4096], after[4096];
+	struct errs e;
+	size_t n;
+
+	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 3);
+	listing(f->st, before);
+	assert_int_equal(import(f->st, STAMP_IMPORT_PRODUCTS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, want);
+	listing(f->st, after);
+	assert_string_equal(before, after);
+}
+
+static void test_products_need_coops(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = src_path("tests/data/products_good.csv");
+	static const char *const want[] = {
+	    "2: column \"coop_id\": no cooperative \"HTX-NT\" is registered (import the "
+	    "cooperatives first)",
+	    "3: column \"coop_id\": no cooperative \"HTX-QX\" is registered (import the "
+	    "cooperatives first)",
+	    NULL,
+	};
+	struct errs e;
+	size_t n;
+	assert_int_equal(import(f->st, STAMP_IMPORT_PRODUCTS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, want);
+}
+
+static void test_already_registered(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = src_path("tests/data/coops_good.csv");
+	static const char *const want[] = {
+	    "2: column \"id\": \"HTX-NT\" already registered",
+	    "4: column \"id\": \"HTX-CT\" already registered",
+	    "7: column \"id\": \"HTX-QX\" already registered",
+	    NULL,
+	};
+	struct errs e;
+	size_t n;
+	import_ok(f->st, STAMP_IMPORT_COOPS, path, 3);
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, want);
+}
+
+static void test_dry_run(void **state)
+{
+	struct fixture *f = *state;
+	char before[4096], after[4096];
+	struct errs e;
+	size_t n = 0;
+
+	listing(f->st, before);
+	assert_int_equal(
+	    import(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 1, &n, &e), 0);
+	assert_int_equal(n, 3); /* what would be written */
+	assert_int_equal(e.n, 0);
+	listing(f->st, after);
+	assert_string_equal(before, after);
+	assert_string_equal(after, "");
+	/* and the real run afterwards still works: nothing was half-written */
+	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 3);
+}
+
+static void one_error(stamp_store *st, const char *rel, const char *want)
+{
+	const char *path = src_path(rel);
+	const char *const list[] = {want, NULL};
+	char before[4096], after[4096];
+	struct errs e;
+	size_t n;
+	listing(st, before);
+	assert_int_equal(import(st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	expect_errors(path, &e, list);
+	listing(st, after);
+	assert_string_equal(before, after);
+}
+
+static void test_header_errors(void **state)
+{
+	struct fixture *f = *state;
+	one_error(f->st, "tests/data/coops_unknown_col.csv",
+	          "1: unknown column \"fax\" (columns are: id, name, commune, "
+	          "district, province, address, phone)");
+	one_error(f->st, "tests/data/coops_missing_col.csv",
+	          "1: missing required column \"address\"");
+	one_error(f->st, "tests/data/coops_dup_col.csv", "1: duplicate column \"name\"");
+}
+
+static void test_syntax_errors(void **state)
+{
+	struct fixture *f = *state;
+	one_error(f->st, "tests/data/coops_unterminated.csv",
+	          "3: CSV syntax error: quoted field never closed (a \" is missing)");
+	one_error(f->st, "tests/data/coops_stray_quote.csv",
+	          "3: CSV syntax error: a quote inside an unquoted field, or text after a closing "
+	          "quote");
+	one_error(f->st, "tests/data/coops_latin1.csv",
+	          "2: column \"name\": not valid UTF-8 at byte 8 (save the file as UTF-8)");
+}
+
+static void test_empty_and_missing(void **state)
+{
+	struct fixture *f = *state;
+	const char *path = src_path("tests/data/coops_empty.csv");
+	stamp_diag d;
+	struct errs e;
+	size_t n;
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.buf, "empty file"));
+	assert_int_equal(stamp_import_csv(f->st, STAMP_IMPORT_COOPS, "/nonexistent/x.csv", 0, &n,
+	                                  collect, &e, &d),
+	                 2 /* ENOENT */);
+	assert_non_null(strstr(d.msg, "/nonexistent/x.csv"));
+}
+
+/* Past 100 problems the import stops reporting. */
+static void test_error_cap(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	struct errs e;
+	size_t n;
+	snprintf(path, sizeof path, "%s/many.csv", f->dir);
+	FILE *out = fopen(path, "w");
+	assert_non_null(out);
+	fputs("id,name,district,province,address\n", out);
+	for (int i = 0; i < 300; i++)
+		fprintf(out, "bad id %d,x,y,z,w\n", i);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, path, 0, &n, &e), STAMP_EINPUT);
+	assert_int_equal(e.n, 100);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_good_lf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_coops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_coops_crlf, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_products, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_products_need_coops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_already_registered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
