@@ -49,5 +49,6 @@ int cmd_batch(cli *c, int argc, char **argv);
 int cmd_issue(cli *c, int argc, char **argv);
 int cmd_render(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
+int cmd_sheet(cli *c, int argc, char **argv);
 
 #endif

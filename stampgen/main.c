@@ -26,6 +26,9 @@ static const struct verb {
 	 "issue --product ID --lot LOT --produced D [--expiry D] --count N --key FILE.key\n"
 	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] [--threads N]"},
 	{"render", cmd_render, "render --batch ID --out DIR [--no-images] [--threads N]"},
+	{"sheet", cmd_sheet,
+	 "sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi N]] [--cut-marks]\n"
+	 "               [--coop-name] [--footer] | sheet templates"},
 	{"verify", cmd_verify, "verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png ..."},
 };
 

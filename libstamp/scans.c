@@ -1,0 +1,1 @@
+/* scans.c - not written yet */

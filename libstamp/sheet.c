@@ -1,0 +1,1 @@
+/* sheet.c - not written yet */

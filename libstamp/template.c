@@ -1,0 +1,1 @@
+/* template.c - not written yet */

@@ -1,0 +1,1 @@
+/* api.c - not written yet */

@@ -1,0 +1,1 @@
+/* page.c - not written yet */

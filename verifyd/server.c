@@ -1,0 +1,1 @@
+/* server.c - not written yet */
