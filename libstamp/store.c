@@ -184,6 +184,28 @@ void stamp_txn_abort(stamp_txn *t)
 	free(t);
 }
 
+void stamp_txn_reset(stamp_txn *t)
+{
+	mdb_txn_reset(t->txn);
+}
+
+int stamp_txn_renew(stamp_txn *t)
+{
+	return mdb_txn_renew(t->txn);
+}
+
+int stamp_store_size(stamp_store *st, uint64_t *bytes)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	int rc = mdb_env_info(st->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(st->env, &ms);
+	if (rc == 0)
+		*bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	return rc;
+}
+
 static int put(stamp_txn *t, int db, MDB_val k, const uint8_t *buf, size_t len, int overwrite)
 {
 	MDB_val v = val_of(buf, len);

@@ -147,6 +147,56 @@ static void malformed_inputs(void **state)
 	assert_string_equal(stamp_verdict_name(STAMP_V_MALFORMED), "malformed");
 }
 
+static stamp_verdict fast(vfx *v, const stamp_code *c, stamp_check *out)
+{
+	stamp_txn *t;
+	assert_int_equal(stamp_txn_begin(v->f.st, 0, &t), 0);
+	assert_int_equal(stamp_verify_code(t, NULL, 0, c, STAMP_VERIFY_TRUST_STORED, out), 0);
+	stamp_txn_abort(t);
+	return out->verdict;
+}
+
+/* verifyd's fast path gives the same verdicts as the full check. */
+static void trusted_store_path_agrees(void **state)
+{
+	vfx *v = *state;
+	stamp_check k;
+	stamp_code c;
+	uint8_t seed[32];
+	stamp_keypair *other;
+	stamp_keyrec rec = {0};
+	stamp_txn *t;
+
+	assert_int_equal(stamp_code_parse(v->url, strlen(v->url), &c, NULL), 0);
+	assert_int_equal(fast(v, &c, &k), STAMP_V_GENUINE);
+	assert_true(k.in_store);
+	assert_string_equal(k.batch.lot, "L1");
+	c.sig[0] ^= 0x80;
+	assert_int_equal(fast(v, &c, &k), STAMP_V_FORGED);
+	assert_false(k.in_store);
+	c.sig[0] ^= 0x80;
+	c.serial = 999; /* not issued: falls back to the full check */
+	assert_int_equal(fast(v, &c, &k), STAMP_V_FORGED);
+	assert_int_equal(stamp_key_sign(v->f.kp, &c), 0);
+	assert_int_equal(fast(v, &c, &k), STAMP_V_UNKNOWN);
+
+	/* a second registered key signing serial 2, issued under the first */
+	fixture_seed(seed, 77);
+	assert_int_equal(stamp_key_from_seed(seed, &other), 0);
+	memcpy(rec.id, stamp_key_public(other)->id, STAMP_KEYID_BYTES);
+	memcpy(rec.pk, stamp_key_public(other)->pk, STAMP_PK_BYTES);
+	assert_int_equal(stamp_txn_begin(v->f.st, 1, &t), 0);
+	assert_int_equal(stamp_store_put_key(t, &rec, 0), 0);
+	assert_int_equal(stamp_txn_commit(t), 0);
+	c.serial = 2;
+	assert_int_equal(stamp_key_sign(other, &c), 0);
+	assert_int_equal(fast(v, &c, &k), STAMP_V_FORGED);
+	char url[STAMP_CODE_TEXT_MAX + 1];
+	stamp_code_to_url(&c, "HTTPS://TEM.THANHHOA.GOV.VN", url);
+	assert_int_equal(verdict(v, 1, NULL, 0, url, &k), STAMP_V_FORGED);
+	stamp_key_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +206,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(signed_but_not_issued_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(forgeries_are_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_inputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(trusted_store_path_agrees, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

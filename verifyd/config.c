@@ -1,1 +1,200 @@
-/* config.c - not written yet */
+/*
+ * config.c - verifyd's settings: defaults, then an INI file (inih), then
+ * command-line flags, which win. Every number is range-checked; an unknown
+ * key in the file is an error (a typo must not silently keep a default).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifyd.h"
+
+typedef struct setting {
+	const char *section, *name, *flag;
+	enum { T_STR, T_UINT, T_SIZE, T_BOOL } type;
+	size_t offset, size; /* size: of the string buffer */
+	unsigned long long min, max;
+	const char *help;
+} setting;
+
+#define STR(sec, n, f, field, h) {sec, n, f, T_STR, offsetof(config, field), sizeof(((config *)0)->field), 0, 0, h}
+#define UINT(sec, n, f, field, lo, hi, h) {sec, n, f, T_UINT, offsetof(config, field), 0, lo, hi, h}
+
+static const setting settings[] = {
+	STR("server", "listen", "listen", listen_addr, "address to listen on (127.0.0.1)"),
+	UINT("server", "port", "port", port, 1, 65535, "TCP port (8080)"),
+	UINT("server", "threads", "threads", threads, 0, 256, "worker threads, 0 = one per core (0)"),
+	UINT("server", "timeout", "timeout", timeout_s, 1, 3600, "idle connection timeout, s (10)"),
+	UINT("server", "max_connections", "max-connections", max_connections, 1, 1000000,
+	     "connections in all (1024)"),
+	UINT("server", "per_ip_connections", "per-ip", per_ip, 1, 1000000,
+	     "connections per client address (64)"),
+	{"server", "memory_limit", "memory-limit", T_SIZE, offsetof(config, memory_limit), 0, 4096,
+	 1 << 24, "bytes per connection, bounds URL and headers (16384)"},
+	UINT("server", "backlog", "backlog", backlog, 1, 65535, "listen backlog (511)"),
+	{"server", "access_log", "access-log", T_BOOL, offsetof(config, access_log), 0, 0, 1,
+	 "one line per request on stderr (false)"},
+	STR("store", "registry", "registry", registry, "registry store folder, opened read-only"),
+	STR("store", "scans", "scans", scans, "scan counts folder, written by verifyd"),
+	UINT("verdict", "suspicious_after", "suspicious-after", suspicious_after, 1, 1000000,
+	     "scans after which a stamp is flagged as a likely copy (20)"),
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static void defaults(config *c)
+{
+	memset(c, 0, sizeof *c);
+	strcpy(c->listen_addr, "127.0.0.1");
+	c->port = 8080;
+	c->timeout_s = 10;
+	c->max_connections = 1024;
+	c->per_ip = 64;
+	c->memory_limit = 16384;
+	c->backlog = 511;
+	c->suspicious_after = 20;
+	strcpy(c->registry, "store");
+	strcpy(c->scans, "scans");
+}
+
+/* Set one setting from text; 0 or a message in err. */
+static int apply(config *c, const setting *s, const char *value, char *err, size_t errlen)
+{
+	char *field = (char *)c + s->offset, *end;
+	unsigned long long v;
+
+	switch (s->type) {
+	case T_STR:
+		if (strlen(value) >= s->size || !*value) {
+			snprintf(err, errlen, "expected 1 to %zu characters", s->size - 1);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	case T_BOOL:
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			*(int *)field = 1;
+		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			*(int *)field = 0;
+		else {
+			snprintf(err, errlen, "expected true or false, got \"%s\"", value);
+			return -1;
+		}
+		return 0;
+	default:
+		errno = 0;
+		v = strtoull(value, &end, 10);
+		if (errno || end == value || *end || *value == '-' || v < s->min || v > s->max) {
+			snprintf(err, errlen, "expected %llu to %llu, got \"%s\"", s->min, s->max,
+				 value);
+			return -1;
+		}
+		if (s->type == T_SIZE)
+			*(size_t *)field = (size_t)v;
+		else
+			*(unsigned *)field = (unsigned)v;
+		return 0;
+	}
+}
+
+typedef struct ini_ctx {
+	config *c;
+	const char *path;
+	int failed;
+} ini_ctx;
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	ini_ctx *x = user;
+	char err[160];
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (strcmp(settings[i].section, section) || strcmp(settings[i].name, name))
+			continue;
+		if (apply(x->c, &settings[i], value, err, sizeof err) == 0)
+			return 1;
+		fprintf(stderr, "verifyd: %s: [%s] %s: %s\n", x->path, section, name, err);
+		x->failed = 1;
+		return 1;
+	}
+	fprintf(stderr, "verifyd: %s: unknown setting [%s] %s\n", x->path, section, name);
+	x->failed = 1;
+	return 1;
+}
+
+void config_usage(void)
+{
+	fputs("usage: verifyd [--config FILE] [--FLAG VALUE ...]\n\n"
+	      "Answers scans of ocopstamp codes: GET /S/<code> (page), /api/v1/stamps/<code> (JSON),\n"
+	      "/healthz, /metrics. Flags (and [section] name in the config file):\n",
+	      stderr);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		fprintf(stderr, "  --%-18s [%s] %s: %s\n", settings[i].flag, settings[i].section,
+			settings[i].name, settings[i].help);
+	fputs("\nSignals: TERM/INT stop cleanly (scan counts flushed), HUP reopens the registry.\n"
+	      "See verifyd(8) and docs/operations.md.\n",
+	      stderr);
+}
+
+int config_load(config *c, int argc, char **argv)
+{
+	struct option lo[NSETTINGS + 3];
+	const char *file = NULL;
+	char err[160];
+	int opt;
+
+	defaults(c);
+	for (size_t i = 0; i < NSETTINGS; i++)
+		lo[i] = (struct option){settings[i].flag, required_argument, NULL, (int)(256 + i)};
+	lo[NSETTINGS] = (struct option){"config", required_argument, NULL, 'c'};
+	lo[NSETTINGS + 1] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[NSETTINGS + 2] = (struct option){NULL, 0, NULL, 0};
+
+	/* first pass: only --config, so that the flags apply over the file */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c')
+			file = optarg;
+		if (opt == 'h') {
+			config_usage();
+			return 2;
+		}
+	}
+	if (file) {
+		ini_ctx x = {c, file, 0};
+		int rc = ini_parse(file, on_ini, &x);
+		if (rc < 0) {
+			fprintf(stderr, "verifyd: %s: cannot read: %s\n", file, strerror(errno));
+			return 2;
+		}
+		if (rc > 0) {
+			fprintf(stderr, "verifyd: %s:%d: not an INI line\n", file, rc);
+			return 2;
+		}
+		if (x.failed)
+			return 2;
+	}
+	optind = 0;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		if (opt == 'c')
+			continue;
+		if (opt < 256 || opt >= (int)(256 + NSETTINGS)) {
+			config_usage();
+			return 2;
+		}
+		const setting *s = &settings[opt - 256];
+		if (s->type == T_BOOL && !optarg)
+			optarg = "true";
+		if (apply(c, s, optarg, err, sizeof err) != 0) {
+			fprintf(stderr, "verifyd: --%s: %s\n", s->flag, err);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "verifyd: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}

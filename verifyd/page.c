@@ -1,1 +1,364 @@
-/* page.c - not written yet */
+/*
+ * page.c - the page a shopper sees after scanning a stamp.
+ *
+ * Verdict first (colour, sign and words), then what the stamp vouches for:
+ * product, OCOP rating, producer and place, batch and dates, the OCOP
+ * decision, the scan history. Vietnamese by default, English on request.
+ * Mobile first, self-contained (inline CSS, no script, no fonts, no images),
+ * a few KB. Every string from the store goes through esc(). The CSS is fixed,
+ * so the Content-Security-Policy allows exactly its hash and nothing else.
+ */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verifyd.h"
+
+#define PAGE_MAX 16384
+
+static const char css[] =
+	"body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
+	"color:#1b1b1b;background:#f4f4f1}"
+	"main{max-width:34rem;margin:0 auto;padding:0 0 2rem}"
+	".v{padding:1.4rem 1.2rem;color:#fff}.v h1{margin:0;font-size:1.6rem;line-height:1.2}"
+	".v p{margin:.5rem 0 0}.i{font-size:2.6rem;line-height:1;display:block;margin-bottom:.3rem}"
+	".ok{background:#0a7d32}.warn{background:#b35c00}.bad{background:#b00020}"
+	".none{background:#4a4a4a}"
+	"section{background:#fff;margin:.8rem;padding:.2rem 1rem;border-radius:.6rem;"
+	"box-shadow:0 1px 2px rgba(0,0,0,.12)}"
+	"h2{font-size:1.05rem;margin:.8rem 0 .2rem}dl{margin:0 0 .8rem}"
+	"dt{color:#5a5a5a;font-size:.85rem;margin-top:.55rem}dd{margin:0;font-weight:600}"
+	".star{color:#c58a00;letter-spacing:.1em}"
+	".note{background:#fff4e0;border-left:4px solid #b35c00;padding:.5rem .7rem;margin:.6rem 0}"
+	"footer{text-align:center;font-size:.9rem;color:#5a5a5a;margin:1.2rem}"
+	"a{color:#0b57d0}";
+
+static char csp[160];
+
+int page_init(void)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+					   sodium_base64_VARIANT_ORIGINAL)];
+	crypto_hash_sha256(h, (const unsigned char *)css, sizeof css - 1);
+	sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
+	int n = snprintf(csp, sizeof csp,
+			 "default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; "
+			 "form-action 'none'; frame-ancestors 'none'",
+			 b64);
+	return n > 0 && (size_t)n < sizeof csp ? 0 : -1;
+}
+
+const char *page_csp(void)
+{
+	return csp;
+}
+
+typedef struct out {
+	char *p;
+	size_t len;
+	int full;
+} out;
+
+static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->p + o->len, PAGE_MAX - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= PAGE_MAX - o->len)
+		o->full = 1;
+	else
+		o->len += (size_t)n;
+}
+
+/* Text from the store, HTML-escaped (also safe inside quoted attributes). */
+static void esc(out *o, const char *s)
+{
+	for (; *s && !o->full; s++) {
+		const char *e = NULL;
+		switch (*s) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&#39;"; break;
+		}
+		if (e) {
+			put(o, "%s", e);
+		} else if (o->len + 1 < PAGE_MAX) {
+			o->p[o->len++] = *s;
+			o->p[o->len] = '\0';
+		} else {
+			o->full = 1;
+		}
+	}
+}
+
+static void date_text(uint32_t d, lang l, char buf[16])
+{
+	if (!d)
+		snprintf(buf, 16, "—");
+	else if (l == LANG_VI)
+		snprintf(buf, 16, "%02u/%02u/%04u", d % 100, d / 100 % 100, d / 10000);
+	else
+		stamp_date_format(d, buf);
+}
+
+/* Vietnam time (UTC+7, no daylight saving). */
+static void time_text(int64_t t, lang l, char buf[40])
+{
+	time_t vt = (time_t)(t + 7 * 3600);
+	struct tm tm;
+	gmtime_r(&vt, &tm);
+	if (l == LANG_VI)
+		strftime(buf, 40, "%H:%M ngày %d/%m/%Y", &tm);
+	else
+		strftime(buf, 40, "%Y-%m-%d %H:%M (Vietnam time)", &tm);
+}
+
+static void head(out *o, lang l, const char *title)
+{
+	put(o,
+	    "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+	    "<meta name=\"robots\" content=\"noindex\"><title>%s</title><style>%s</style></head>"
+	    "<body><main>",
+	    l == LANG_EN ? "en" : "vi", title, css);
+}
+
+static void foot(out *o, lang l)
+{
+	put(o, "<footer><p>%s</p><p><a href=\"?lang=%s\">%s</a></p></footer></main></body></html>\n",
+	    l == LANG_EN ? "OCOP product traceability stamps"
+			 : "Hệ thống tem truy xuất nguồn gốc sản phẩm OCOP",
+	    l == LANG_EN ? "vi" : "en", l == LANG_EN ? "Tiếng Việt" : "English");
+}
+
+typedef struct banner {
+	const char *cls, *icon, *vi, *en, *vi_sub, *en_sub;
+} banner;
+
+static const banner banners[] = {
+	[V_GENUINE] = {"ok", "✓", "Tem chính hãng", "Genuine stamp",
+		       "Chữ ký số hợp lệ. Sản phẩm đã được đăng ký với cơ quan quản lý.",
+		       "The digital signature is valid and the product is registered."},
+	[V_SUSPICIOUS] = {"warn", "!", "Cảnh báo: tem có thể bị sao chép",
+			  "Warning: this stamp may be a copy", NULL, NULL}, /* see page_render */
+	[V_REVOKED] = {"bad", "✕", "Tem đã bị thu hồi", "Revoked stamp",
+		       "Tem này đã bị cơ quan quản lý thu hồi. Không nên mua sản phẩm.",
+		       "This stamp was withdrawn by the authority. Do not buy the product."},
+	[V_UNKNOWN] = {"bad", "?", "Không tìm thấy tem", "Stamp not found",
+		       "Chữ ký hợp lệ nhưng mã này chưa từng được cấp. Hãy báo cho cơ quan quản lý.",
+		       "The signature is valid, but this code was never issued. Please report it."},
+	[V_FORGED] = {"bad", "✕", "Tem giả", "Counterfeit stamp",
+		      "Chữ ký số không khớp: mã này không do cơ quan quản lý cấp. Không nên mua.",
+		      "The digital signature does not match: the authority did not issue this "
+		      "code. Do not buy the product."},
+	[V_MALFORMED] = {"none", "?", "Mã không hợp lệ", "Invalid code",
+			 "Đây không phải là mã tem truy xuất nguồn gốc OCOP.",
+			 "This is not an OCOP traceability stamp code."},
+};
+
+static int kind_of(const verdict *v)
+{
+	switch (v->check.verdict) {
+	case STAMP_V_GENUINE: return v->suspicious ? V_SUSPICIOUS : V_GENUINE;
+	case STAMP_V_REVOKED: return V_REVOKED;
+	case STAMP_V_UNKNOWN: return V_UNKNOWN;
+	case STAMP_V_MALFORMED: return V_MALFORMED;
+	default: return V_FORGED;
+	}
+}
+
+const char *verdict_word(const verdict *v)
+{
+	static const char *const words[] = {"genuine", "suspicious", "revoked",
+					    "unknown", "forged",     "malformed"};
+	return words[kind_of(v)];
+}
+
+/* One <dt>/<dd> pair; value escaped; empty values are left out. */
+static void item(out *o, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	put(o, "<dt>%s</dt><dd>", label);
+	esc(o, value);
+	put(o, "</dd>");
+}
+
+static void note(out *o, const char *text)
+{
+	put(o, "<p class=\"note\">%s</p>", text);
+}
+
+static void product_section(out *o, const verdict *v, lang l)
+{
+	const stamp_check *k = &v->check;
+	int en = l == LANG_EN;
+	char stars[64] = "", d1[16], d2[16], line[600];
+
+	for (int i = 0; i < 5; i++)
+		strcat(stars, i < k->product.stars ? "★" : "☆");
+	put(o, "<section><h2>%s</h2><dl>", en ? "Product" : "Sản phẩm");
+	item(o, en ? "Name" : "Tên sản phẩm", k->product.name);
+	put(o, "<dt>%s</dt><dd><span class=\"star\">%s</span> %u %s</dd>",
+	    en ? "OCOP rating" : "Hạng OCOP", stars, k->product.stars, en ? "stars" : "sao");
+	item(o, en ? "Product group" : "Nhóm sản phẩm", k->product.group);
+	date_text(k->product.ocop_date, l, d1);
+	snprintf(line, sizeof line, en ? "No. %s of %s" : "Số %s ngày %s", k->product.ocop_decision,
+		 d1);
+	item(o, en ? "OCOP decision" : "Quyết định công nhận OCOP", line);
+	date_text(k->product.cert_valid_until, l, d2);
+	snprintf(line, sizeof line, en ? "valid until %s" : "hiệu lực đến %s", d2);
+	item(o, en ? "OCOP certificate" : "Giấy chứng nhận OCOP", line);
+	put(o, "</dl>");
+	if (k->product.cert_valid_until && k->product.cert_valid_until < v->today)
+		note(o, en ? "The OCOP certificate of this product has expired. The stamp itself is "
+			     "still genuine."
+			   : "Giấy chứng nhận OCOP của sản phẩm đã hết hiệu lực. Bản thân tem vẫn là tem "
+			     "thật.");
+	put(o, "<dl>");
+	item(o, en ? "Standards applied" : "Tiêu chuẩn áp dụng", k->product.standards);
+	item(o, "GTIN", k->product.gtin);
+	put(o, "</dl></section>");
+}
+
+static void producer_section(out *o, const verdict *v, lang l)
+{
+	const stamp_coop *c = &v->check.coop;
+	int en = l == LANG_EN;
+	char place[800];
+
+	snprintf(place, sizeof place, "%s%s%s%s%s", c->commune, c->commune[0] ? ", " : "",
+		 c->district, c->district[0] ? ", " : "", c->province);
+	put(o, "<section><h2>%s</h2><dl>", en ? "Producer" : "Cơ sở sản xuất");
+	item(o, en ? "Name" : "Tên", c->name);
+	item(o, en ? "Locality" : "Địa phương", place);
+	item(o, en ? "Address" : "Địa chỉ", c->address);
+	item(o, en ? "Phone" : "Điện thoại", c->phone);
+	put(o, "</dl></section>");
+}
+
+static void batch_section(out *o, const verdict *v, lang l)
+{
+	const stamp_batch *b = &v->check.batch;
+	int en = l == LANG_EN;
+	char d[16], serial[24];
+
+	put(o, "<section><h2>%s</h2><dl>", en ? "Batch" : "Lô hàng");
+	item(o, en ? "Lot" : "Số lô", b->lot);
+	date_text(b->produced, l, d);
+	item(o, en ? "Production date" : "Ngày sản xuất", d);
+	date_text(b->expiry, l, d);
+	item(o, en ? "Expiry date" : "Hạn sử dụng", b->expiry ? d : "");
+	snprintf(serial, sizeof serial, "%llu", (unsigned long long)v->check.code.serial);
+	item(o, en ? "Stamp number" : "Số tem", serial);
+	put(o, "</dl>");
+	if (b->expiry && b->expiry < v->today)
+		note(o, en ? "This batch is past its expiry date." : "Lô hàng này đã hết hạn sử dụng.");
+	put(o, "</section>");
+}
+
+static void scans_section(out *o, const verdict *v, lang l)
+{
+	char first[40], last[40];
+	int en = l == LANG_EN;
+
+	put(o, "<section><h2>%s</h2><p>", en ? "Scan history" : "Lịch sử quét");
+	if (v->scans.count == 0) {
+		put(o, "%s", en ? "This code has not been scanned before."
+				: "Mã này chưa được quét lần nào.");
+	} else {
+		time_text(v->scans.first, l, first);
+		time_text(v->scans.last, l, last);
+		if (en)
+			put(o, "This code has been scanned %llu time%s, first on %s, last on %s.",
+			    (unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s", first,
+			    last);
+		else
+			put(o, "Mã này đã được quét %llu lần, lần đầu lúc %s, lần gần nhất lúc %s.",
+			    (unsigned long long)v->scans.count, first, last);
+	}
+	put(o, "</p></section>");
+}
+
+char *page_render(const verdict *v, lang l, size_t *len)
+{
+	out o = {malloc(PAGE_MAX), 0, 0};
+	int k = kind_of(v), en = l == LANG_EN;
+	const banner *b = &banners[k];
+
+	if (!o.p)
+		return NULL;
+	o.p[0] = '\0';
+	head(&o, l, en ? b->en : b->vi);
+	put(&o, "<div class=\"v %s\"><span class=\"i\" aria-hidden=\"true\">%s</span><h1>%s</h1><p>",
+	    b->cls, b->icon, en ? b->en : b->vi);
+	if (k == V_SUSPICIOUS && en)
+		put(&o,
+		    "The stamp is genuine, but this code has been scanned %llu times — more than "
+		    "one product would be. Check the product and the seller carefully.",
+		    (unsigned long long)v->scans.count);
+	else if (k == V_SUSPICIOUS)
+		put(&o,
+		    "Tem thật, nhưng mã này đã được quét %llu lần — nhiều hơn một sản phẩm bình "
+		    "thường. Hãy kiểm tra kỹ sản phẩm và nơi bán.",
+		    (unsigned long long)v->scans.count);
+	else
+		put(&o, "%s", en ? b->en_sub : b->vi_sub);
+	put(&o, "</p></div>");
+	if (v->check.in_store) {
+		product_section(&o, v, l);
+		producer_section(&o, v, l);
+		batch_section(&o, v, l);
+		scans_section(&o, v, l);
+	}
+	foot(&o, l);
+	if (o.full) {
+		free(o.p);
+		return NULL;
+	}
+	*len = o.len;
+	return o.p;
+}
+
+char *page_message(int status, lang l, size_t *len)
+{
+	const char *vi, *en;
+	switch (status) {
+	case 200:
+		vi = "Quét mã QR trên tem bằng camera điện thoại để kiểm tra nguồn gốc sản phẩm OCOP.";
+		en = "Scan the QR code on the stamp with a phone camera to check an OCOP product.";
+		break;
+	case 404: vi = "Không tìm thấy trang này."; en = "There is no such page."; break;
+	case 405: vi = "Phương thức không được hỗ trợ."; en = "Method not allowed."; break;
+	case 414: vi = "Địa chỉ quá dài."; en = "The address is too long."; break;
+	case 503:
+		vi = "Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau.";
+		en = "The service is briefly unavailable. Please try again later.";
+		break;
+	default: vi = "Yêu cầu không hợp lệ."; en = "Bad request."; break;
+	}
+	out o = {malloc(PAGE_MAX), 0, 0};
+	if (!o.p)
+		return NULL;
+	o.p[0] = '\0';
+	head(&o, l, l == LANG_EN ? "OCOP stamps" : "Tem OCOP");
+	put(&o, "<div class=\"v %s\"><h1>%s</h1></div>", status == 200 ? "ok" : "none",
+	    l == LANG_EN ? en : vi);
+	foot(&o, l);
+	if (o.full) {
+		free(o.p);
+		return NULL;
+	}
+	*len = o.len;
+	return o.p;
+}

@@ -13,5 +13,6 @@
 #include "photo.h"
 #include "issue.h"
 #include "verify.h"
+#include "scans.h"
 
 #endif

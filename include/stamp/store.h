@@ -48,6 +48,15 @@ void stamp_store_close(stamp_store *st);
 int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out) STAMP_WUR;
 int stamp_txn_commit(stamp_txn *t) STAMP_WUR; /* frees t, also on failure */
 void stamp_txn_abort(stamp_txn *t);            /* frees t; NULL is fine */
+/*
+ * Read transactions only: release the snapshot but keep the handle and its
+ * reader slot, then take a fresh snapshot. Much cheaper than abort + begin,
+ * which is what a daemon's worker wants for every request.
+ */
+void stamp_txn_reset(stamp_txn *t);
+int stamp_txn_renew(stamp_txn *t) STAMP_WUR;
+/* Bytes in use by the store's data file (pages up to the last used). */
+int stamp_store_size(stamp_store *st, uint64_t *bytes) STAMP_WUR;
 
 /* put_*: STAMP_EEXIST when the id is taken (overwrite == 0). */
 int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite) STAMP_WUR;

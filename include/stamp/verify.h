@@ -40,6 +40,20 @@ typedef struct stamp_check {
 } stamp_check;
 
 /*
+ * Flags. STAMP_VERIFY_TRUST_STORED: for a serial that is in the store, a code
+ * whose key id and signature are byte-equal (sodium_memcmp) to what the store
+ * recorded at issuance is genuine without recomputing Ed25519 (~50 us, the
+ * largest cost of a daemon's lookup). The store only holds signatures that
+ * stampgen made and checked, so equality implies validity; any difference
+ * falls back to the full check. Offline verification does not set it.
+ */
+enum { STAMP_VERIFY_TRUST_STORED = 1 };
+
+/* As stamp_verify_text, for a code already decoded (verifyd's path). */
+int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, const stamp_code *c,
+		      unsigned flags, stamp_check *out) STAMP_WUR;
+
+/*
  * Verify text (a code URL or its base32 part). t may be NULL (no store);
  * keys/nkeys are extra public keys (key files) searched before the store.
  * Returns 0 with out->verdict set whatever the verdict; non-zero only for a

@@ -1,0 +1,90 @@
+/*
+ * verifyd.h - what verifyd's files share: the configuration, the server's
+ * state, and the functions each file offers the others.
+ *
+ *   main.c     options, signals, start and clean stop
+ *   config.c   the INI file and the flags (flags win)
+ *   server.c   libmicrohttpd: routing, limits, the store per worker thread
+ *   page.c     the shopper's HTML page (vi/en)
+ *   api.c      the JSON verdict (jansson)
+ *   metrics.c  counters and the Prometheus text
+ */
+#ifndef VERIFYD_H
+#define VERIFYD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stamp/stamp.h"
+
+typedef struct config {
+	char listen_addr[64];     /* IPv4 or IPv6 literal; default 127.0.0.1 */
+	unsigned port;            /* default 8080 */
+	char registry[512];       /* registry store folder (read-only) */
+	char scans[512];          /* scans store folder (written by verifyd only) */
+	unsigned threads;         /* worker threads; 0 = one per core */
+	unsigned timeout_s;       /* idle connection timeout */
+	unsigned max_connections; /* total */
+	unsigned per_ip;          /* connections per client address */
+	size_t memory_limit;      /* bytes per connection (bounds URL and headers) */
+	unsigned backlog;         /* listen() backlog */
+	unsigned suspicious_after;/* scans after which a stamp is suspicious */
+	int access_log;           /* one line per request on stderr */
+} config;
+
+/* Defaults, then the file (if any), then the flags. 0 ok, else prints and 2. */
+int config_load(config *c, int argc, char **argv);
+void config_usage(void);
+
+/* Languages of the page. */
+typedef enum { LANG_VI, LANG_EN } lang;
+
+/* What the page and the JSON say about one looked-up code. */
+typedef struct verdict {
+	stamp_check check;
+	int malformed;       /* the path did not hold a well-formed code */
+	int suspicious;      /* genuine, but scanned more than suspicious_after */
+	stamp_scan scans;    /* totals after this request (in_store only) */
+	unsigned suspicious_after;
+	uint32_t today;      /* date in Vietnam, for expiry warnings */
+} verdict;
+
+/* "genuine", "suspicious", "revoked", "unknown", "forged", "malformed". */
+const char *verdict_word(const verdict *v);
+
+/* page.c: the HTML page; *len set. Returns malloc'd text or NULL. */
+char *page_render(const verdict *v, lang l, size_t *len);
+/* A small page for 404/405/400/414 and the landing page. */
+char *page_message(int status, lang l, size_t *len);
+/* The Content-Security-Policy value for our pages (style hash included). */
+const char *page_csp(void);
+int page_init(void);
+
+/* api.c: the JSON body; *len set. Returns malloc'd text or NULL. */
+char *api_render(const verdict *v, size_t *len);
+
+/* metrics.c */
+enum { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX, STATUS_KINDS };
+enum { V_GENUINE, V_SUSPICIOUS, V_REVOKED, V_UNKNOWN, V_FORGED, V_MALFORMED, V_KINDS };
+void metrics_request(int status, double seconds);
+void metrics_verdict(const verdict *v);
+void metrics_flush(size_t written, int failed);
+/* Prometheus text exposition; malloc'd. */
+char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len);
+
+/* server.c */
+typedef struct server server;
+int server_start(const config *c, server **out);
+/* SIGHUP: open the registry again; requests in flight finish on the old one. */
+int server_reload(server *s);
+/* Stop accepting, wait for requests in flight (bounded), stop the workers. */
+void server_stop(server *s);
+/* Write pending scan counts (the writer thread does it every second). */
+int server_flush(server *s);
+void server_free(server *s);
+
+/* Log one line on stderr: "verifyd: ...". */
+void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
