@@ -48,16 +48,17 @@ static int find_key(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys,
 }
 
 /* Stamp -> batch -> product -> cooperative. ENOTFOUND only for the stamp. */
-static int look_up(stamp_txn *t, stamp_check *out)
+static int look_up(stamp_txn *t, unsigned flags, stamp_check *out)
 {
 	int rc = stamp_store_get_stamp(t, out->code.serial, &out->stamp);
 	if (rc)
 		return rc;
-	if ((rc = stamp_store_get_batch(t, out->stamp.batch_id, &out->batch)) ||
-	    (rc = stamp_store_get_product(t, out->batch.product_id, &out->product)) ||
-	    (rc = stamp_store_get_coop(t, out->product.coop_id, &out->coop)))
-		return rc == STAMP_ENOTFOUND ? STAMP_ECORRUPT : rc;
-	return 0;
+	if ((rc = stamp_store_get_batch(t, out->stamp.batch_id, &out->batch)) == 0 &&
+	    !(flags & STAMP_VERIFY_SKIP_DETAILS)) {
+		if ((rc = stamp_store_get_product(t, out->batch.product_id, &out->product)) == 0)
+			rc = stamp_store_get_coop(t, out->product.coop_id, &out->coop);
+	}
+	return rc == STAMP_ENOTFOUND ? STAMP_ECORRUPT : rc;
 }
 
 /* The code is exactly what the store recorded for its serial. */
@@ -81,7 +82,7 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 	out->code = *c;
 	out->in_store = 0;
 	if (t && (flags & STAMP_VERIFY_TRUST_STORED)) {
-		rc = look_up(t, out);
+		rc = look_up(t, flags, out);
 		if (rc && rc != STAMP_ENOTFOUND)
 			return rc;
 		found = rc == 0;
@@ -107,7 +108,7 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 		return 0;
 	}
 	if (!found) {
-		rc = look_up(t, out);
+		rc = look_up(t, flags, out);
 		if (rc == STAMP_ENOTFOUND) {
 			out->verdict = STAMP_V_UNKNOWN;
 			return 0;

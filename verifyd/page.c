@@ -251,7 +251,7 @@ static void batch_section(out *o, const verdict *v, lang l)
 {
 	const stamp_batch *b = &v->check.batch;
 	int en = l == LANG_EN;
-	char d[16], serial[24];
+	char d[16];
 
 	put(o, "<section><h2>%s</h2><dl>", en ? "Batch" : "Lô hàng");
 	item(o, en ? "Lot" : "Số lô", b->lot);
@@ -259,8 +259,6 @@ static void batch_section(out *o, const verdict *v, lang l)
 	item(o, en ? "Production date" : "Ngày sản xuất", d);
 	date_text(b->expiry, l, d);
 	item(o, en ? "Expiry date" : "Hạn sử dụng", b->expiry ? d : "");
-	snprintf(serial, sizeof serial, "%llu", (unsigned long long)v->check.code.serial);
-	item(o, en ? "Stamp number" : "Số tem", serial);
 	put(o, "</dl>");
 	if (b->expiry && b->expiry < v->today)
 		note(o, en ? "This batch is past its expiry date." : "Lô hàng này đã hết hạn sử dụng.");
@@ -272,7 +270,9 @@ static void scans_section(out *o, const verdict *v, lang l)
 	char first[40], last[40];
 	int en = l == LANG_EN;
 
-	put(o, "<section><h2>%s</h2><p>", en ? "Scan history" : "Lịch sử quét");
+	put(o, "<section><h2>%s</h2><dl><dt>%s</dt><dd>%llu</dd></dl><p>",
+	    en ? "This stamp" : "Tem này", en ? "Stamp number" : "Số tem",
+	    (unsigned long long)v->check.code.serial);
 	if (v->scans.count == 0) {
 		put(o, "%s", en ? "This code has not been scanned before."
 				: "Mã này chưa được quét lần nào.");
@@ -290,7 +290,28 @@ static void scans_section(out *o, const verdict *v, lang l)
 	put(o, "</p></section>");
 }
 
-char *page_render(const verdict *v, lang l, size_t *len)
+/*
+ * The sections that are the same for every stamp of a batch (product,
+ * producer, batch): verifyd renders them once per batch, language and day.
+ */
+char *page_details(const verdict *v, lang l, size_t *len)
+{
+	out o = {malloc(PAGE_MAX), 0, 0};
+	if (!o.p)
+		return NULL;
+	o.p[0] = '\0';
+	product_section(&o, v, l);
+	producer_section(&o, v, l);
+	batch_section(&o, v, l);
+	if (o.full) {
+		free(o.p);
+		return NULL;
+	}
+	*len = o.len;
+	return o.p;
+}
+
+char *page_render(const verdict *v, lang l, const char *details, size_t dlen, size_t *len)
 {
 	out o = {malloc(PAGE_MAX), 0, 0};
 	int k = kind_of(v), en = l == LANG_EN;
@@ -315,10 +336,14 @@ char *page_render(const verdict *v, lang l, size_t *len)
 	else
 		put(&o, "%s", en ? b->en_sub : b->vi_sub);
 	put(&o, "</p></div>");
-	if (v->check.in_store) {
-		product_section(&o, v, l);
-		producer_section(&o, v, l);
-		batch_section(&o, v, l);
+	if (v->check.in_store && details) {
+		if (dlen >= PAGE_MAX - o.len)
+			o.full = 1;
+		else {
+			memcpy(o.p + o.len, details, dlen);
+			o.len += dlen;
+			o.p[o.len] = '\0';
+		}
 		scans_section(&o, v, l);
 	}
 	foot(&o, l);

@@ -55,10 +55,28 @@ struct server {
 	pthread_mutex_t flush_lock; /* the writer and a clean stop both flush */
 };
 
+/*
+ * The product, producer and batch parts of an answer are the same for every
+ * stamp of a batch: each worker keeps them rendered, per batch, registry
+ * generation and day (expiry warnings change at midnight). Per worker, so no
+ * lock; direct-mapped by batch id.
+ */
+#define CACHE_SLOTS 64
+enum { FRAG_JSON, FRAG_VI, FRAG_EN, FRAG_KINDS };
+
+typedef struct fragment {
+	uint32_t batch; /* 0: empty */
+	unsigned generation;
+	uint32_t today;
+	char *text;
+	size_t len;
+} fragment;
+
 typedef struct worker {
 	server *srv;
 	registry_ref *ref;
 	stamp_txn *txn; /* reset between requests */
+	fragment cache[FRAG_KINDS][CACHE_SLOTS];
 } worker;
 
 typedef struct request {
@@ -93,8 +111,12 @@ static void worker_release(worker *w)
 
 static void worker_exit(void *p)
 {
-	worker_release(p);
-	free(p);
+	worker *w = p;
+	worker_release(w);
+	for (int k = 0; k < FRAG_KINDS; k++)
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			free(w->cache[k][i].text);
+	free(w);
 }
 
 /* A live read transaction on the current registry, or NULL. */
@@ -250,13 +272,35 @@ static char *text_copy(const char *s, size_t *len)
 
 /* ---- routes ------------------------------------------------------------- */
 
-static unsigned lookup(server *s, struct MHD_Connection *conn, const char *code, int count,
-		       verdict *v)
+/* The batch's rendered details for this answer kind, from the cache or made now. */
+static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
+{
+	uint32_t batch = v->check.batch.id;
+	fragment *f = &w->cache[kind][batch % CACHE_SLOTS];
+	if (f->batch == batch && f->generation == w->ref->generation && f->today == v->today)
+		return f;
+	stamp_check *k = &v->check;
+	if (stamp_store_get_product(t, k->batch.product_id, &k->product) != 0 ||
+	    stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
+		return NULL;
+	size_t len = 0;
+	char *text = kind == FRAG_JSON ? api_details(v, &len)
+				       : page_details(v, kind == FRAG_EN ? LANG_EN : LANG_VI, &len);
+	if (!text)
+		return NULL;
+	free(f->text);
+	*f = (fragment){batch, w->ref->generation, v->today, text, len};
+	return f;
+}
+
+static unsigned lookup(server *s, const char *code, int count, int kind, verdict *v,
+		       const fragment **frag)
 {
 	stamp_code c;
 	worker *w = NULL;
 
 	memset(v, 0, sizeof *v);
+	*frag = NULL;
 	v->suspicious_after = s->cfg.suspicious_after;
 	v->today = stamp_date_from_unix(time(NULL));
 	if (stamp_code_from_b32(code, strlen(code), &c) != 0) {
@@ -264,11 +308,13 @@ static unsigned lookup(server *s, struct MHD_Connection *conn, const char *code,
 		v->check.verdict = STAMP_V_MALFORMED;
 		return MHD_HTTP_BAD_REQUEST;
 	}
-	(void)conn;
 	stamp_txn *t = worker_txn(s, &w);
 	if (!t)
 		return MHD_HTTP_SERVICE_UNAVAILABLE;
-	int rc = stamp_verify_code(t, NULL, 0, &c, STAMP_VERIFY_TRUST_STORED, &v->check);
+	int rc = stamp_verify_code(t, NULL, 0, &c,
+				   STAMP_VERIFY_TRUST_STORED | STAMP_VERIFY_SKIP_DETAILS, &v->check);
+	if (rc == 0 && v->check.in_store && !(*frag = details(w, t, kind, v)))
+		rc = STAMP_ECORRUPT;
 	worker_done(w);
 	if (rc) {
 		vlog("registry lookup failed: %s", stamp_strerror(rc));
@@ -290,23 +336,26 @@ static enum MHD_Result route_code(server *s, struct MHD_Connection *conn, const 
 				  int is_get, int api, unsigned *status)
 {
 	verdict v;
+	const fragment *f;
 	size_t len = 0;
 	int nargs = 0;
 	lang l = pick_lang(conn);
 	int json = api || wants_json(conn);
+	int kind = json ? FRAG_JSON : l == LANG_EN ? FRAG_EN : FRAG_VI;
 
 	/* a scan is a GET of the code URL as printed: no query, not the API */
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_args, &nargs);
-	*status = lookup(s, conn, code, is_get && !api && nargs == 0, &v);
+	*status = lookup(s, code, is_get && !api && nargs == 0, kind, &v, &f);
 	if (*status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		return send_message(conn, *status, l);
 	metrics_verdict(&v);
+	/* f lives in this thread's cache until its next lookup: copy before then */
 	if (json) {
-		char *body = api_render(&v, &len);
+		char *body = api_render(&v, f ? f->text : NULL, f ? f->len : 0, &len);
 		return send_body(conn, *status, body, len, "application/json; charset=utf-8", l,
 				 !api);
 	}
-	char *body = page_render(&v, l, &len);
+	char *body = page_render(&v, l, f ? f->text : NULL, f ? f->len : 0, &len);
 	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1);
 }
 

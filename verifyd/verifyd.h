@@ -53,16 +53,22 @@ typedef struct verdict {
 /* "genuine", "suspicious", "revoked", "unknown", "forged", "malformed". */
 const char *verdict_word(const verdict *v);
 
-/* page.c: the HTML page; *len set. Returns malloc'd text or NULL. */
-char *page_render(const verdict *v, lang l, size_t *len);
+/*
+ * page.c: the HTML page; *len set; malloc'd text or NULL. The details (the
+ * product, producer and batch sections, the same for a whole batch) come
+ * from page_details, which verifyd caches per batch.
+ */
+char *page_details(const verdict *v, lang l, size_t *len);
+char *page_render(const verdict *v, lang l, const char *details, size_t dlen, size_t *len);
 /* A small page for 404/405/400/414 and the landing page. */
 char *page_message(int status, lang l, size_t *len);
 /* The Content-Security-Policy value for our pages (style hash included). */
 const char *page_csp(void);
 int page_init(void);
 
-/* api.c: the JSON body; *len set. Returns malloc'd text or NULL. */
-char *api_render(const verdict *v, size_t *len);
+/* api.c: the JSON body, likewise: api_details is the cacheable part. */
+char *api_details(const verdict *v, size_t *len);
+char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len);
 
 /* metrics.c */
 enum { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX, STATUS_KINDS };

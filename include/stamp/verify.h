@@ -47,7 +47,12 @@ typedef struct stamp_check {
  * stampgen made and checked, so equality implies validity; any difference
  * falls back to the full check. Offline verification does not set it.
  */
-enum { STAMP_VERIFY_TRUST_STORED = 1 };
+/*
+ * STAMP_VERIFY_SKIP_DETAILS: for a stamp in the store, fill stamp and batch
+ * but leave product and coop zeroed: verifyd renders those once per batch
+ * and loads them itself only when its cache misses.
+ */
+enum { STAMP_VERIFY_TRUST_STORED = 1, STAMP_VERIFY_SKIP_DETAILS = 2 };
 
 /* As stamp_verify_text, for a code already decoded (verifyd's path). */
 int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, const stamp_code *c,
