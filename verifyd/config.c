@@ -152,6 +152,7 @@ int config_load(config *c, int argc, char **argv)
 	lo[NSETTINGS + 2] = (struct option){NULL, 0, NULL, 0};
 
 	/* first pass: only --config, so that the flags apply over the file */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		if (opt == 'c')
@@ -185,8 +186,6 @@ int config_load(config *c, int argc, char **argv)
 			return 2;
 		}
 		const setting *s = &settings[opt - 256];
-		if (s->type == T_BOOL && !optarg)
-			optarg = "true";
 		if (apply(c, s, optarg, err, sizeof err) != 0) {
 			fprintf(stderr, "verifyd: --%s: %s\n", s->flag, err);
 			return 2;

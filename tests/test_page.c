@@ -1,0 +1,219 @@
+/*
+ * test_page.c - verifyd's page and JSON: every registry string escaped, the
+ * verdict words and languages, the CSP hash matching the inline style, the
+ * JSON parsing back (jansson) with the right fields; and config parsing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "verifyd.h"
+
+void vlog(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static verdict genuine(void)
+{
+	verdict v;
+	memset(&v, 0, sizeof v);
+	v.check.verdict = STAMP_V_GENUINE;
+	v.check.in_store = 1;
+	v.check.code.serial = 4242;
+	v.check.code.version = 1;
+	strcpy(v.check.product.name, "Nước mắm <script>alert(1)</script> & \"cốt\"");
+	strcpy(v.check.product.group, "Thực phẩm");
+	v.check.product.stars = 4;
+	strcpy(v.check.product.ocop_decision, "1520/QĐ-UBND");
+	v.check.product.ocop_date = 20250512;
+	v.check.product.cert_valid_until = 20250101; /* expired */
+	strcpy(v.check.coop.name, "HTX <b>Khúc Phụ</b>");
+	strcpy(v.check.coop.province, "Thanh Hóa");
+	strcpy(v.check.coop.address, "Thôn 'Khúc' Phụ");
+	strcpy(v.check.batch.lot, "L<1>");
+	v.check.batch.id = 3;
+	v.check.batch.produced = 20261101;
+	v.check.batch.expiry = 20261120; /* past */
+	v.scans = (stamp_scan){7, 1795000000, 1795000100};
+	v.suspicious_after = 20;
+	v.today = 20261128;
+	return v;
+}
+
+static char *full_page(const verdict *v, lang l)
+{
+	size_t dlen = 0, len = 0;
+	char *d = page_details(v, l, &dlen);
+	assert_non_null(d);
+	char *p = page_render(v, l, d, dlen, &len);
+	free(d);
+	assert_non_null(p);
+	assert_int_equal(strlen(p), len);
+	return p;
+}
+
+static void page_escapes_registry_text(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	char *p = full_page(&v, LANG_VI);
+	assert_null(strstr(p, "<script>"));
+	assert_null(strstr(p, "<b>"));
+	assert_non_null(strstr(p, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;cốt&quot;"));
+	assert_non_null(strstr(p, "Thôn &#39;Khúc&#39; Phụ"));
+	assert_non_null(strstr(p, "L&lt;1&gt;"));
+	assert_non_null(strstr(p, "Tem chính hãng"));
+	assert_non_null(strstr(p, "4242"));
+	assert_non_null(strstr(p, "quét 7 lần"));
+	assert_non_null(strstr(p, "hết hiệu lực"));  /* certificate expired */
+	assert_non_null(strstr(p, "hết hạn sử dụng")); /* batch expired */
+	assert_non_null(strstr(p, "href=\"?lang=en\""));
+	assert_true(strlen(p) < 12 * 1024);
+	free(p);
+}
+
+static void english_and_verdicts(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	char *p = full_page(&v, LANG_EN);
+	assert_non_null(strstr(p, "<html lang=\"en\""));
+	assert_non_null(strstr(p, "Genuine stamp"));
+	assert_non_null(strstr(p, "scanned 7 times"));
+	free(p);
+
+	v.scans.count = 21;
+	v.suspicious = 1;
+	assert_string_equal(verdict_word(&v), "suspicious");
+	p = full_page(&v, LANG_VI);
+	assert_non_null(strstr(p, "có thể bị sao chép"));
+	assert_non_null(strstr(p, "21 lần"));
+	free(p);
+
+	verdict f;
+	size_t len;
+	memset(&f, 0, sizeof f);
+	f.check.verdict = STAMP_V_FORGED;
+	assert_string_equal(verdict_word(&f), "forged");
+	p = page_render(&f, LANG_VI, NULL, 0, &len);
+	assert_non_null(strstr(p, "Tem giả"));
+	assert_null(strstr(p, "Sản phẩm")); /* no details for a forgery */
+	free(p);
+	f.check.verdict = STAMP_V_UNKNOWN_KEY;
+	assert_string_equal(verdict_word(&f), "forged");
+	f.check.verdict = STAMP_V_MALFORMED;
+	f.malformed = 1;
+	assert_string_equal(verdict_word(&f), "malformed");
+}
+
+static void csp_pins_the_style(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char b64[64], want[96];
+
+	assert_int_equal(page_init(), 0);
+	char *p = full_page(&v, LANG_VI);
+	const char *a = strstr(p, "<style>") + 7, *b = strstr(p, "</style>");
+	crypto_hash_sha256(h, (const unsigned char *)a, (unsigned long long)(b - a));
+	sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
+	snprintf(want, sizeof want, "style-src 'sha256-%s'", b64);
+	assert_non_null(strstr(page_csp(), want));
+	assert_non_null(strstr(page_csp(), "default-src 'none'"));
+	free(p);
+}
+
+static void json_parses_with_fields(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	size_t dlen, len;
+	json_error_t err;
+	char *d = api_details(&v, &dlen);
+	char *text = api_render(&v, d, dlen, &len);
+	json_t *j = json_loads(text, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "genuine");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "code"), "serial")),
+			 4242);
+	json_t *prod = json_object_get(j, "product");
+	assert_string_equal(json_string_value(json_object_get(prod, "name")),
+			    v.check.product.name);
+	assert_true(json_is_true(json_object_get(prod, "certificate_expired")));
+	assert_true(json_is_true(json_object_get(json_object_get(j, "batch"), "expired")));
+	json_t *sc = json_object_get(j, "scans");
+	assert_int_equal(json_integer_value(json_object_get(sc, "count")), 7);
+	assert_string_equal(json_string_value(json_object_get(sc, "first")),
+			    "2026-11-18T18:06:40+07:00");
+	json_decref(j);
+	free(text);
+	free(d);
+
+	verdict m;
+	memset(&m, 0, sizeof m);
+	m.malformed = 1;
+	m.check.verdict = STAMP_V_MALFORMED;
+	text = api_render(&m, NULL, 0, &len);
+	j = json_loads(text, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "malformed");
+	assert_null(json_object_get(j, "code"));
+	json_decref(j);
+	free(text);
+}
+
+static int run_config(config *c, const char *ini, int argc, char **argv)
+{
+	char path[] = "/tmp/test_page_ini.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fputs(ini, f);
+	fclose(f);
+	char *args[16] = {"verifyd", "--config", path};
+	for (int i = 0; i < argc; i++)
+		args[3 + i] = argv[i];
+	int rc = config_load(c, 3 + argc, args);
+	unlink(path);
+	return rc;
+}
+
+static void config_file_then_flags(void **state)
+{
+	(void)state;
+	config c;
+	char *flags[] = {"--port", "9001"};
+	assert_int_equal(run_config(&c, "[server]\nport = 8443\nthreads = 3\n[verdict]\n"
+					"suspicious_after = 5\n",
+				    2, flags),
+			 0);
+	assert_int_equal(c.port, 9001); /* the flag wins */
+	assert_int_equal(c.threads, 3);
+	assert_int_equal(c.suspicious_after, 5);
+	assert_string_equal(c.listen_addr, "127.0.0.1");
+	assert_int_not_equal(run_config(&c, "[server]\nprot = 1\n", 0, NULL), 0);
+	assert_int_not_equal(run_config(&c, "[server]\nport = 70000\n", 0, NULL), 0);
+	assert_int_not_equal(run_config(&c, "[server]\nport = 80x\n", 0, NULL), 0);
+	char *bad[] = {"--threads", "-1"};
+	assert_int_not_equal(run_config(&c, "", 2, bad), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(page_escapes_registry_text), cmocka_unit_test(english_and_verdicts),
+		cmocka_unit_test(csp_pins_the_style),         cmocka_unit_test(json_parses_with_fields),
+		cmocka_unit_test(config_file_then_flags),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
