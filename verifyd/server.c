@@ -4,9 +4,10 @@
  * Threads: libmicrohttpd's epoll thread pool answers requests; one writer
  * thread flushes scan counts once a second. Each worker keeps its own read
  * transaction on the registry, recycled with reset/renew (much cheaper than
- * begin/abort per request); a SIGHUP swaps in a newly opened registry and
- * each worker moves to it at its next request, while the old one is closed
- * when its last worker lets go.
+ * begin/abort per request); a SIGHUP swaps in a newly opened registry (when
+ * the folder holds new files: see server_reload) and each worker moves to it
+ * at its next request, while the old one is closed when its last worker lets
+ * go.
  *
  * Responses are queued on the handler's second call: queuing on the first
  * silently disables keep-alive (138k -> 21k req/s measured here). Any method
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,10 +34,18 @@
 
 #define URL_MAX 512 /* longest path we accept; a code URL path is 122 bytes */
 
+/* Which files a registry folder holds, to tell a new snapshot from the same files. */
+typedef struct file_id {
+	dev_t dev;
+	ino_t ino;
+} file_id;
+enum { REG_DATA, REG_LOCK, REG_FILES };
+
 typedef struct registry_ref {
 	stamp_store *st;
-	unsigned generation;
+	atomic_uint generation; /* bumped in place by a SIGHUP on unchanged files */
 	atomic_int refs;
+	file_id files[REG_FILES];
 } registry_ref;
 
 struct server {
@@ -154,6 +164,27 @@ static void worker_done(worker *w)
 		stamp_txn_reset(w->txn);
 }
 
+/* The identity of the folder's data.mdb and lock.mdb; 0, or -1 if either is missing. */
+static int registry_files(const char *dir, file_id id[REG_FILES])
+{
+	static const char *const names[REG_FILES] = {"data.mdb", "lock.mdb"};
+	char path[sizeof((config *)0)->registry + 16];
+	struct stat st;
+
+	for (int i = 0; i < REG_FILES; i++) {
+		int n = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) != 0)
+			return -1;
+		id[i] = (file_id){st.st_dev, st.st_ino};
+	}
+	return 0;
+}
+
+static int same_file(file_id a, file_id b)
+{
+	return a.dev == b.dev && a.ino == b.ino;
+}
+
 static int open_registry(server *s, registry_ref **out)
 {
 	stamp_diag d = {{0}};
@@ -167,6 +198,8 @@ static int open_registry(server *s, registry_ref **out)
 		return rc;
 	}
 	atomic_init(&r->refs, 1);
+	if (registry_files(s->cfg.registry, r->files) != 0)
+		memset(r->files, 0, sizeof r->files);
 	*out = r;
 	return 0;
 }
@@ -219,6 +252,45 @@ static enum MHD_Result count_args(void *cls, enum MHD_ValueKind kind, const char
 	(void)value;
 	++*(int *)cls;
 	return MHD_YES;
+}
+
+/*
+ * RFC 9112 3.2: a request with more than one Host MUST get a 400 (a proxy in
+ * front may have read the other one); libmicrohttpd 0.9.75 lets it through.
+ */
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		++*(int *)cls;
+	return MHD_YES;
+}
+
+static int headers_ok(struct MHD_Connection *c)
+{
+	int hosts = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &hosts);
+	return hosts <= 1;
+}
+
+/*
+ * Request text for the log: bytes other than printable ASCII become \xHH, so
+ * that a URL can neither forge log lines nor drive the reader's terminal.
+ */
+static const char *log_text(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+	for (; *in && o + 5 < n; in++) {
+		unsigned char c = (unsigned char)*in;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -420,7 +492,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	lang l = LANG_VI;
 
-	if (!is_get && !is_head) {
+	if (!headers_ok(conn)) {
+		status = MHD_HTTP_BAD_REQUEST;
+		ret = send_message(conn, status, l);
+	} else if (!is_get && !is_head) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		ret = send_message(conn, status, l);
 	} else if (strlen(url) > URL_MAX) {
@@ -447,8 +522,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	double secs = (double)(now.tv_sec - r->start.tv_sec) +
 		      (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
 	metrics_request((int)status, secs);
-	if (s->cfg.access_log) /* no client address: none is ever kept */
-		vlog("%s %s %u %.3fms", method, url, status, secs * 1e3);
+	if (s->cfg.access_log) { /* no client address: none is ever kept */
+		char m[48], u[400];
+		vlog("%s %s %u %.3fms", log_text(method, m, sizeof m), log_text(url, u, sizeof u),
+		     status, secs * 1e3);
+	}
 	return ret;
 }
 
@@ -475,6 +553,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(line, sizeof line, fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
+	for (char *p = line; *p; p++) /* in case a message quotes the request */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	vlog("http: %s", line);
 }
 
@@ -592,9 +673,37 @@ fail:
 	return rc;
 }
 
+/*
+ * LMDB must not have one environment open twice in a process: its locks are
+ * POSIX record locks, which the close of either copy's lock file drops for
+ * both. A second open of the same files also re-initialises the reader table
+ * under the first, and once the old copy is closed verifyd holds no lock, so
+ * the next stampgen re-initialises the table again (or mdb_reader_check
+ * clears verifyd's slots): its writes may then reuse pages that verifyd is
+ * reading. So the same files are never opened again; they need not be, since
+ * every read transaction already sees the last commit. The generation still
+ * moves on, so that the workers drop the details they rendered.
+ */
 int server_reload(server *s)
 {
 	registry_ref *r, *old;
+	file_id now[REG_FILES];
+
+	/* s->current: only this (the main) thread ever replaces it */
+	if (registry_files(s->cfg.registry, now) == 0 &&
+	    same_file(now[REG_LOCK], s->current->files[REG_LOCK])) {
+		if (!same_file(now[REG_DATA], s->current->files[REG_DATA])) {
+			vlog("reload refused: data.mdb was replaced inside the folder in use; "
+			     "move a whole new folder into place instead");
+			return EBUSY;
+		}
+		unsigned g = atomic_load(&s->generation) + 1;
+		atomic_store(&s->current->generation, g);
+		atomic_store(&s->generation, g);
+		vlog("registry files unchanged, kept open (it sees every commit); "
+		     "cached details dropped (generation %u)", g);
+		return 0;
+	}
 	int rc = open_registry(s, &r);
 	if (rc) {
 		vlog("reload failed; still answering from the registry opened before");
@@ -607,7 +716,7 @@ int server_reload(server *s)
 	atomic_store(&s->generation, r->generation);
 	pthread_mutex_unlock(&s->reg_lock);
 	unref(old);
-	vlog("registry reopened (generation %u)", r->generation);
+	vlog("registry reopened (generation %u)", atomic_load(&r->generation));
 	return 0;
 }
 

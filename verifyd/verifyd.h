@@ -82,7 +82,8 @@ char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
 /* server.c */
 typedef struct server server;
 int server_start(const config *c, server **out);
-/* SIGHUP: open the registry again; requests in flight finish on the old one. */
+/* SIGHUP: open a new snapshot of the registry (requests in flight finish on the
+ * old one); on the same files, keep them open and drop the cached details. */
 int server_reload(server *s);
 /* Stop accepting, wait for requests in flight (bounded), stop the workers. */
 void server_stop(server *s);
