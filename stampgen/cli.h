@@ -40,6 +40,14 @@ int cli_parse_date(const char *what, const char *s, uint32_t *out);
 /* stamp_progress_cb drawing a bar on a terminal; ctx is the cli. */
 void cli_progress(uint64_t done, uint64_t total, void *ctx);
 
+/*
+ * Render the sheets of a stored batch on a template name or file into out
+ * (cmd_sheet.c); prints the outcome and returns the exit code.
+ */
+struct stamp_sheet_opts;
+int cli_sheet(cli *c, stamp_store *st, uint32_t batch, const char *tpl,
+	      const struct stamp_sheet_opts *o, const char *out);
+
 /* Each verb: argv[0] is the verb name; returns the exit code. */
 int cmd_keygen(cli *c, int argc, char **argv);
 int cmd_key(cli *c, int argc, char **argv);

@@ -8,10 +8,13 @@
 #include <time.h>
 
 #include "cli.h"
+#include "stamp/sheet.h"
+#include "stamp/template.h"
 
 enum {
 	OPT_PRODUCT = 256, OPT_LOT, OPT_PRODUCED, OPT_EXPIRY, OPT_COUNT, OPT_KEY, OPT_BASEURL,
-	OPT_OUT, OPT_SIZE, OPT_DPI, OPT_NOIMAGES, OPT_THREADS, OPT_PASSFILE, OPT_BATCH
+	OPT_OUT, OPT_SIZE, OPT_DPI, OPT_NOIMAGES, OPT_THREADS, OPT_PASSFILE, OPT_BATCH, OPT_SHEET,
+	OPT_SHEET_OUT
 };
 
 /* "25" or "22.5" millimetres into tenths, 5 mm to 200 mm. */
@@ -76,9 +79,12 @@ int cmd_issue(cli *c, int argc, char **argv)
 		{"no-images", no_argument, NULL, OPT_NOIMAGES},
 		{"threads", required_argument, NULL, OPT_THREADS},
 		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+		{"sheet", required_argument, NULL, OPT_SHEET},
+		{"sheet-out", required_argument, NULL, OPT_SHEET_OUT},
 		{NULL, 0, NULL, 0}};
 	stamp_issue_req req = {.images = 1, .progress = cli_progress, .progress_ctx = c};
-	const char *keyfile = NULL, *passfile = NULL;
+	const char *keyfile = NULL, *passfile = NULL, *sheet = NULL, *sheet_out = NULL;
+	char sheet_path[4096];
 	stamp_keypair *kp = NULL;
 	stamp_store *st = NULL;
 	stamp_diag d = {{0}};
@@ -128,6 +134,8 @@ int cmd_issue(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case OPT_PASSFILE: passfile = optarg; break;
+		case OPT_SHEET: sheet = optarg; break;
+		case OPT_SHEET_OUT: sheet_out = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -135,8 +143,29 @@ int cmd_issue(cli *c, int argc, char **argv)
 	    !keyfile || !req.base_url || !req.out_dir) {
 		cli_err("usage: stampgen issue --product ID --lot LOT --produced DATE [--expiry DATE] "
 			"--count N --key FILE.key --base-url URL --out DIR [--size-mm MM] [--dpi N] "
-			"[--no-images] [--threads N] [--passphrase-file F]");
+			"[--no-images] [--threads N] [--passphrase-file F] [--sheet TEMPLATE "
+			"[--sheet-out FILE.pdf]]");
 		return EXIT_USAGE;
+	}
+	if (sheet_out && !sheet) {
+		cli_err("--sheet-out needs --sheet TEMPLATE");
+		return EXIT_USAGE;
+	}
+	/* The sheet goes into the batch folder unless told otherwise. */
+	if (sheet && !sheet_out) {
+		if (snprintf(sheet_path, sizeof sheet_path, "%s/sheet.pdf", req.out_dir) >=
+		    (int)sizeof sheet_path) {
+			cli_err("--out: path too long");
+			return EXIT_USAGE;
+		}
+		sheet_out = sheet_path;
+	}
+	if (sheet) { /* an unknown template is caught before anything is signed */
+		stamp_template tpl;
+		if ((rc = stamp_template_find(sheet, &tpl, &d))) {
+			cli_fail(rc, &d, sheet);
+			return cli_exit_code(rc);
+		}
 	}
 	if (load_key(keyfile, passfile, &kp))
 		return EXIT_USAGE;
@@ -156,6 +185,11 @@ int cmd_issue(cli *c, int argc, char **argv)
 		       (unsigned long long)(b.first_serial + b.count - 1), b.product_id, b.lot,
 		       req.out_dir);
 	ex = EXIT_OK;
+	/* After the commit: a failed sheet must not read as a failed issue. */
+	if (sheet && (ex = cli_sheet(c, st, b.id, sheet, &(stamp_sheet_opts){0}, sheet_out)))
+		cli_err("batch %u is issued and stored; make its sheet again with: stampgen sheet "
+			"--batch %u --template %s --out FILE.pdf",
+			b.id, b.id, sheet);
 leave:
 	stamp_store_close(st);
 	stamp_key_free(kp);

@@ -24,11 +24,12 @@ static const struct verb {
 	{"batch", cmd_batch, "batch list | show ID"},
 	{"issue", cmd_issue,
 	 "issue --product ID --lot LOT --produced D [--expiry D] --count N --key FILE.key\n"
-	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] [--threads N]"},
+	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] [--threads N]\n"
+	 "               [--sheet TEMPLATE [--sheet-out FILE.pdf]]"},
 	{"render", cmd_render, "render --batch ID --out DIR [--no-images] [--threads N]"},
 	{"sheet", cmd_sheet,
 	 "sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi N]] [--cut-marks]\n"
-	 "               [--coop-name] [--footer] | sheet templates"},
+	 "               [--coop-name] [--footer] | sheet templates [FILE.ini ...]"},
 	{"verify", cmd_verify, "verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png ..."},
 };
 

@@ -14,5 +14,7 @@
 #include "issue.h"
 #include "verify.h"
 #include "scans.h"
+#include "template.h"
+#include "sheet.h"
 
 #endif
