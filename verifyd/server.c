@@ -164,17 +164,24 @@ static void worker_done(worker *w)
 		stamp_txn_reset(w->txn);
 }
 
-/* The identity of the folder's data.mdb and lock.mdb; 0, or -1 if either is missing. */
+/*
+ * The identity of the folder's data.mdb, and of its lock.mdb when there is
+ * one that LMDB would use (writable: on a read-only filesystem LMDB skips
+ * it, and verifyd reads snapshots that way). 0, or -1 without data.mdb.
+ */
 static int registry_files(const char *dir, file_id id[REG_FILES])
 {
 	static const char *const names[REG_FILES] = {"data.mdb", "lock.mdb"};
 	char path[sizeof((config *)0)->registry + 16];
 	struct stat st;
 
+	memset(id, 0, REG_FILES * sizeof *id);
 	for (int i = 0; i < REG_FILES; i++) {
 		int n = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) != 0)
-			return -1;
+			return i == REG_DATA ? -1 : 0;
+		if (i == REG_LOCK && access(path, W_OK) != 0)
+			return 0;
 		id[i] = (file_id){st.st_dev, st.st_ino};
 	}
 	return 0;
@@ -691,12 +698,14 @@ int server_reload(server *s)
 
 	/* s->current: only this (the main) thread ever replaces it */
 	if (registry_files(s->cfg.registry, now) == 0 &&
+	    !same_file(now[REG_DATA], s->current->files[REG_DATA]) && now[REG_LOCK].ino &&
 	    same_file(now[REG_LOCK], s->current->files[REG_LOCK])) {
-		if (!same_file(now[REG_DATA], s->current->files[REG_DATA])) {
-			vlog("reload refused: data.mdb was replaced inside the folder in use; "
-			     "move a whole new folder into place instead");
-			return EBUSY;
-		}
+		vlog("reload refused: data.mdb was replaced beside a lock file in use; publish "
+		     "snapshots to a read-only folder (docs/operations.md)");
+		return EBUSY;
+	}
+	if (registry_files(s->cfg.registry, now) == 0 &&
+	    same_file(now[REG_DATA], s->current->files[REG_DATA])) {
 		unsigned g = atomic_load(&s->generation) + 1;
 		atomic_store(&s->current->generation, g);
 		atomic_store(&s->generation, g);

@@ -357,6 +357,20 @@ grep -q "reload failed; still answering" "$VD_LOG" && ok "SIGHUP without a regis
 expect_status 200 "registry gone: still answers" "/api/v1/stamps/$B12"
 json_is verdict genuine "registry gone: still genuine from the registry opened before"
 mv store.away store
+
+# A data.mdb renamed in beside the lock file verifyd uses: opening it with the
+# same lock file would break LMDB's locking, so the reload is refused.
+mkdir snap2
+mdb_copy -c store snap2
+mv snap2/data.mdb store/data.mdb
+kill -HUP "$VD_PID"
+i=0
+while ! grep -q "reload refused" "$VD_LOG" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "reload refused: data.mdb was replaced beside a lock file in use" "$VD_LOG" &&
+	ok "data.mdb swapped beside a live lock file: reload refused" ||
+	fail "data.mdb swapped beside a live lock file: no refusal in the log"
+expect_status 200 "after a refused reload: still answers" "/api/v1/stamps/$B12"
+json_is verdict genuine "after a refused reload: still genuine"
 vd_alive && ok "verifyd alive after the signals" || fail "verifyd died"
 
 vd_stop INT
