@@ -74,13 +74,12 @@ char *api_details(const verdict *v, size_t *len)
 /* "\"2026-11-28T10:00:00+07:00\"" or "null" */
 static void time_json(int64_t t, char out[40])
 {
-	time_t vt = (time_t)(t + 7 * 3600);
 	struct tm tm;
 	if (!t) {
 		strcpy(out, "null");
 		return;
 	}
-	gmtime_r(&vt, &tm);
+	vn_time(t, &tm);
 	strftime(out, 40, "\"%Y-%m-%dT%H:%M:%S+07:00\"", &tm);
 }
 

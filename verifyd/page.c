@@ -111,12 +111,29 @@ static void date_text(uint32_t d, lang l, char buf[16])
 		stamp_date_format(d, buf);
 }
 
-/* Vietnam time (UTC+7, no daylight saving). */
+/*
+ * Vietnam time (UTC+7, no daylight saving) as a struct tm for strftime.
+ * Not gmtime_r: glibc takes its global time zone lock in it, which the
+ * worker threads then queue on for every answer.
+ */
+void vn_time(int64_t t, struct tm *tm)
+{
+	int64_t local = t + 7 * 3600;
+	int64_t sec = ((local % 86400) + 86400) % 86400;
+	uint32_t d = stamp_date_from_unix(t);
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = (int)(d / 10000) - 1900;
+	tm->tm_mon = (int)(d / 100 % 100) - 1;
+	tm->tm_mday = (int)(d % 100);
+	tm->tm_hour = (int)(sec / 3600);
+	tm->tm_min = (int)(sec / 60 % 60);
+	tm->tm_sec = (int)(sec % 60);
+}
+
 static void time_text(int64_t t, lang l, char buf[40])
 {
-	time_t vt = (time_t)(t + 7 * 3600);
 	struct tm tm;
-	gmtime_r(&vt, &tm);
+	vn_time(t, &tm);
 	if (l == LANG_VI)
 		strftime(buf, 40, "%H:%M ngày %d/%m/%Y", &tm);
 	else

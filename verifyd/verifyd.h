@@ -60,6 +60,9 @@ const char *verdict_word(const verdict *v);
  */
 char *page_details(const verdict *v, lang l, size_t *len);
 char *page_render(const verdict *v, lang l, const char *details, size_t dlen, size_t *len);
+/* Unix time as Vietnam's civil time (UTC+7), for strftime. */
+struct tm;
+void vn_time(int64_t t, struct tm *tm);
 /* A small page for 404/405/400/414 and the landing page. */
 char *page_message(int status, lang l, size_t *len);
 /* The Content-Security-Policy value for our pages (style hash included). */
