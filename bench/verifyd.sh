@@ -47,6 +47,8 @@ LUA=$SRC/bench/wrk/paths.lua
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "verifyd.sh: $*"; exit 2; }
+# nginx lives in /usr/sbin, which a non-login PATH may lack
+export PATH="$PATH:/usr/sbin:/sbin"
 need() { command -v "$1" >/dev/null || die "$1 is not installed (scripts/install-deps)"; }
 for t in cmake make wrk nginx curl awk shuf; do need "$t"; done
 
