@@ -30,6 +30,16 @@ static inline uint64_t stamp_be_get(const uint8_t *p, int n)
 }
 
 /*
+ * output.c: a file (folder == 0, *fd set) or folder that appears whole. reserve
+ * refuses an existing out (STAMP_EEXIST) and creates "<out>.tmp-XXXXXX" into
+ * tmp (PATH_MAX bytes); publish renames it to out; discard removes what is
+ * left. Each clears tmp once the temporary name is gone.
+ */
+int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag);
+int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag);
+void stamp_output_discard(char *tmp);
+
+/*
  * registry.c, for import.c to reject a CSV that lacks a required column
  * before reading any row: 1 required, 0 optional, -1 no such field.
  */

@@ -10,14 +10,13 @@
  *
  * Atomicity: the batch, its lot and all its stamps go into one write
  * transaction, which is committed only after every file of the output folder
- * is written (into a temporary folder beside out_dir). The folder is renamed
- * into place after the commit. A failure before the commit aborts the
+ * is written (into a temporary folder beside out_dir: output.c). The folder
+ * is renamed into place after the commit. A failure before the commit aborts the
  * transaction and removes the temporary folder; a kill leaves the store as it
  * was and at worst a ".tmp-" folder behind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -158,38 +157,6 @@ static int run_job(job *j, int threads, stamp_progress_cb progress, void *pctx, 
 	if ((rc = atomic_load(&j->err)) != 0 && diag)
 		*diag = j->diag;
 	return rc;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/*
- * Make "<out_dir>.tmp-XXXXXX" beside out_dir, so that rename() is atomic.
- * mkdtemp makes it 0700, and that is kept: until they are stuck on products,
- * the codes in it are genuine stamps that anyone could print.
- */
-static int make_tmpdir(const char *out_dir, char tmp[PATH_MAX], stamp_diag *diag)
-{
-	struct stat sb;
-	if (lstat(out_dir, &sb) == 0)
-		return stamp_diag_set(diag, EEXIST, "%s: already exists; choose a new folder",
-		                      out_dir);
-	if (snprintf(tmp, PATH_MAX, "%s.tmp-XXXXXX", out_dir) >= PATH_MAX)
-		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out_dir);
-	if (!mkdtemp(tmp))
-		return stamp_diag_set(diag, errno, "%s: cannot create: %s", tmp, strerror(errno));
-	return 0;
 }
 
 /* The printer's manifest: serial,code,file. fsync'd: it is what gets printed. */
@@ -334,7 +301,7 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 	stamp_batch b;
 	int rc;
 
-	if (req->out_dir && (rc = make_tmpdir(req->out_dir, tmp, diag)))
+	if (req->out_dir && (rc = stamp_output_reserve(req->out_dir, 1, tmp, NULL, diag)))
 		return rc;
 	if ((rc = stamp_txn_begin(st, 1, &t)) || (rc = prepare_batch(t, kp, req, &b, diag)) ||
 	    (req->images && req->out_dir && (rc = check_print(&b, diag))))
@@ -364,21 +331,19 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 		stamp_diag_set(diag, rc, "cannot commit the batch: %s", stamp_strerror(rc));
 		goto leave;
 	}
-	if (req->out_dir && rename(tmp, req->out_dir) != 0) {
-		rc = stamp_diag_set(diag, errno,
-		                    "batch %u is stored, but %s could not be renamed to %s: %s "
-		                    "(stampgen render --batch %u writes it again)",
-		                    b.id, tmp, req->out_dir, strerror(errno), b.id);
+	if (req->out_dir && (rc = stamp_output_publish(tmp, req->out_dir, diag)) != 0) {
+		stamp_diag_set(diag, rc,
+		               "batch %u is stored, but %s could not be renamed to %s: %s "
+		               "(stampgen render --batch %u writes it again)",
+		               b.id, tmp, req->out_dir, strerror(rc), b.id);
 		tmp[0] = '\0'; /* keep the files: they are complete */
 		goto leave;
 	}
-	tmp[0] = '\0';
 	if (out)
 		*out = b;
 leave:
 	stamp_txn_abort(t);
-	if (tmp[0])
-		rm_tree(tmp);
+	stamp_output_discard(tmp);
 	free(sigs);
 	return rc;
 }
@@ -393,7 +358,8 @@ int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, 
 	stamp_batch b;
 	int rc;
 
-	if ((rc = make_tmpdir(out_dir, tmp, diag)) || (rc = stamp_txn_begin(st, 0, &t)))
+	if ((rc = stamp_output_reserve(out_dir, 1, tmp, NULL, diag)) ||
+	    (rc = stamp_txn_begin(st, 0, &t)))
 		goto leave;
 	rc = stamp_store_get_batch(t, batch_id, &b);
 	if (rc == STAMP_ENOTFOUND) {
@@ -412,15 +378,11 @@ int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, 
 	stamp_txn_abort(t);
 	t = NULL;
 	rc = produce(NULL, &b, sigs, tmp, images, threads, progress, progress_ctx, diag);
-	if (rc == 0 && rename(tmp, out_dir) != 0)
-		rc = stamp_diag_set(diag, errno, "%s: cannot rename to %s: %s", tmp, out_dir,
-		                    strerror(errno));
 	if (rc == 0)
-		tmp[0] = '\0';
+		rc = stamp_output_publish(tmp, out_dir, diag);
 leave:
 	stamp_txn_abort(t);
-	if (tmp[0])
-		rm_tree(tmp);
+	stamp_output_discard(tmp);
 	free(sigs);
 	return rc;
 }

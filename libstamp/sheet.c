@@ -23,7 +23,6 @@
 #include <cairo.h>
 #include <errno.h>
 #include <fontconfig/fontconfig.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <png.h>
@@ -663,33 +662,18 @@ static int gate(sheet *sh, stamp_diag *diag)
 
 static int open_output(sheet *sh, const char *out, stamp_diag *diag)
 {
-	struct stat sb;
-
-	if (lstat(out, &sb) == 0)
-		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
-		                      out);
-	if (snprintf(sh->tmp, sizeof sh->tmp, "%s.tmp-XXXXXX", out) >= (int)sizeof sh->tmp)
-		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out);
-	if (sh->o->png) {
-		if (!mkdtemp(sh->tmp))
-			goto fail;
+	int fd = -1;
+	int rc = stamp_output_reserve(out, sh->o->png, sh->tmp, &fd, diag);
+	if (rc || sh->o->png) {
 		sh->path[0] = '\0';
-		return 0;
+		return rc;
 	}
-	int fd = mkstemp(sh->tmp);
-	if (fd < 0)
-		goto fail;
-	/* mkstemp makes it 0600; a sheet of genuine codes stays private until renamed */
 	if (!(sh->pdf.f = fdopen(fd, "wb"))) {
+		rc = stamp_diag_set(diag, errno, "%s: %s", sh->tmp, strerror(errno));
 		close(fd);
-		goto fail;
+		stamp_output_discard(sh->tmp);
 	}
-	return 0;
-fail : {
-	int e = errno;
-	sh->tmp[0] = '\0';
-	return stamp_diag_set(diag, e, "%s: cannot create: %s", out, strerror(e));
-}
+	return rc;
 }
 
 static void pdf_metadata(sheet *sh)
@@ -793,21 +777,9 @@ static int finish_output(sheet *sh, const char *out, stamp_diag *diag)
 			                    strerror(errno));
 		sh->pdf.f = NULL;
 	}
-	if (rc == 0 && rename(sh->tmp, out) != 0)
-		rc = stamp_diag_set(diag, errno, "%s: cannot rename to %s: %s", sh->tmp, out,
-		                    strerror(errno));
 	if (rc == 0)
-		sh->tmp[0] = '\0';
+		rc = stamp_output_publish(sh->tmp, out, diag);
 	return rc;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 void stamp_sheet_release(void)
@@ -855,12 +827,7 @@ leave:
 		cairo_surface_destroy(sh->surf);
 	if (sh->pdf.f)
 		fclose(sh->pdf.f);
-	if (sh->tmp[0]) {
-		if (o->png)
-			nftw(sh->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		else
-			unlink(sh->tmp);
-	}
+	stamp_output_discard(sh->tmp);
 	free(sh);
 	return rc;
 }

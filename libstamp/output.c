@@ -1,0 +1,67 @@
+/*
+ * output.c - files and folders that appear whole or not at all.
+ *
+ * Batches and sheets are written under a temporary name beside their final
+ * one ("<out>.tmp-XXXXXX", so the rename stays on one filesystem and is
+ * atomic) and renamed when complete. A print shop or a script watching the
+ * folder never sees half a batch; a failure removes the temporary name. Both
+ * are created private (0700 / 0600): until they are stuck on products, the
+ * codes they hold are genuine stamps that anyone could print.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd,
+			 stamp_diag *diag)
+{
+	struct stat sb;
+
+	tmp[0] = '\0';
+	if (lstat(out, &sb) == 0)
+		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
+				      out);
+	if (snprintf(tmp, PATH_MAX, "%s.tmp-XXXXXX", out) >= PATH_MAX) {
+		tmp[0] = '\0';
+		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out);
+	}
+	if (folder ? mkdtemp(tmp) != NULL : (*fd = mkostemp(tmp, O_CLOEXEC)) >= 0)
+		return 0;
+	int e = errno;
+	tmp[0] = '\0';
+	return stamp_diag_set(diag, e, "%s: cannot create: %s", out, strerror(e));
+}
+
+int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag)
+{
+	if (rename(tmp, out) != 0)
+		return stamp_diag_set(diag, errno, "%s: cannot rename to %s: %s", tmp, out,
+				      strerror(errno));
+	tmp[0] = '\0';
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void stamp_output_discard(char *tmp)
+{
+	if (tmp[0])
+		nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmp[0] = '\0';
+}
