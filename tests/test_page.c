@@ -109,6 +109,20 @@ static void english_and_verdicts(void **state)
 	assert_non_null(strstr(p, "Tem giả"));
 	assert_null(strstr(p, "Sản phẩm")); /* no details for a forgery */
 	free(p);
+	verdict r = genuine();
+	r.check.verdict = STAMP_V_REVOKED;
+	assert_string_equal(verdict_word(&r), "revoked");
+	p = full_page(&r, LANG_VI);
+	assert_non_null(strstr(p, "Tem đã bị thu hồi"));
+	assert_non_null(strstr(p, "class=\"v bad\""));
+	assert_non_null(strstr(p, "&lt;script&gt;")); /* details still shown, escaped */
+	free(p);
+	r.check.verdict = STAMP_V_UNKNOWN;
+	r.check.in_store = 0;
+	assert_string_equal(verdict_word(&r), "unknown");
+	p = page_render(&r, LANG_EN, NULL, 0, &len);
+	assert_non_null(strstr(p, "Stamp not found"));
+	free(p);
 	f.check.verdict = STAMP_V_UNKNOWN_KEY;
 	assert_string_equal(verdict_word(&f), "forged");
 	f.check.verdict = STAMP_V_MALFORMED;
