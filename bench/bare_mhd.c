@@ -66,10 +66,18 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "a:p:t:c:")) != -1) {
 		switch (ch) {
-		case 'a': addr = optarg; break;
-		case 'p': port = (unsigned)parse(optarg, 65535); break;
-		case 't': threads = (unsigned)parse(optarg, 256); break;
-		case 'c': connections = (unsigned)parse(optarg, 1000000); break;
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = (unsigned)parse(optarg, 65535);
+			break;
+		case 't':
+			threads = (unsigned)parse(optarg, 256);
+			break;
+		case 'c':
+			connections = (unsigned)parse(optarg, 1000000);
+			break;
 		default:
 			fprintf(stderr, "usage: bench_mhd [-a ADDR] [-p PORT] [-t THREADS] "
 					"[-c CONNECTIONS]\n");

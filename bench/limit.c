@@ -54,13 +54,13 @@ static double now_s(void)
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "bench_limit: %s: %s\n", what,
-	        err > 0 ? strerror(err) : stamp_strerror(err));
+		err > 0 ? strerror(err) : stamp_strerror(err));
 	exit(2);
 }
 
 /* One worker: serials [first, first + count). Stage seconds go to `out`. */
 static void work(const struct opts *o, int k, unsigned long first, unsigned long count,
-                 double out[ST_N])
+		 double out[ST_N])
 {
 	uint8_t seed[32], pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	memset(seed, 0x5a, sizeof seed); /* fixed: the same codes on every run */
@@ -171,7 +171,7 @@ static void gather_texts(const struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: bench_limit -n N [-p PROCS] -o DIR [-t TEXTS] [-I] [-b BASE_URL]\n");
+		"usage: bench_limit -n N [-p PROCS] -o DIR [-t TEXTS] [-I] [-b BASE_URL]\n");
 	exit(2);
 }
 

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cairo_surface_t *s =
-	    cairo_pdf_surface_create(argv[3], t.page_w / MM_PER_PT, t.page_h / MM_PER_PT);
+		cairo_pdf_surface_create(argv[3], t.page_w / MM_PER_PT, t.page_h / MM_PER_PT);
 	cairo_t *cr = cairo_create(s);
 	cairo_scale(cr, 1 / MM_PER_PT, 1 / MM_PER_PT);
 	int per = stamp_template_per_page(&t);

@@ -182,8 +182,8 @@ int stamp_code_baseurl(const char *in, char out[STAMP_BASEURL_MAX + 1], stamp_di
 	out[0] = '\0';
 	if (sl == 0)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "base URL \"%.200s\": must start with https:// or http://",
-		                      in);
+				      "base URL \"%.200s\": must start with https:// or http://",
+				      in);
 	const char *h = in + sl;
 	size_t hlen = n - sl;
 	if (hlen > 0 && h[hlen - 1] == '/')
@@ -191,9 +191,9 @@ int stamp_code_baseurl(const char *in, char out[STAMP_BASEURL_MAX + 1], stamp_di
 	for (size_t i = 0; i < hlen; i++) {
 		if (h[i] == '/' || h[i] == '?' || h[i] == '#' || h[i] == '@')
 			return stamp_diag_set(diag, STAMP_EINPUT,
-			                      "base URL \"%.200s\": only scheme://host[:port] is "
-			                      "allowed (no path, query, fragment or user name)",
-			                      in);
+					      "base URL \"%.200s\": only scheme://host[:port] is "
+					      "allowed (no path, query, fragment or user name)",
+					      in);
 	}
 	const char *why = host_problem(h, hlen);
 	if (why)

@@ -89,7 +89,7 @@ void stamp_date_format(uint32_t d, char out[11])
 	}
 	/* the modulo bounds every part, so 10 characters always suffice */
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(d / 10000 % 10000),
-	         (unsigned)(d / 100 % 100), (unsigned)(d % 100));
+		 (unsigned)(d / 100 % 100), (unsigned)(d % 100));
 }
 
 int64_t stamp_date_to_days(uint32_t date)

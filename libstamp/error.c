@@ -12,20 +12,20 @@
 #include "internal.h"
 
 static const char *const names[] = {
-    [STAMP_EINPUT - STAMP_EINPUT] = "input rejected",
-    [STAMP_EMALFORMED - STAMP_EINPUT] = "not a well-formed stamp code",
-    [STAMP_EFORGED - STAMP_EINPUT] = "signature does not verify",
-    [STAMP_EUNKNOWNKEY - STAMP_EINPUT] = "unknown key id",
-    [STAMP_ENOTFOUND - STAMP_EINPUT] = "not found",
-    [STAMP_EEXIST - STAMP_EINPUT] = "already exists",
-    [STAMP_EKEYPERM - STAMP_EINPUT] = "secret key file is readable by group or others",
-    [STAMP_EPASSPHRASE - STAMP_EINPUT] = "wrong or missing passphrase",
-    [STAMP_EKEYFILE - STAMP_EINPUT] = "not a valid key file",
-    [STAMP_ECORRUPT - STAMP_EINPUT] = "stored record is damaged or of an unknown version",
-    [STAMP_EPRINT - STAMP_EINPUT] = "QR modules would print too small to scan reliably",
-    [STAMP_EIMAGE - STAMP_EINPUT] = "image cannot be read",
-    [STAMP_ENOCODE - STAMP_EINPUT] = "no stamp code found in the image",
-    [STAMP_ECANCELED - STAMP_EINPUT] = "canceled",
+	[STAMP_EINPUT - STAMP_EINPUT] = "input rejected",
+	[STAMP_EMALFORMED - STAMP_EINPUT] = "not a well-formed stamp code",
+	[STAMP_EFORGED - STAMP_EINPUT] = "signature does not verify",
+	[STAMP_EUNKNOWNKEY - STAMP_EINPUT] = "unknown key id",
+	[STAMP_ENOTFOUND - STAMP_EINPUT] = "not found",
+	[STAMP_EEXIST - STAMP_EINPUT] = "already exists",
+	[STAMP_EKEYPERM - STAMP_EINPUT] = "secret key file is readable by group or others",
+	[STAMP_EPASSPHRASE - STAMP_EINPUT] = "wrong or missing passphrase",
+	[STAMP_EKEYFILE - STAMP_EINPUT] = "not a valid key file",
+	[STAMP_ECORRUPT - STAMP_EINPUT] = "stored record is damaged or of an unknown version",
+	[STAMP_EPRINT - STAMP_EINPUT] = "QR modules would print too small to scan reliably",
+	[STAMP_EIMAGE - STAMP_EINPUT] = "image cannot be read",
+	[STAMP_ENOCODE - STAMP_EINPUT] = "no stamp code found in the image",
+	[STAMP_ECANCELED - STAMP_EINPUT] = "canceled",
 };
 
 const char *stamp_strerror(int err)

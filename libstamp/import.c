@@ -51,7 +51,7 @@ struct imp {
 	int fatal; /* stop parsing: header unusable, store failure or too many errors */
 	int syserr;
 
-	size_t line;     /* physical line being fed */
+	size_t line;	 /* physical line being fed */
 	size_t rec_line; /* line the current record started on */
 
 	int have_header;
@@ -69,7 +69,7 @@ struct imp {
 };
 
 static void report(struct imp *im, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static void report(struct imp *im, size_t line, const char *fmt, ...)
 {
@@ -217,8 +217,8 @@ static void header_row(struct imp *im)
 	}
 	im->ncols = im->nvals;
 	for (size_t k = 0, used = 0; names[k]; k++) {
-		int n =
-		    snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", names[k]);
+		int n = snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
+				 names[k]);
 		if (n > 0 && (size_t)n < sizeof known - used)
 			used += (size_t)n;
 	}
@@ -297,11 +297,11 @@ static int row_refs(struct imp *im, const char *id, const char *coop_id)
 		stamp_coop tmp;
 		err = stamp_store_get_coop(im->txn, coop_id, &tmp);
 		if (err == STAMP_ENOTFOUND) {
-			report(
-			    im, im->rec_line,
-			    "column \"coop_id\": no cooperative \"%s\" is registered (import the "
-			    "cooperatives first)",
-			    coop_id);
+			report(im, im->rec_line,
+			       "column \"coop_id\": no cooperative \"%s\" is registered (import "
+			       "the "
+			       "cooperatives first)",
+			       coop_id);
 			bad = 1;
 		} else if (err) {
 			return err;
@@ -328,7 +328,7 @@ static void data_row(struct imp *im)
 	for (size_t i = 0; i < im->ncols; i++) {
 		fold_breaks(im->vals[i]);
 		err = product ? stamp_product_set(&p, im->cols[i], im->vals[i], &d)
-		              : stamp_coop_set(&c, im->cols[i], im->vals[i], &d);
+			      : stamp_coop_set(&c, im->cols[i], im->vals[i], &d);
 		if (err) {
 			report(im, im->rec_line, "%s", d.msg);
 			bad = 1;
@@ -443,13 +443,13 @@ static int put_all(struct imp *im)
 	int err = 0;
 	for (size_t i = 0; i < im->nrecs && !err; i++)
 		err = im->kind == STAMP_IMPORT_PRODUCTS
-		          ? stamp_store_put_product(im->txn, &((stamp_product *)im->recs)[i], 0)
-		          : stamp_store_put_coop(im->txn, &((stamp_coop *)im->recs)[i], 0);
+			      ? stamp_store_put_product(im->txn, &((stamp_product *)im->recs)[i], 0)
+			      : stamp_store_put_coop(im->txn, &((stamp_coop *)im->recs)[i], 0);
 	return err;
 }
 
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
-                     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag)
+		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag)
 {
 	struct imp im = {.kind = kind, .path = path, .on_err = on_err, .ctx = ctx};
 	struct stat sb;
@@ -468,25 +468,25 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 	}
 	if (sb.st_size > MAX_FILE) {
 		err = stamp_diag_set(diag, STAMP_EINPUT, "%s: larger than %ld MiB; split the file",
-		                     path, MAX_FILE >> 20);
+				     path, MAX_FILE >> 20);
 		goto leave;
 	}
 	if ((err = stamp_txn_begin(st, 1, &im.txn)) != 0) {
 		stamp_diag_set(diag, err, "%s: cannot open the store for writing: %s", path,
-		               stamp_strerror(err));
+			       stamp_strerror(err));
 		goto leave;
 	}
 	if ((err = parse_file(&im, f, diag)) != 0)
 		goto leave;
 	if (im.syserr) {
 		err = stamp_diag_set(diag, im.syserr, "%s:%zu: %s", path, im.rec_line,
-		                     stamp_strerror(im.syserr));
+				     stamp_strerror(im.syserr));
 		goto leave;
 	}
 	if (im.nerr) {
 		err = stamp_diag_set(diag, STAMP_EINPUT, "%s: %s%zu problem%s; nothing imported",
-		                     path, im.nerr >= MAX_ERRORS ? "at least " : "", im.nerr,
-		                     im.nerr == 1 ? "" : "s");
+				     path, im.nerr >= MAX_ERRORS ? "at least " : "", im.nerr,
+				     im.nerr == 1 ? "" : "s");
 		goto leave;
 	}
 	if ((err = put_all(&im)) != 0) {

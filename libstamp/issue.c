@@ -76,11 +76,11 @@ static int stamp_image(const job *j, const stamp_code *c, stamp_diag *d)
 	stamp_code_to_url(c, j->b->base_url, url);
 	if ((rc = stamp_qr_encode(url, &qr)) != 0)
 		return stamp_diag_set(d, rc, "serial %llu: cannot encode the QR symbol",
-		                      (unsigned long long)c->serial);
+				      (unsigned long long)c->serial);
 	rc = stamp_png_geometry(qr->width, j->b->size_01mm, j->b->dpi, &ppm, d);
 	if (rc == 0) {
 		if (snprintf(path, sizeof path, "%s/%010llu.png", j->dir,
-		             (unsigned long long)c->serial) >= (int)sizeof path)
+			     (unsigned long long)c->serial) >= (int)sizeof path)
 			rc = stamp_diag_set(d, ENAMETOOLONG, "%s: path too long", j->dir);
 		else
 			rc = stamp_png_write(qr, ppm, j->b->dpi, path, d);
@@ -107,7 +107,7 @@ static void *worker(void *arg)
 				rc = stamp_key_sign(j->kp, &c);
 				if (rc)
 					stamp_diag_set(&d, rc, "cannot sign serial %llu",
-					               (unsigned long long)c.serial);
+						       (unsigned long long)c.serial);
 				else
 					memcpy(j->sigs[i], c.sig, STAMP_SIG_BYTES);
 			}
@@ -161,7 +161,7 @@ static int run_job(job *j, int threads, stamp_progress_cb progress, void *pctx, 
 
 /* The printer's manifest: serial,code,file. fsync'd: it is what gets printed. */
 static int write_manifest(const char *dir, const stamp_batch *b,
-                          const uint8_t (*sigs)[STAMP_SIG_BYTES], int images, stamp_diag *diag)
+			  const uint8_t (*sigs)[STAMP_SIG_BYTES], int images, stamp_diag *diag)
 {
 	char path[PATH_MAX], url[STAMP_CODE_TEXT_MAX + 1];
 	stamp_code c;
@@ -184,7 +184,7 @@ static int write_manifest(const char *dir, const stamp_batch *b,
 	}
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
 		rc = stamp_diag_set(diag, errno ? errno : EIO, "%s: write failed: %s", path,
-		                    strerror(errno));
+				    strerror(errno));
 	if (fclose(f) != 0 && rc == 0)
 		rc = stamp_diag_set(diag, errno, "%s: write failed: %s", path, strerror(errno));
 	return rc;
@@ -192,8 +192,8 @@ static int write_manifest(const char *dir, const stamp_batch *b,
 
 /* Files for a batch whose signatures are known or to be made (kp). */
 static int produce(const stamp_keypair *kp, const stamp_batch *b, uint8_t (*sigs)[STAMP_SIG_BYTES],
-                   const char *dir, int images, int threads, stamp_progress_cb progress, void *pctx,
-                   stamp_diag *diag)
+		   const char *dir, int images, int threads, stamp_progress_cb progress, void *pctx,
+		   stamp_diag *diag)
 {
 	job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -213,7 +213,7 @@ static int produce(const stamp_keypair *kp, const stamp_batch *b, uint8_t (*sigs
 
 /* Fill the batch record from the request and check it against the registry. */
 static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issue_req *req,
-                         stamp_batch *b, stamp_diag *diag)
+			 stamp_batch *b, stamp_diag *diag)
 {
 	stamp_product p;
 	stamp_coop c;
@@ -225,7 +225,7 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 	memset(b, 0, sizeof *b);
 	if (req->count < 1 || req->count > STAMP_ISSUE_MAX)
 		return stamp_diag_set(diag, STAMP_EINPUT, "count: expected 1 to %d, got %u",
-		                      STAMP_ISSUE_MAX, req->count);
+				      STAMP_ISSUE_MAX, req->count);
 	if ((rc = stamp_code_baseurl(req->base_url ? req->base_url : "", b->base_url, diag)))
 		return rc;
 	if (snprintf(b->product_id, sizeof b->product_id, "%s", req->product_id) >=
@@ -238,8 +238,8 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 		return stamp_diag_set(diag, rc, "product \"%s\" is not registered", b->product_id);
 	if (rc == 0 && (rc = stamp_store_get_coop(t, p.coop_id, &c)) == STAMP_ENOTFOUND)
 		return stamp_diag_set(diag, rc,
-		                      "cooperative \"%s\" of product \"%s\" is not registered",
-		                      p.coop_id, p.id);
+				      "cooperative \"%s\" of product \"%s\" is not registered",
+				      p.coop_id, p.id);
 	if (rc)
 		return rc;
 
@@ -247,24 +247,24 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 	rc = stamp_store_get_key(t, pub->id, &k);
 	if (rc == STAMP_ENOTFOUND)
 		return stamp_diag_set(diag, STAMP_EUNKNOWNKEY,
-		                      "key %s is not registered in this store (stampgen key add)",
-		                      id);
+				      "key %s is not registered in this store (stampgen key add)",
+				      id);
 	if (rc)
 		return rc;
 	if (memcmp(k.pk, pub->pk, STAMP_PK_BYTES) != 0)
 		return stamp_diag_set(diag, STAMP_EUNKNOWNKEY,
-		                      "key %s in the store has another public key", id);
+				      "key %s in the store has another public key", id);
 	uint32_t today = stamp_date_from_unix(req->now);
 	if ((k.valid_from && today < k.valid_from) || (k.valid_until && today > k.valid_until))
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "key %s may not sign today (valid %u to %u)", id,
-		                      k.valid_from, k.valid_until);
+				      "key %s may not sign today (valid %u to %u)", id,
+				      k.valid_from, k.valid_until);
 
 	b->produced = req->produced;
 	b->expiry = req->expiry;
 	if (!b->expiry && p.shelf_life_days && b->produced)
 		b->expiry =
-		    stamp_date_from_days(stamp_date_to_days(b->produced) + p.shelf_life_days);
+			stamp_date_from_days(stamp_date_to_days(b->produced) + p.shelf_life_days);
 	b->count = req->count;
 	memcpy(b->key_id, pub->id, STAMP_KEYID_BYTES);
 	b->size_01mm = (uint16_t)(req->size_01mm ? req->size_01mm : DEFAULT_SIZE_01MM);
@@ -293,7 +293,7 @@ static int check_print(const stamp_batch *b, stamp_diag *diag)
 }
 
 int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
-                stamp_batch *out, stamp_diag *diag)
+		stamp_batch *out, stamp_diag *diag)
 {
 	char tmp[PATH_MAX] = "";
 	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;
@@ -309,7 +309,7 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 	rc = stamp_store_add_batch(t, &b);
 	if (rc == STAMP_EEXIST) {
 		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
-		               b.product_id, b.lot);
+			       b.product_id, b.lot);
 		goto leave;
 	}
 	if (rc)
@@ -320,7 +320,7 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 		goto leave;
 	}
 	rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->images, req->threads,
-	             req->progress, req->progress_ctx, diag);
+		     req->progress, req->progress_ctx, diag);
 	if (rc == 0)
 		rc = stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs);
 	if (rc)
@@ -333,9 +333,9 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 	}
 	if (req->out_dir && (rc = stamp_output_publish(tmp, req->out_dir, diag)) != 0) {
 		stamp_diag_set(diag, rc,
-		               "batch %u is stored, but %s could not be renamed to %s: %s "
-		               "(stampgen render --batch %u writes it again)",
-		               b.id, tmp, req->out_dir, strerror(rc), b.id);
+			       "batch %u is stored, but %s could not be renamed to %s: %s "
+			       "(stampgen render --batch %u writes it again)",
+			       b.id, tmp, req->out_dir, strerror(rc), b.id);
 		tmp[0] = '\0'; /* keep the files: they are complete */
 		goto leave;
 	}
@@ -349,8 +349,8 @@ leave:
 }
 
 int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, int images,
-                       int threads, stamp_progress_cb progress, void *progress_ctx,
-                       stamp_diag *diag)
+		       int threads, stamp_progress_cb progress, void *progress_ctx,
+		       stamp_diag *diag)
 {
 	char tmp[PATH_MAX] = "";
 	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;

@@ -34,7 +34,7 @@
 #define PUBLIC_MAGIC "ocopstamp public key v1"
 #define KDF_NAME "argon2id13"
 #define MEMLIMIT_CAP (UINT64_C(1) << 30) /* a file cannot make us allocate more */
-#define OPSLIMIT_CAP 32                  /* nor burn CPU for minutes */
+#define OPSLIMIT_CAP 32			 /* nor burn CPU for minutes */
 #define BOX_BYTES (crypto_secretbox_MACBYTES + SEED_BYTES)
 #define MAX_LINES 8
 
@@ -170,14 +170,15 @@ static void seed_check(const uint8_t seed[SEED_BYTES], uint8_t check[CHECK_BYTES
  * fail later, far from its cause.
  */
 static int write_new_file(const char *path, mode_t mode, const char *text, size_t len,
-                          stamp_diag *diag)
+			  stamp_diag *diag)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
 		int e = errno;
 		if (e == EEXIST)
 			return stamp_diag_set(
-			    diag, e, "%s: file exists already; refusing to overwrite a key", path);
+				diag, e, "%s: file exists already; refusing to overwrite a key",
+				path);
 		return stamp_diag_set(diag, e, "%s: cannot create: %s", path, strerror(e));
 	}
 	size_t done = 0;
@@ -233,15 +234,15 @@ static int read_key_file(const char *path, int secret, char **buf, size_t *len, 
 	}
 	if (secret && (st.st_mode & 077) != 0) {
 		err = stamp_diag_set(diag, STAMP_EKEYPERM,
-		                     "%s: mode %04o lets group or others read the secret key; "
-		                     "run: chmod 600 %s",
-		                     path, (unsigned)(st.st_mode & 07777), path);
+				     "%s: mode %04o lets group or others read the secret key; "
+				     "run: chmod 600 %s",
+				     path, (unsigned)(st.st_mode & 07777), path);
 		goto leave;
 	}
 	if (st.st_size > FILE_MAX) {
 		err = stamp_diag_set(diag, STAMP_EKEYFILE,
-		                     "%s: %lld bytes, too large for a key file (at most %d)", path,
-		                     (long long)st.st_size, FILE_MAX);
+				     "%s: %lld bytes, too large for a key file (at most %d)", path,
+				     (long long)st.st_size, FILE_MAX);
 		goto leave;
 	}
 	b = sodium_malloc(FILE_MAX + 2);
@@ -288,7 +289,7 @@ typedef struct line {
  * characters (no CR, no NUL): a key file has exactly one spelling.
  */
 static int split_lines(const char *path, const char *text, size_t len, line *lines, size_t max,
-                       size_t *count, stamp_diag *diag)
+		       size_t *count, stamp_diag *diag)
 {
 	size_t n = 0, start = 0;
 
@@ -297,47 +298,47 @@ static int split_lines(const char *path, const char *text, size_t len, line *lin
 		if (ch == '\n') {
 			if (n == max)
 				return stamp_diag_set(diag, STAMP_EKEYFILE,
-				                      "%s:%zu: unexpected extra line", path, n + 1);
+						      "%s:%zu: unexpected extra line", path, n + 1);
 			lines[n].s = text + start;
 			lines[n].len = i - start;
 			n++;
 			start = i + 1;
 		} else if (ch < 0x20 || ch == 0x7f) {
 			return stamp_diag_set(diag, STAMP_EKEYFILE,
-			                      "%s:%zu: control character in a key file", path,
-			                      n + 1);
+					      "%s:%zu: control character in a key file", path,
+					      n + 1);
 		}
 	}
 	if (start != len)
 		return stamp_diag_set(diag, STAMP_EKEYFILE,
-		                      "%s:%zu: last line is not terminated (truncated file?)", path,
-		                      n + 1);
+				      "%s:%zu: last line is not terminated (truncated file?)", path,
+				      n + 1);
 	*count = n;
 	return 0;
 }
 
 /* Line k (0-based) must read "name: VALUE"; on success *val points at VALUE. */
 static int field(const char *path, const line *lines, size_t count, size_t k, const char *name,
-                 const char *want, line *val, stamp_diag *diag)
+		 const char *want, line *val, stamp_diag *diag)
 {
 	size_t nl = strlen(name);
 
 	if (k >= count)
 		return stamp_diag_set(diag, STAMP_EKEYFILE,
-		                      "%s:%zu: missing line \"%s: %s\" (truncated file?)", path,
-		                      k + 1, name, want);
+				      "%s:%zu: missing line \"%s: %s\" (truncated file?)", path,
+				      k + 1, name, want);
 	const line *l = &lines[k];
 	if (l->len < nl + 2 || memcmp(l->s, name, nl) != 0 || l->s[nl] != ':' ||
 	    l->s[nl + 1] != ' ')
 		return stamp_diag_set(diag, STAMP_EKEYFILE, "%s:%zu: expected \"%s: %s\"", path,
-		                      k + 1, name, want);
+				      k + 1, name, want);
 	val->s = l->s + nl + 2;
 	val->len = l->len - nl - 2;
 	return 0;
 }
 
 static int hex_field(const char *path, const line *lines, size_t count, size_t k, const char *name,
-                     uint8_t *out, size_t n, stamp_diag *diag)
+		     uint8_t *out, size_t n, stamp_diag *diag)
 {
 	char want[48];
 	line v = {0};
@@ -349,13 +350,13 @@ static int hex_field(const char *path, const line *lines, size_t count, size_t k
 	if (hex_exact(v.s, v.len, out, n) != 0) {
 		sodium_memzero(out, n);
 		return stamp_diag_set(diag, STAMP_EKEYFILE, "%s:%zu: \"%s\": expected %s", path,
-		                      k + 1, name, want);
+				      k + 1, name, want);
 	}
 	return 0;
 }
 
 static int magic_line(const char *path, const line *lines, size_t count, const char *magic,
-                      stamp_diag *diag)
+		      stamp_diag *diag)
 {
 	if (count == 0 || lines[0].len != strlen(magic) ||
 	    memcmp(lines[0].s, magic, lines[0].len) != 0)
@@ -367,7 +368,7 @@ static int no_more_lines(const char *path, size_t count, size_t used, stamp_diag
 {
 	if (count > used)
 		return stamp_diag_set(diag, STAMP_EKEYFILE, "%s:%zu: unexpected extra line", path,
-		                      used + 1);
+				      used + 1);
 	return 0;
 }
 
@@ -404,16 +405,16 @@ typedef struct secret_scratch {
 } secret_scratch;
 
 static int derive_key(secret_scratch *x, const char *pass, size_t passlen, const uint8_t *salt,
-                      uint64_t ops, uint64_t mem)
+		      uint64_t ops, uint64_t mem)
 {
 	if (crypto_pwhash(x->key, sizeof x->key, pass, passlen, salt, ops, (size_t)mem,
-	                  crypto_pwhash_ALG_ARGON2ID13) != 0)
+			  crypto_pwhash_ALG_ARGON2ID13) != 0)
 		return ENOMEM; /* the only way it fails with bounded parameters */
 	return 0;
 }
 
 static int format_secret(const stamp_keypair *kp, const char *pass, size_t passlen,
-                         secret_scratch *x, stamp_diag *diag)
+			 secret_scratch *x, stamp_diag *diag)
 {
 	char id[9];
 	int n;
@@ -425,8 +426,8 @@ static int format_secret(const stamp_keypair *kp, const char *pass, size_t passl
 		sodium_bin2hex(x->seedhex, sizeof x->seedhex, kp->seed, SEED_BYTES);
 		sodium_bin2hex(checkhex, sizeof checkhex, x->check, CHECK_BYTES);
 		n = snprintf(x->text, sizeof x->text,
-		             SECRET_MAGIC "\nid: %s\nkdf: none\nseed: %s\ncheck: %s\n", id,
-		             x->seedhex, checkhex);
+			     SECRET_MAGIC "\nid: %s\nkdf: none\nseed: %s\ncheck: %s\n", id,
+			     x->seedhex, checkhex);
 	} else {
 		uint8_t salt[crypto_pwhash_SALTBYTES];
 		uint8_t nonce[crypto_secretbox_NONCEBYTES];
@@ -435,7 +436,7 @@ static int format_secret(const stamp_keypair *kp, const char *pass, size_t passl
 		randombytes_buf(salt, sizeof salt);
 		randombytes_buf(nonce, sizeof nonce);
 		int err = derive_key(x, pass, passlen, salt, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		                     crypto_pwhash_MEMLIMIT_INTERACTIVE);
+				     crypto_pwhash_MEMLIMIT_INTERACTIVE);
 		if (err != 0)
 			return stamp_diag_set(diag, err, "out of memory deriving the box key");
 		crypto_secretbox_easy(x->box, kp->seed, SEED_BYTES, nonce, x->key);
@@ -443,11 +444,11 @@ static int format_secret(const stamp_keypair *kp, const char *pass, size_t passl
 		sodium_bin2hex(noncehex, sizeof noncehex, nonce, sizeof nonce);
 		sodium_bin2hex(boxhex, sizeof boxhex, x->box, BOX_BYTES);
 		n = snprintf(x->text, sizeof x->text,
-		             SECRET_MAGIC "\nid: %s\nkdf: " KDF_NAME
-		                          " %llu %llu\nsalt: %s\nnonce: %s\nbox: %s\n",
-		             id, (unsigned long long)crypto_pwhash_OPSLIMIT_INTERACTIVE,
-		             (unsigned long long)crypto_pwhash_MEMLIMIT_INTERACTIVE, salthex,
-		             noncehex, boxhex);
+			     SECRET_MAGIC "\nid: %s\nkdf: " KDF_NAME
+					  " %llu %llu\nsalt: %s\nnonce: %s\nbox: %s\n",
+			     id, (unsigned long long)crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			     (unsigned long long)crypto_pwhash_MEMLIMIT_INTERACTIVE, salthex,
+			     noncehex, boxhex);
 	}
 	if (n < 0 || (size_t)n >= sizeof x->text)
 		return stamp_diag_set(diag, STAMP_EINPUT, "key file text does not fit");
@@ -455,13 +456,13 @@ static int format_secret(const stamp_keypair *kp, const char *pass, size_t passl
 }
 
 int stamp_key_save_secret(const stamp_keypair *kp, const char *path, const char *pass,
-                          size_t passlen, stamp_diag *diag)
+			  size_t passlen, stamp_diag *diag)
 {
 	if (pass && passlen == 0)
 		return stamp_diag_set(diag, STAMP_EPASSPHRASE,
-		                      "%s: the passphrase is empty; give a real one, or none for a "
-		                      "plain key file",
-		                      path);
+				      "%s: the passphrase is empty; give a real one, or none for a "
+				      "plain key file",
+				      path);
 	secret_scratch *x = sodium_malloc(sizeof *x);
 	if (!x)
 		return stamp_diag_set(diag, ENOMEM, "%s: out of memory", path);
@@ -473,7 +474,7 @@ int stamp_key_save_secret(const stamp_keypair *kp, const char *path, const char 
 }
 
 static int open_plain(const char *path, const line *l, size_t count, secret_scratch *x,
-                      stamp_diag *diag)
+		      stamp_diag *diag)
 {
 	int err = hex_field(path, l, count, 3, "seed", x->seed, SEED_BYTES, diag);
 	if (err == 0)
@@ -485,13 +486,13 @@ static int open_plain(const char *path, const line *l, size_t count, secret_scra
 	seed_check(x->seed, x->check2);
 	if (sodium_memcmp(x->check, x->check2, CHECK_BYTES) != 0)
 		return stamp_diag_set(diag, STAMP_EKEYFILE,
-		                      "%s:5: checksum does not match the seed (damaged file)",
-		                      path);
+				      "%s:5: checksum does not match the seed (damaged file)",
+				      path);
 	return 0;
 }
 
 static int open_encrypted(const char *path, const line *l, size_t count, const line *kdf,
-                          const char *pass, size_t passlen, secret_scratch *x, stamp_diag *diag)
+			  const char *pass, size_t passlen, secret_scratch *x, stamp_diag *diag)
 {
 	uint8_t salt[crypto_pwhash_SALTBYTES];
 	uint8_t nonce[crypto_secretbox_NONCEBYTES];
@@ -502,13 +503,13 @@ static int open_encrypted(const char *path, const line *l, size_t count, const l
 	const char *sp = kdf->len > kl ? memchr(kdf->s + kl, ' ', kdf->len - kl) : NULL;
 	if (!sp ||
 	    parse_u64(kdf->s + kl, (size_t)(sp - kdf->s) - kl, crypto_pwhash_OPSLIMIT_MIN,
-	              OPSLIMIT_CAP, &ops) != 0 ||
+		      OPSLIMIT_CAP, &ops) != 0 ||
 	    parse_u64(sp + 1, (size_t)(kdf->s + kdf->len - sp - 1), crypto_pwhash_MEMLIMIT_MIN,
-	              MEMLIMIT_CAP, &mem) != 0)
+		      MEMLIMIT_CAP, &mem) != 0)
 		return stamp_diag_set(diag, STAMP_EKEYFILE,
-		                      "%s:3: expected \"kdf: " KDF_NAME " <opslimit 1..%d> "
-		                      "<memlimit 8192..%llu>\"",
-		                      path, OPSLIMIT_CAP, (unsigned long long)MEMLIMIT_CAP);
+				      "%s:3: expected \"kdf: " KDF_NAME " <opslimit 1..%d> "
+				      "<memlimit 8192..%llu>\"",
+				      path, OPSLIMIT_CAP, (unsigned long long)MEMLIMIT_CAP);
 	int err = hex_field(path, l, count, 3, "salt", salt, sizeof salt, diag);
 	if (err == 0)
 		err = hex_field(path, l, count, 4, "nonce", nonce, sizeof nonce, diag);
@@ -520,22 +521,22 @@ static int open_encrypted(const char *path, const line *l, size_t count, const l
 		return err;
 	if (!pass)
 		return stamp_diag_set(diag, STAMP_EPASSPHRASE,
-		                      "%s: the secret key is encrypted; a passphrase is needed",
-		                      path);
+				      "%s: the secret key is encrypted; a passphrase is needed",
+				      path);
 	err = derive_key(x, pass, passlen, salt, ops, mem);
 	if (err != 0)
 		return stamp_diag_set(diag, err,
-		                      "%s: out of memory deriving the key (memlimit "
-		                      "%llu)",
-		                      path, (unsigned long long)mem);
+				      "%s: out of memory deriving the key (memlimit "
+				      "%llu)",
+				      path, (unsigned long long)mem);
 	if (crypto_secretbox_open_easy(x->seed, x->box, BOX_BYTES, nonce, x->key) != 0)
 		return stamp_diag_set(diag, STAMP_EPASSPHRASE,
-		                      "%s: wrong passphrase (or the file was altered)", path);
+				      "%s: wrong passphrase (or the file was altered)", path);
 	return 0;
 }
 
 static int parse_secret(const char *path, const char *text, size_t len, const char *pass,
-                        size_t passlen, secret_scratch *x, stamp_keypair **out, stamp_diag *diag)
+			size_t passlen, secret_scratch *x, stamp_keypair **out, stamp_diag *diag)
 {
 	line l[MAX_LINES], v = {0};
 	size_t count = 0;
@@ -555,9 +556,10 @@ static int parse_secret(const char *path, const char *text, size_t len, const ch
 	else if (v.len > sizeof KDF_NAME && memcmp(v.s, KDF_NAME " ", sizeof KDF_NAME) == 0)
 		err = open_encrypted(path, l, count, &v, pass, passlen, x, diag);
 	else
-		err = stamp_diag_set(
-		    diag, STAMP_EKEYFILE,
-		    "%s:3: unknown kdf; expected \"none\" or \"" KDF_NAME " <ops> <mem>\"", path);
+		err = stamp_diag_set(diag, STAMP_EKEYFILE,
+				     "%s:3: unknown kdf; expected \"none\" or \"" KDF_NAME
+				     " <ops> <mem>\"",
+				     path);
 	if (err != 0)
 		return err;
 	err = stamp_key_from_seed(x->seed, out);
@@ -570,14 +572,14 @@ static int parse_secret(const char *path, const char *text, size_t len, const ch
 		stamp_key_free(*out);
 		*out = NULL;
 		return stamp_diag_set(diag, STAMP_EKEYFILE,
-		                      "%s:2: id %s does not match the key, whose id is %s", path,
-		                      want, got);
+				      "%s:2: id %s does not match the key, whose id is %s", path,
+				      want, got);
 	}
 	return 0;
 }
 
 int stamp_key_load_secret(const char *path, const char *pass, size_t passlen, stamp_keypair **out,
-                          stamp_diag *diag)
+			  stamp_diag *diag)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -638,8 +640,8 @@ int stamp_key_load_public(const char *path, stamp_pubkey *out, stamp_diag *diag)
 			stamp_key_id_format(pub.id, want);
 			stamp_key_id_format(id, got);
 			err = stamp_diag_set(diag, STAMP_EKEYFILE,
-			                     "%s:2: id %s does not match the key, whose id is %s",
-			                     path, want, got);
+					     "%s:2: id %s does not match the key, whose id is %s",
+					     path, want, got);
 		}
 	}
 	if (err == 0)

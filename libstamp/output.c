@@ -21,8 +21,7 @@
 
 #include "internal.h"
 
-int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd,
-			 stamp_diag *diag)
+int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag)
 {
 	struct stat sb;
 

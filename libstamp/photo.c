@@ -63,10 +63,10 @@ static void composite_on_white(uint8_t *p, size_t npx)
  * libpng call that can fail) or freed by the caller through `rows`/`buf`.
  */
 static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **rows,
-                     struct grey *out)
+		     struct grey *out)
 {
 	png_structp png =
-	    png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_png_error, on_png_warning);
+		png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_png_error, on_png_warning);
 	if (!png)
 		return stamp_diag_set(c->diag, ENOMEM, "%s: out of memory", c->path);
 	png_infop info = png_create_info_struct(png);
@@ -91,10 +91,10 @@ static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **ro
 	if (w > SIDE_MAX || h > SIDE_MAX || (uint64_t)w * h > PIXELS_MAX) {
 		png_destroy_read_struct(&png, &info, NULL);
 		return stamp_diag_set(c->diag, STAMP_EIMAGE,
-		                      "%s: image is %lux%lu pixels (at most %d per side and %u "
-		                      "in all)",
-		                      c->path, (unsigned long)w, (unsigned long)h, SIDE_MAX,
-		                      PIXELS_MAX);
+				      "%s: image is %lux%lu pixels (at most %d per side and %u "
+				      "in all)",
+				      c->path, (unsigned long)w, (unsigned long)h, SIDE_MAX,
+				      PIXELS_MAX);
 	}
 
 	if (type == PNG_COLOR_TYPE_PALETTE)
@@ -107,7 +107,7 @@ static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **ro
 		png_set_strip_16(png);
 	if (type & PNG_COLOR_MASK_COLOR)
 		png_set_rgb_to_gray(png, PNG_ERROR_ACTION_NONE, PNG_RGB_TO_GRAY_DEFAULT,
-		                    PNG_RGB_TO_GRAY_DEFAULT);
+				    PNG_RGB_TO_GRAY_DEFAULT);
 	if (interlace != PNG_INTERLACE_NONE)
 		png_set_interlace_handling(png);
 	png_read_update_info(png, info);
@@ -124,7 +124,7 @@ static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **ro
 	if (!*buf || !*rows) {
 		png_destroy_read_struct(&png, &info, NULL);
 		return stamp_diag_set(c->diag, ENOMEM, "%s: out of memory for %lux%lu pixels",
-		                      c->path, (unsigned long)w, (unsigned long)h);
+				      c->path, (unsigned long)w, (unsigned long)h);
 	}
 	for (png_uint_32 y = 0; y < h; y++)
 		(*rows)[y] = *buf + (size_t)y * rowbytes;
@@ -141,7 +141,7 @@ static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **ro
 }
 
 static int scan_grey(const struct grey *g, stamp_photo_cb cb, void *ctx, const char *path,
-                     stamp_diag *diag)
+		     stamp_diag *diag)
 {
 	int rc = 0;
 	zbar_image_scanner_t *sc = zbar_image_scanner_create();
@@ -175,7 +175,7 @@ static int scan_grey(const struct grey *g, stamp_photo_cb cb, void *ctx, const c
 	}
 	if (!found)
 		rc = stamp_diag_set(diag, STAMP_ENOCODE, "%s: no QR code found in a %ux%u image",
-		                    path, g->w, g->h);
+				    path, g->w, g->h);
 leave:
 	if (img)
 		zbar_image_destroy(img); /* the pixels are ours: no cleanup handler was set */

@@ -226,7 +226,7 @@ int stamp_unrec_key(const void *buf, size_t len, stamp_keyrec *out)
 }
 
 void stamp_rec_stamp(uint32_t batch_id, uint8_t status, const uint8_t sig[STAMP_SIG_BYTES],
-                     uint8_t buf[STAMP_STAMP_REC_BYTES])
+		     uint8_t buf[STAMP_STAMP_REC_BYTES])
 {
 	buf[0] = REC_V1;
 	buf[1] = status;

@@ -43,34 +43,34 @@ struct field {
 	}
 
 static const struct field coop_tab[] = {
-    FLD(stamp_coop, id, F_ID, 1),         FLD(stamp_coop, name, F_TEXT, 1),
-    FLD(stamp_coop, commune, F_TEXT, 0),  FLD(stamp_coop, district, F_TEXT, 1),
-    FLD(stamp_coop, province, F_TEXT, 1), FLD(stamp_coop, address, F_TEXT, 1),
-    FLD(stamp_coop, phone, F_PHONE, 0),   {NULL, 0, 0, F_TEXT, 0},
+	FLD(stamp_coop, id, F_ID, 1),	      FLD(stamp_coop, name, F_TEXT, 1),
+	FLD(stamp_coop, commune, F_TEXT, 0),  FLD(stamp_coop, district, F_TEXT, 1),
+	FLD(stamp_coop, province, F_TEXT, 1), FLD(stamp_coop, address, F_TEXT, 1),
+	FLD(stamp_coop, phone, F_PHONE, 0),   {NULL, 0, 0, F_TEXT, 0},
 };
 
 static const struct field product_tab[] = {
-    FLD(stamp_product, id, F_ID, 1),
-    FLD(stamp_product, coop_id, F_ID, 1),
-    FLD(stamp_product, name, F_TEXT, 1),
-    FLD(stamp_product, short_name, F_TEXT, 0),
-    FLD(stamp_product, group, F_TEXT, 1),
-    FLD(stamp_product, stars, F_STARS, 1),
-    FLD(stamp_product, ocop_decision, F_TEXT, 1),
-    FLD(stamp_product, ocop_date, F_DATE, 1),
-    FLD(stamp_product, cert_valid_until, F_DATE, 1),
-    FLD(stamp_product, standards, F_TEXT, 0),
-    FLD(stamp_product, gtin, F_GTIN, 0),
-    FLD(stamp_product, shelf_life_days, F_DAYS, 0),
-    {NULL, 0, 0, F_TEXT, 0},
+	FLD(stamp_product, id, F_ID, 1),
+	FLD(stamp_product, coop_id, F_ID, 1),
+	FLD(stamp_product, name, F_TEXT, 1),
+	FLD(stamp_product, short_name, F_TEXT, 0),
+	FLD(stamp_product, group, F_TEXT, 1),
+	FLD(stamp_product, stars, F_STARS, 1),
+	FLD(stamp_product, ocop_decision, F_TEXT, 1),
+	FLD(stamp_product, ocop_date, F_DATE, 1),
+	FLD(stamp_product, cert_valid_until, F_DATE, 1),
+	FLD(stamp_product, standards, F_TEXT, 0),
+	FLD(stamp_product, gtin, F_GTIN, 0),
+	FLD(stamp_product, shelf_life_days, F_DAYS, 0),
+	{NULL, 0, 0, F_TEXT, 0},
 };
 
-const char *const stamp_coop_fields[] = {"id",       "name",    "commune", "district",
-                                         "province", "address", "phone",   NULL};
+const char *const stamp_coop_fields[] = {"id",	     "name",	"commune", "district",
+					 "province", "address", "phone",   NULL};
 const char *const stamp_product_fields[] = {
-    "id",    "coop_id",         "name",      "short_name",       "group",
-    "stars", "ocop_decision",   "ocop_date", "cert_valid_until", "standards",
-    "gtin",  "shelf_life_days", NULL};
+	"id",	 "coop_id",	    "name",	 "short_name",	     "group",
+	"stars", "ocop_decision",   "ocop_date", "cert_valid_until", "standards",
+	"gtin",	 "shelf_life_days", NULL};
 
 #define SHELF_LIFE_MAX 3650
 
@@ -91,7 +91,7 @@ int stamp_registry_required(int product, const char *field)
 static int bad(stamp_diag *diag, const struct field *f, const char *rule, const char *v)
 {
 	return stamp_diag_set(diag, STAMP_EINPUT, "column \"%s\": %s, got \"%s\"", f->name, rule,
-	                      v);
+			      v);
 }
 
 static int valid_id(const char *v)
@@ -133,8 +133,8 @@ static int parse_gtin(const struct field *f, const char *v, stamp_diag *diag)
 	int want = gtin_check_digit(v, n);
 	if (v[n - 1] - '0' != want)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "column \"%s\": check digit of \"%s\" should be %d, not %c",
-		                      f->name, v, want, v[n - 1]);
+				      "column \"%s\": check digit of \"%s\" should be %d, not %c",
+				      f->name, v, want, v[n - 1]);
 	return 0;
 }
 
@@ -167,8 +167,8 @@ static int parse_value(const struct field *f, void *rec, const char *v, stamp_di
 	case F_ID:
 		if (!valid_id(v))
 			return bad(diag, f,
-			           "expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces)",
-			           v);
+				   "expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces)",
+				   v);
 		break;
 	case F_PHONE:
 		if (!valid_phone(v))
@@ -212,7 +212,7 @@ static void clear_value(const struct field *f, void *rec)
 }
 
 static int set_field(const struct field *tab, void *rec, const char *name, const char *value,
-                     stamp_diag *diag)
+		     stamp_diag *diag)
 {
 	const struct field *f = lookup(tab, name);
 	char what[64], v[STAMP_TEXT_MAX + 1];
@@ -220,13 +220,13 @@ static int set_field(const struct field *tab, void *rec, const char *name, const
 
 	if (!f)
 		return stamp_diag_set(diag, STAMP_ENOTFOUND, "unknown column \"%s\"",
-		                      name ? name : "");
+				      name ? name : "");
 	if (!rec || !value)
 		return stamp_diag_set(diag, STAMP_EINPUT, "column \"%s\": no value", f->name);
 	/* numbers and codes are short; text fields are bounded by their member */
 	max = f->type == F_TEXT || f->type == F_ID || f->type == F_PHONE || f->type == F_GTIN
-	          ? f->size - 1
-	          : STAMP_SHORT_MAX;
+		      ? f->size - 1
+		      : STAMP_SHORT_MAX;
 	if (snprintf(what, sizeof what, "column \"%s\"", f->name) >= (int)sizeof what)
 		return stamp_diag_set(diag, STAMP_EINPUT, "field name too long");
 	int err = stamp_text_clean(value, v, max, what, diag);
@@ -240,7 +240,7 @@ static int set_field(const struct field *tab, void *rec, const char *name, const
 }
 
 static int get_field(const struct field *tab, const void *rec, const char *name, char *out,
-                     size_t outlen)
+		     size_t outlen)
 {
 	const struct field *f = lookup(tab, name);
 	const char *at;
@@ -297,8 +297,8 @@ static int check_clean(const struct field *f, const char *v, stamp_diag *diag)
 		return err;
 	if (strcmp(clean, v) != 0)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "column \"%s\": not stored trimmed and in Unicode NFC",
-		                      f->name);
+				      "column \"%s\": not stored trimmed and in Unicode NFC",
+				      f->name);
 	return 0;
 }
 
@@ -312,12 +312,12 @@ static int check_fields(const struct field *tab, const void *rec, stamp_diag *di
 		int err = get_field(tab, rec, f->name, v, sizeof v);
 		if (err)
 			return stamp_diag_set(diag, STAMP_EINPUT,
-			                      "column \"%s\": not a NUL-terminated value", f->name);
+					      "column \"%s\": not a NUL-terminated value", f->name);
 		if (v[0] == '\0') {
 			if (!f->required)
 				continue;
 			int n = snprintf(missing + used, sizeof missing - used, "%s\"%s\"",
-			                 nmissing ? ", " : "", f->name);
+					 nmissing ? ", " : "", f->name);
 			if (n > 0 && (size_t)n < sizeof missing - used)
 				used += (size_t)n;
 			if (!nmissing++)
@@ -349,7 +349,7 @@ static void derive_short(const char *name, char *out, size_t max)
 			utf8proc_int32_t cp = 0;
 			if (n == 0 ||
 			    utf8proc_iterate((const utf8proc_uint8_t *)name + n,
-			                     (utf8proc_ssize_t)(strlen(name) - n), &cp) < 0)
+					     (utf8proc_ssize_t)(strlen(name) - n), &cp) < 0)
 				break;
 			utf8proc_category_t cat = utf8proc_category(cp);
 			if (cat != UTF8PROC_CATEGORY_MN && cat != UTF8PROC_CATEGORY_MC &&
@@ -419,8 +419,8 @@ int stamp_product_check(const stamp_product *p, stamp_diag *diag)
 		stamp_date_format(p->cert_valid_until, a);
 		stamp_date_format(p->ocop_date, b);
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "column \"cert_valid_until\": %s is not after ocop_date %s",
-		                      a, b);
+				      "column \"cert_valid_until\": %s is not after ocop_date %s",
+				      a, b);
 	}
 	return 0;
 }
@@ -441,7 +441,7 @@ static void add_item(char *list, size_t size, size_t *used, const char *item)
 }
 
 int stamp_batch_check(const stamp_batch *b, const stamp_product *p, const stamp_coop *c,
-                      stamp_diag *diag)
+		      stamp_diag *diag)
 {
 	char list[256] = "";
 	size_t used = 0;
@@ -450,13 +450,13 @@ int stamp_batch_check(const stamp_batch *b, const stamp_product *p, const stamp_
 		return stamp_diag_set(diag, STAMP_EINPUT, "batch, product and cooperative needed");
 	if (strcmp(b->product_id, p->id) != 0)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "batch is for product \"%.32s\", not \"%.32s\"",
-		                      b->product_id, p->id);
+				      "batch is for product \"%.32s\", not \"%.32s\"",
+				      b->product_id, p->id);
 	if (strcmp(p->coop_id, c->id) != 0)
 		return stamp_diag_set(
-		    diag, STAMP_EINPUT,
-		    "product \"%.32s\" belongs to cooperative \"%.32s\", not \"%.32s\"", p->id,
-		    p->coop_id, c->id);
+			diag, STAMP_EINPUT,
+			"product \"%.32s\" belongs to cooperative \"%.32s\", not \"%.32s\"", p->id,
+			p->coop_id, c->id);
 	if (p->name[0] == '\0')
 		add_item(list, sizeof list, &used, "product name");
 	if (c->name[0] == '\0')
@@ -471,8 +471,9 @@ int stamp_batch_check(const stamp_batch *b, const stamp_product *p, const stamp_
 		add_item(list, sizeof list, &used, "lot");
 	if (used)
 		return stamp_diag_set(
-		    diag, STAMP_EINPUT,
-		    "missing mandatory traceability items (Circular 02/2024/TT-BKHCN): %s", list);
+			diag, STAMP_EINPUT,
+			"missing mandatory traceability items (Circular 02/2024/TT-BKHCN): %s",
+			list);
 	if (!valid_date(b->produced) || (b->expiry && !valid_date(b->expiry)))
 		return stamp_diag_set(diag, STAMP_EINPUT, "batch dates are not valid dates");
 	if (b->expiry && b->expiry <= b->produced) {
@@ -480,7 +481,7 @@ int stamp_batch_check(const stamp_batch *b, const stamp_product *p, const stamp_
 		stamp_date_format(b->expiry, e);
 		stamp_date_format(b->produced, d);
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "expiry date %s is not after production date %s", e, d);
+				      "expiry date %s is not after production date %s", e, d);
 	}
 	return 0;
 }

@@ -68,18 +68,18 @@ void stamp_qr_free(stamp_qr *qr)
 }
 
 int stamp_png_geometry(int width, unsigned size_01mm, unsigned dpi, unsigned *px_per_module,
-                       stamp_diag *diag)
+		       stamp_diag *diag)
 {
 	*px_per_module = 0;
 	if (width < 21 || width > 177)
 		return stamp_diag_set(diag, STAMP_EINPUT, "QR width %d modules is not 21 ... 177",
-		                      width);
+				      width);
 	if (dpi < 1 || dpi > DPI_MAX)
 		return stamp_diag_set(diag, STAMP_EINPUT, "resolution %u dpi is not 1 ... %d", dpi,
-		                      DPI_MAX);
+				      DPI_MAX);
 	if (size_01mm < 1 || size_01mm > 10000)
 		return stamp_diag_set(diag, STAMP_EINPUT, "QR size %u.%u mm is not 0.1 ... 1000 mm",
-		                      size_01mm / 10, size_01mm % 10);
+				      size_01mm / 10, size_01mm % 10);
 
 	uint64_t side = (uint64_t)width + 2 * STAMP_QUIET_MODULES;
 	/* px = floor(size_mm / side / 25.4 * dpi), in integers: size_01mm is mm * 10 */
@@ -88,9 +88,9 @@ int stamp_png_geometry(int width, unsigned size_01mm, unsigned dpi, unsigned *px
 		px = 1;
 	if (px * side > SIDE_MAX_PX)
 		return stamp_diag_set(
-		    diag, STAMP_EINPUT,
-		    "QR image would be %llu pixels wide (at most %d): lower --dpi",
-		    (unsigned long long)(px * side), SIDE_MAX_PX);
+			diag, STAMP_EINPUT,
+			"QR image would be %llu pixels wide (at most %d): lower --dpi",
+			(unsigned long long)(px * side), SIDE_MAX_PX);
 
 	/* the module as printed is px / dpi inches; compare exactly, in integers */
 	if (px * 25400 < (uint64_t)STAMP_MODULE_MIN_UM * dpi) {
@@ -99,15 +99,15 @@ int stamp_png_geometry(int width, unsigned size_01mm, unsigned dpi, unsigned *px
 		if ((uint64_t)size_01mm * 100 < (uint64_t)STAMP_MODULE_MIN_UM * side) {
 			unsigned need = (unsigned)((STAMP_MODULE_MIN_UM * side + 99) / 100);
 			return stamp_diag_set(diag, STAMP_EPRINT,
-			                      "QR module would print %u.%03u mm (< 0.375 mm): a "
-			                      "version %d symbol needs --size-mm %u.%u or more",
-			                      um / 1000, um % 1000, (width - 17) / 4, need / 10,
-			                      need % 10);
+					      "QR module would print %u.%03u mm (< 0.375 mm): a "
+					      "version %d symbol needs --size-mm %u.%u or more",
+					      um / 1000, um % 1000, (width - 17) / 4, need / 10,
+					      need % 10);
 		}
 		return stamp_diag_set(diag, STAMP_EPRINT,
-		                      "QR module would print %u.%03u mm (< 0.375 mm): use a larger "
-		                      "--size-mm or a higher --dpi",
-		                      um / 1000, um % 1000);
+				      "QR module would print %u.%03u mm (< 0.375 mm): use a larger "
+				      "--size-mm or a higher --dpi",
+				      um / 1000, um % 1000);
 	}
 	*px_per_module = (unsigned)px;
 	return 0;
@@ -279,7 +279,7 @@ static int png_emit(FILE *fp, const stamp_qr *qr, unsigned px, unsigned dpi, str
 	png_set_compression_level(png, 1);
 	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
 	png_set_IHDR(png, info, (png_uint_32)side, (png_uint_32)side, 1, PNG_COLOR_TYPE_GRAY,
-	             PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_uint_32 ppm = (png_uint_32)(((uint64_t)dpi * 10000 + 127) / 254);
 	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	png_write_info(png, info);
@@ -294,14 +294,14 @@ static int png_emit(FILE *fp, const stamp_qr *qr, unsigned px, unsigned dpi, str
 }
 
 int stamp_png_write(const stamp_qr *qr, unsigned px_per_module, unsigned dpi, const char *path,
-                    stamp_diag *diag)
+		    stamp_diag *diag)
 {
 	if (!qr || qr->width < 21 || qr->width > 177 || px_per_module < 1 || dpi < 1 ||
 	    dpi > DPI_MAX ||
 	    ((uint64_t)qr->width + 2 * STAMP_QUIET_MODULES) * px_per_module > SIDE_MAX_PX)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "%s: PNG: bad geometry (%u px per module, %u dpi)", path,
-		                      px_per_module, dpi);
+				      "%s: PNG: bad geometry (%u px per module, %u dpi)", path,
+				      px_per_module, dpi);
 
 	FILE *fp = fopen(path, "wb");
 	if (!fp) {

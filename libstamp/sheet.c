@@ -49,7 +49,7 @@
 void stamp_sheet_font(cairo_t *cr, int bold, double size)
 {
 	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-	                       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
 	cairo_set_font_size(cr, size);
 }
 
@@ -78,7 +78,7 @@ static size_t u8len(unsigned char c)
  * max_lines. -1 when it needs more.
  */
 static int wrap_item(cairo_t *cr, const stamp_fit_item *it, int item, double w, int max_lines,
-                     stamp_fit *out)
+		     stamp_fit *out)
 {
 	const char *s = it->text;
 	size_t len = strlen(s), pos = 0;
@@ -128,7 +128,7 @@ static int wrap_item(cairo_t *cr, const stamp_fit_item *it, int item, double w, 
 
 /* Lay out every item at base size pt; 0 when the block fits w x h. */
 static int try_size(cairo_t *cr, const stamp_fit_item *items, int n, double w, double h,
-                    double units_per_pt, double pt, int max_lines, stamp_fit *out)
+		    double units_per_pt, double pt, int max_lines, stamp_fit *out)
 {
 	cairo_font_extents_t fe;
 
@@ -157,20 +157,21 @@ static int try_size(cairo_t *cr, const stamp_fit_item *items, int n, double w, d
 }
 
 int stamp_sheet_fit(cairo_t *cr, const stamp_fit_item *items, int n, double w, double h,
-                    double units_per_pt, stamp_fit *out)
+		    double units_per_pt, stamp_fit *out)
 {
 	static const struct {
 		double min_pt;
 		int max_lines;
-	} pass[] = {
-	    {STAMP_FIT_ONELINE_PT, 1}, {STAMP_FIT_MIN_PT, 2}, {STAMP_FIT_LAST_PT, STAMP_FIT_LINES}};
+	} pass[] = {{STAMP_FIT_ONELINE_PT, 1},
+		    {STAMP_FIT_MIN_PT, 2},
+		    {STAMP_FIT_LAST_PT, STAMP_FIT_LINES}};
 
 	if (n < 1 || n > STAMP_FIT_ITEMS)
 		return -1;
 	for (size_t p = 0; p < sizeof pass / sizeof pass[0]; p++) {
 		for (double pt = STAMP_FIT_MAX_PT; pt >= pass[p].min_pt - 1e-9; pt -= 0.25) {
 			if (try_size(cr, items, n, w, h, units_per_pt, pt, pass[p].max_lines,
-			             out) == 0)
+				     out) == 0)
 				return 0;
 		}
 	}
@@ -226,7 +227,7 @@ static int png_page(cairo_surface_t *s, unsigned dpi, const char *path, stamp_di
 	}
 	png_init_io(png, f);
 	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
-	             PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_uint_32 ppm = (png_uint_32)lround(dpi / 0.0254);
 	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	png_set_compression_level(png, 6);
@@ -397,7 +398,7 @@ static int draw_qr(sheet *sh, const stamp_qr *qr, double x, double y, double siz
  * the block centred vertically or from the top.
  */
 static void draw_block(sheet *sh, const stamp_fit *fit, const char *const texts[], double x,
-                       double y, double w, double h, int hcentre, int vcentre)
+		       double y, double w, double h, int hcentre, int vcentre)
 {
 	cairo_t *cr = sh->cr;
 	char buf[sizeof sh->footer_text];
@@ -437,16 +438,16 @@ static int draw_label(sheet *sh, const stamp_stamp *s, double lx, double ly, sta
 	stamp_code_to_url(&c, sh->b.base_url, url);
 	if ((rc = stamp_qr_encode(url, &qr)))
 		return stamp_diag_set(diag, rc, "serial %llu: cannot encode the QR symbol",
-		                      (unsigned long long)s->serial);
+				      (unsigned long long)s->serial);
 	rc = draw_qr(sh, qr, lx + sh->box.qr_x, ly + sh->box.qr_y, sh->box.qr);
 	stamp_qr_free(qr);
 	if (rc)
 		return stamp_diag_set(diag, rc, "serial %llu: cannot draw the QR symbol",
-		                      (unsigned long long)s->serial);
+				      (unsigned long long)s->serial);
 	serial_text(s->serial, serial, sizeof serial);
 	draw_block(sh, &sh->fit, texts, lx + sh->box.text_x, ly + sh->box.text_y, sh->box.text_w,
-	           sh->box.text_h, sh->box.text == STAMP_TEXT_BELOW,
-	           sh->box.text != STAMP_TEXT_BELOW);
+		   sh->box.text_h, sh->box.text == STAMP_TEXT_BELOW,
+		   sh->box.text != STAMP_TEXT_BELOW);
 	return 0;
 }
 
@@ -457,7 +458,7 @@ static void draw_cut_marks(sheet *sh)
 	cairo_t *cr = sh->cr;
 	double bottom = stamp_template_bottom_margin(t);
 	double right =
-	    t->page_w - t->margin_left - t->columns * t->label_w - (t->columns - 1) * t->gap_x;
+		t->page_w - t->margin_left - t->columns * t->label_w - (t->columns - 1) * t->gap_x;
 	double grid_b = t->page_h - bottom, grid_r = t->page_w - right;
 
 	cairo_set_line_width(cr, 0.1);
@@ -500,12 +501,12 @@ static int footer_fit(sheet *sh, stamp_diag *diag)
 
 	if (room < FOOTER_MIN_MM)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "--footer: template %s leaves %.1f mm under the labels; a "
-		                      "footer needs %.0f mm",
-		                      sh->t->name, room, FOOTER_MIN_MM);
+				      "--footer: template %s leaves %.1f mm under the labels; a "
+				      "footer needs %.0f mm",
+				      sh->t->name, room, FOOTER_MIN_MM);
 	/* widest page numbers: every digit of the last page as '8' */
 	n = snprintf(probe, sizeof probe, "Đợt %u · %s · lô %s · trang %lu/%lu", sh->b.id, sh->name,
-	             sh->b.lot, sh->pages, sh->pages);
+		     sh->b.lot, sh->pages, sh->pages);
 	if (n < 0 || (size_t)n >= sizeof probe)
 		return stamp_diag_set(diag, STAMP_EINPUT, "--footer: text too long");
 	for (char *p = strstr(probe, "trang "); p && *p; p++)
@@ -523,7 +524,7 @@ static void draw_footer(sheet *sh, unsigned long page)
 {
 	const char *texts[1] = {sh->footer_text};
 	snprintf(sh->footer_text, sizeof sh->footer_text, "Đợt %u · %s · lô %s · trang %lu/%lu",
-	         sh->b.id, sh->name, sh->b.lot, page + 1, sh->pages);
+		 sh->b.id, sh->name, sh->b.lot, page + 1, sh->pages);
 	sh->footer.line[0].len = strlen(sh->footer_text);
 	double room = stamp_template_bottom_margin(sh->t);
 	double w = sh->t->page_w - 2 * fmax(sh->t->margin_left, 5.0);
@@ -550,7 +551,7 @@ static int draw_page(sheet *sh, stamp_store *st, unsigned long page, stamp_diag 
 			rc = STAMP_ECORRUPT;
 		if (rc) {
 			stamp_diag_set(diag, rc, "batch %u: stamp %llu: %s", sh->b.id,
-			               (unsigned long long)serial, stamp_strerror(rc));
+				       (unsigned long long)serial, stamp_strerror(rc));
 			break;
 		}
 		stamp_template_label_at(sh->t, i, &x, &y);
@@ -570,7 +571,7 @@ static int draw_page(sheet *sh, stamp_store *st, unsigned long page, stamp_diag 
 static int cairo_fail(cairo_status_t s, const char *what, stamp_diag *diag)
 {
 	return stamp_diag_set(diag, s == CAIRO_STATUS_NO_MEMORY ? ENOMEM : EIO, "%s: cairo: %s",
-	                      what, cairo_status_to_string(s));
+			      what, cairo_status_to_string(s));
 }
 
 /* Load the batch and its product and cooperative; the label's fixed text. */
@@ -588,18 +589,18 @@ static int load_batch(sheet *sh, stamp_store *st, uint32_t batch_id, stamp_diag 
 		stamp_diag_set(diag, rc, "batch %u does not exist", batch_id);
 	if (rc == 0 && (rc = stamp_store_get_product(txn, sh->b.product_id, &p)))
 		stamp_diag_set(diag, rc, "product \"%s\" of batch %u: %s", sh->b.product_id,
-		               batch_id, stamp_strerror(rc));
+			       batch_id, stamp_strerror(rc));
 	if (rc == 0 && (rc = stamp_store_get_coop(txn, p.coop_id, &c)))
 		stamp_diag_set(diag, rc, "cooperative \"%s\" of product \"%s\": %s", p.coop_id,
-		               p.id, stamp_strerror(rc));
+			       p.id, stamp_strerror(rc));
 	stamp_txn_abort(txn);
 	if (rc)
 		return rc;
 	/* Stored text is NFC already; cleaning again costs nothing and guards old records. */
 	if ((rc = stamp_text_clean(p.short_name[0] ? p.short_name : p.name, sh->name,
-	                           sizeof sh->name - 1, "product name", diag)) ||
-	    (rc =
-	         stamp_text_clean(c.name, sh->coop, sizeof sh->coop - 1, "cooperative name", diag)))
+				   sizeof sh->name - 1, "product name", diag)) ||
+	    (rc = stamp_text_clean(c.name, sh->coop, sizeof sh->coop - 1, "cooperative name",
+				   diag)))
 		return rc;
 	int n = snprintf(sh->stars, sizeof sh->stars, "OCOP ");
 	for (unsigned i = 0; i < p.stars && i < 5 && n > 0; i++)
@@ -625,18 +626,18 @@ static int fit_labels(sheet *sh, stamp_diag *diag)
 	unsigned long long last = sh->b.first_serial + sh->b.count - 1;
 	serial_text(last, sample, sizeof sample);
 	stamp_fit_item items[STAMP_FIT_ITEMS] = {{sh->name, 1.0, 1, 0},
-	                                         {sh->stars, 0.85, 0, 1},
-	                                         {sample, 0.85, 0, 1},
-	                                         {sh->coop, 0.75, 0, 0}};
+						 {sh->stars, 0.85, 0, 1},
+						 {sample, 0.85, 0, 1},
+						 {sh->coop, 0.75, 0, 0}};
 	single_spaces(sh->name);
 	single_spaces(sh->coop);
 	if (stamp_sheet_fit(sh->cr, items, sh->o->coop_name ? 4 : 3, sh->box.text_w, sh->box.text_h,
-	                    MM_PER_PT, &sh->fit))
+			    MM_PER_PT, &sh->fit))
 		return stamp_diag_set(diag, STAMP_EPRINT,
-		                      "template %s: the label text does not fit a %.1f x %.1f mm "
-		                      "box even at %.1f pt",
-		                      sh->t->name, sh->box.text_w, sh->box.text_h,
-		                      STAMP_FIT_LAST_PT);
+				      "template %s: the label text does not fit a %.1f x %.1f mm "
+				      "box even at %.1f pt",
+				      sh->t->name, sh->box.text_w, sh->box.text_h,
+				      STAMP_FIT_LAST_PT);
 	return 0;
 }
 
@@ -687,7 +688,7 @@ static void pdf_metadata(sheet *sh)
 		cairo_pdf_surface_set_metadata(sh->surf, CAIRO_PDF_METADATA_MOD_DATE, date);
 	}
 	if (snprintf(title, sizeof title, "Tem OCOP, đợt %u: %s, lô %s", sh->b.id, sh->name,
-	             sh->b.lot) < (int)sizeof title)
+		     sh->b.lot) < (int)sizeof title)
 		cairo_pdf_surface_set_metadata(sh->surf, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(sh->surf, CAIRO_PDF_METADATA_CREATOR, "ocopstamp");
 }
@@ -703,7 +704,7 @@ static int make_surface(sheet *sh, stamp_diag *diag)
 		scale = sh->dpi / 25.4;
 	} else {
 		sh->surf = cairo_pdf_surface_create_for_stream(
-		    pdf_write, &sh->pdf, sh->t->page_w / MM_PER_PT, sh->t->page_h / MM_PER_PT);
+			pdf_write, &sh->pdf, sh->t->page_w / MM_PER_PT, sh->t->page_h / MM_PER_PT);
 		scale = 1 / MM_PER_PT;
 	}
 	if (cairo_surface_status(sh->surf))
@@ -730,7 +731,7 @@ static int end_page(sheet *sh, unsigned long page, stamp_diag *diag)
 		cairo_show_page(sh->cr);
 		if (sh->pdf.err)
 			return stamp_diag_set(diag, sh->pdf.err, "%s: write failed: %s", sh->tmp,
-			                      strerror(sh->pdf.err));
+					      strerror(sh->pdf.err));
 		if (cairo_status(sh->cr))
 			return cairo_fail(cairo_status(sh->cr), sh->tmp, diag);
 		return 0;
@@ -766,15 +767,15 @@ static int finish_output(sheet *sh, const char *out, stamp_diag *diag)
 	if (sh->pdf.f) {
 		if (sh->pdf.err)
 			rc = stamp_diag_set(diag, sh->pdf.err, "%s: write failed: %s", sh->tmp,
-			                    strerror(sh->pdf.err));
+					    strerror(sh->pdf.err));
 		else if (cs)
 			rc = cairo_fail(cs, sh->tmp, diag);
 		else if (fflush(sh->pdf.f) != 0 || fsync(fileno(sh->pdf.f)) != 0)
 			rc = stamp_diag_set(diag, errno, "%s: write failed: %s", sh->tmp,
-			                    strerror(errno));
+					    strerror(errno));
 		if (fclose(sh->pdf.f) != 0 && rc == 0)
 			rc = stamp_diag_set(diag, errno, "%s: write failed: %s", sh->tmp,
-			                    strerror(errno));
+					    strerror(errno));
 		sh->pdf.f = NULL;
 	}
 	if (rc == 0)
@@ -789,7 +790,7 @@ void stamp_sheet_release(void)
 }
 
 int stamp_sheet_render(stamp_store *st, uint32_t batch_id, const stamp_template *t,
-                       const stamp_sheet_opts *o, const char *out, stamp_diag *diag)
+		       const stamp_sheet_opts *o, const char *out, stamp_diag *diag)
 {
 	sheet *sh = calloc(1, sizeof *sh);
 	int rc;
@@ -801,7 +802,7 @@ int stamp_sheet_render(stamp_store *st, uint32_t batch_id, const stamp_template 
 	sh->dpi = o->dpi ? o->dpi : STAMP_SHEET_DPI_DEFAULT;
 	if (o->png && (sh->dpi < STAMP_SHEET_DPI_MIN || sh->dpi > STAMP_SHEET_DPI_MAX)) {
 		rc = stamp_diag_set(diag, STAMP_EINPUT, "dpi: expected %d to %d, got %u",
-		                    STAMP_SHEET_DPI_MIN, STAMP_SHEET_DPI_MAX, sh->dpi);
+				    STAMP_SHEET_DPI_MIN, STAMP_SHEET_DPI_MAX, sh->dpi);
 		goto leave;
 	}
 	if ((rc = load_batch(sh, st, batch_id, diag)) || (rc = gate(sh, diag)))
@@ -816,7 +817,7 @@ int stamp_sheet_render(stamp_store *st, uint32_t batch_id, const stamp_template 
 		if (o->progress) {
 			uint64_t done = (page + 1) * (uint64_t)stamp_template_per_page(t);
 			o->progress(done < sh->b.count ? done : sh->b.count, sh->b.count,
-			            o->progress_ctx);
+				    o->progress_ctx);
 		}
 	}
 	rc = finish_output(sh, out, diag);

@@ -10,14 +10,14 @@
 
 #define STAMP_FIT_ITEMS 4
 #define STAMP_FIT_LINES 24
-#define STAMP_FIT_MAX_PT 11.0    /* largest size of the first item */
-#define STAMP_FIT_MIN_PT 4.0     /* smallest size before wrapping beyond 2 lines */
+#define STAMP_FIT_MAX_PT 11.0	 /* largest size of the first item */
+#define STAMP_FIT_MIN_PT 4.0	 /* smallest size before wrapping beyond 2 lines */
 #define STAMP_FIT_ONELINE_PT 6.0 /* below this, wrap rather than shrink further */
-#define STAMP_FIT_LAST_PT 1.5    /* last resort: still never clipped */
+#define STAMP_FIT_LAST_PT 1.5	 /* last resort: still never clipped */
 
 typedef struct stamp_fit_item {
 	const char *text; /* UTF-8, NFC, single spaces */
-	double rel;       /* size relative to the first item */
+	double rel;	  /* size relative to the first item */
 	int bold;
 	int nowrap; /* always one line (the serial): shrink instead */
 } stamp_fit_item;
@@ -26,8 +26,8 @@ typedef struct stamp_fit_line {
 	int item;
 	size_t off, len; /* bytes of item's text on this line */
 	int space_after; /* the break replaced one space */
-	double size;     /* font size in user units */
-	double width;    /* measured width in user units */
+	double size;	 /* font size in user units */
+	double width;	 /* measured width in user units */
 	double ascent, descent;
 } stamp_fit_line;
 
@@ -51,7 +51,7 @@ typedef struct stamp_fit {
  * options; leaves its font face and size changed.
  */
 int stamp_sheet_fit(cairo_t *cr, const stamp_fit_item *items, int n, double w, double h,
-                    double units_per_pt, stamp_fit *out);
+		    double units_per_pt, stamp_fit *out);
 
 /* Select the font of a line (DejaVu Sans, regular or bold) at size. */
 void stamp_sheet_font(cairo_t *cr, int bold, double size);

@@ -21,8 +21,8 @@
 #define STORE_MAPSIZE ((size_t)1 << 34) /* 16 GiB of address space */
 
 enum { DB_META, DB_KEYS, DB_COOPS, DB_PRODUCTS, DB_BATCHES, DB_LOTS, DB_STAMPS, DB_COUNT };
-static const char *const db_names[DB_COUNT] = {"meta",    "keys", "coops", "products",
-                                               "batches", "lots", "stamps"};
+static const char *const db_names[DB_COUNT] = {"meta",	  "keys", "coops", "products",
+					       "batches", "lots", "stamps"};
 
 struct stamp_store {
 	MDB_env *env;
@@ -75,8 +75,8 @@ static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *d
 		rc = mdb_dbi_open(t.txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
 		if (rc == MDB_NOTFOUND) {
 			rc = stamp_diag_set(diag, STAMP_ENOTFOUND,
-			                    "%s: not an ocopstamp store (no \"%s\" database)", dir,
-			                    db_names[i]);
+					    "%s: not an ocopstamp store (no \"%s\" database)", dir,
+					    db_names[i]);
 			goto leave;
 		}
 		if (rc) {
@@ -90,8 +90,8 @@ static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *d
 		rc = meta_put_u64(&t, "version", STORE_VERSION);
 	else if (rc == 0 && version != STORE_VERSION)
 		rc = stamp_diag_set(diag, STAMP_ECORRUPT,
-		                    "%s: store format version %llu, this program reads %d", dir,
-		                    (unsigned long long)version, STORE_VERSION);
+				    "%s: store format version %llu, this program reads %d", dir,
+				    (unsigned long long)version, STORE_VERSION);
 	if (rc)
 		goto leave;
 	/* Commit even a read-only transaction: an abort would close the handles. */
@@ -396,7 +396,7 @@ int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
 }
 
 int stamp_store_put_stamps(stamp_txn *t, const stamp_batch *b,
-                           const uint8_t (*sigs)[STAMP_SIG_BYTES])
+			   const uint8_t (*sigs)[STAMP_SIG_BYTES])
 {
 	MDB_cursor *cur;
 	uint8_t k[8], rec[STAMP_STAMP_REC_BYTES];

@@ -30,52 +30,52 @@
 #define MIN_TEXT_H 5.0 /* mm: three lines at the smallest font size */
 
 static const stamp_template presets[] = {
-    {.name = "a4-3x8",
-     .desc = "A4, 3 x 8 labels of 70 x 37 mm, no side margins",
-     .page_w = 210,
-     .page_h = 297,
-     .label_w = 70,
-     .label_h = 37,
-     .columns = 3,
-     .rows = 8,
-     .margin_left = 0,
-     .margin_top = 0.5,
-     .qr = 28,
-     .padding = 3},
-    {.name = "a4-4x10",
-     .desc = "A4, 4 x 10 labels of 48.5 x 25.4 mm",
-     .page_w = 210,
-     .page_h = 297,
-     .label_w = 48.5,
-     .label_h = 25.4,
-     .columns = 4,
-     .rows = 10,
-     .margin_left = 8,
-     .margin_top = 21.5,
-     .qr = 22,
-     .padding = 1.2},
-    {.name = "a4-5x13",
-     .desc = "A4, 5 x 13 labels of 38 x 21.2 mm",
-     .page_w = 210,
-     .page_h = 297,
-     .label_w = 38,
-     .label_h = 21.2,
-     .columns = 5,
-     .rows = 13,
-     .margin_left = 10,
-     .margin_top = 10.7,
-     .qr = 20,
-     .padding = 0.6},
-    {.name = "roll-50x30",
-     .desc = "label printer roll, one 50 x 30 mm label per page",
-     .page_w = 50,
-     .page_h = 30,
-     .label_w = 50,
-     .label_h = 30,
-     .columns = 1,
-     .rows = 1,
-     .qr = 26,
-     .padding = 2},
+	{.name = "a4-3x8",
+	 .desc = "A4, 3 x 8 labels of 70 x 37 mm, no side margins",
+	 .page_w = 210,
+	 .page_h = 297,
+	 .label_w = 70,
+	 .label_h = 37,
+	 .columns = 3,
+	 .rows = 8,
+	 .margin_left = 0,
+	 .margin_top = 0.5,
+	 .qr = 28,
+	 .padding = 3},
+	{.name = "a4-4x10",
+	 .desc = "A4, 4 x 10 labels of 48.5 x 25.4 mm",
+	 .page_w = 210,
+	 .page_h = 297,
+	 .label_w = 48.5,
+	 .label_h = 25.4,
+	 .columns = 4,
+	 .rows = 10,
+	 .margin_left = 8,
+	 .margin_top = 21.5,
+	 .qr = 22,
+	 .padding = 1.2},
+	{.name = "a4-5x13",
+	 .desc = "A4, 5 x 13 labels of 38 x 21.2 mm",
+	 .page_w = 210,
+	 .page_h = 297,
+	 .label_w = 38,
+	 .label_h = 21.2,
+	 .columns = 5,
+	 .rows = 13,
+	 .margin_left = 10,
+	 .margin_top = 10.7,
+	 .qr = 20,
+	 .padding = 0.6},
+	{.name = "roll-50x30",
+	 .desc = "label printer roll, one 50 x 30 mm label per page",
+	 .page_w = 50,
+	 .page_h = 30,
+	 .label_w = 50,
+	 .label_h = 30,
+	 .columns = 1,
+	 .rows = 1,
+	 .qr = 26,
+	 .padding = 2},
 };
 
 const stamp_template *stamp_template_preset(size_t i)
@@ -123,7 +123,7 @@ static int text_box(const stamp_template *t, stamp_label_box *b)
 		else
 			kind = right_ok ? STAMP_TEXT_RIGHT : below_ok ? STAMP_TEXT_BELOW : 0;
 	} else if ((kind == STAMP_TEXT_RIGHT && !right_ok) ||
-	           (kind == STAMP_TEXT_BELOW && !below_ok)) {
+		   (kind == STAMP_TEXT_BELOW && !below_ok)) {
 		kind = 0;
 	}
 	b->qr_x = t->padding;
@@ -156,16 +156,16 @@ static int check_grid(const stamp_template *t, stamp_diag *diag)
 
 	if (w > t->page_w + 0.01)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "template %s: %d columns of %.2f mm with margin %.2f mm and "
-		                      "gap %.2f mm need %.2f mm, the page is %.2f mm wide",
-		                      t->name, t->columns, t->label_w, t->margin_left, t->gap_x, w,
-		                      t->page_w);
+				      "template %s: %d columns of %.2f mm with margin %.2f mm and "
+				      "gap %.2f mm need %.2f mm, the page is %.2f mm wide",
+				      t->name, t->columns, t->label_w, t->margin_left, t->gap_x, w,
+				      t->page_w);
 	if (h > t->page_h + 0.01)
 		return stamp_diag_set(diag, STAMP_EINPUT,
-		                      "template %s: %d rows of %.2f mm with margin %.2f mm and "
-		                      "gap %.2f mm need %.2f mm, the page is %.2f mm high",
-		                      t->name, t->rows, t->label_h, t->margin_top, t->gap_y, h,
-		                      t->page_h);
+				      "template %s: %d rows of %.2f mm with margin %.2f mm and "
+				      "gap %.2f mm need %.2f mm, the page is %.2f mm high",
+				      t->name, t->rows, t->label_h, t->margin_top, t->gap_y, h,
+				      t->page_h);
 	return 0;
 }
 
@@ -180,23 +180,23 @@ int stamp_template_check(const stamp_template *t, int modules, stamp_diag *diag)
 		return rc;
 	if (t->qr + 2 * t->padding > t->label_w + EPS || t->qr + 2 * t->padding > t->label_h + EPS)
 		return stamp_diag_set(
-		    diag, STAMP_EPRINT,
-		    "template %s: a %.2f x %.2f mm label cannot hold a %.2f mm QR "
-		    "code (quiet zone included) with %.2f mm padding",
-		    t->name, t->label_w, t->label_h, t->qr, t->padding);
+			diag, STAMP_EPRINT,
+			"template %s: a %.2f x %.2f mm label cannot hold a %.2f mm QR "
+			"code (quiet zone included) with %.2f mm padding",
+			t->name, t->label_w, t->label_h, t->qr, t->padding);
 	double module = t->qr / (modules + 2 * STAMP_QUIET_MODULES);
 	if (module * 1000 < STAMP_MODULE_MIN_UM - EPS)
 		return stamp_diag_set(diag, STAMP_EPRINT,
-		                      "template %s: a %.2f mm QR code of %d modules (quiet zone "
-		                      "included) prints modules of %.3f mm, under the minimum of "
-		                      "%.3f mm; use a template with a larger qr_size",
-		                      t->name, t->qr, modules + 2 * STAMP_QUIET_MODULES, module,
-		                      STAMP_MODULE_MIN_UM / 1000.0);
+				      "template %s: a %.2f mm QR code of %d modules (quiet zone "
+				      "included) prints modules of %.3f mm, under the minimum of "
+				      "%.3f mm; use a template with a larger qr_size",
+				      t->name, t->qr, modules + 2 * STAMP_QUIET_MODULES, module,
+				      STAMP_MODULE_MIN_UM / 1000.0);
 	if (!text_box(t, &b))
 		return stamp_diag_set(diag, STAMP_EPRINT,
-		                      "template %s: no room for the serial and product name beside "
-		                      "or under the QR code (needs %.0f x %.0f mm)",
-		                      t->name, MIN_TEXT_W, MIN_TEXT_H);
+				      "template %s: no room for the serial and product name beside "
+				      "or under the QR code (needs %.0f x %.0f mm)",
+				      t->name, MIN_TEXT_W, MIN_TEXT_H);
 	return 0;
 }
 
@@ -249,7 +249,7 @@ static int parse_page(const char *s, stamp_template *t)
 		const char *name;
 		double w, h;
 	} sizes[] = {
-	    {"A4", 210, 297}, {"A5", 148, 210}, {"A6", 105, 148}, {"Letter", 215.9, 279.4}};
+		{"A4", 210, 297}, {"A5", 148, 210}, {"A6", 105, 148}, {"Letter", 215.9, 279.4}};
 	char w[32], h[32];
 
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -271,8 +271,8 @@ static int parse_page(const char *s, stamp_template *t)
 static int bad(parse_ctx *p, const char *key, const char *value, const char *rule)
 {
 	if (!p->err)
-		p->err =
-		    stamp_diag_set(&p->diag, STAMP_EINPUT, "%s: %s, got \"%s\"", key, rule, value);
+		p->err = stamp_diag_set(&p->diag, STAMP_EINPUT, "%s: %s, got \"%s\"", key, rule,
+					value);
 	return 0; /* inih records the line of the first error */
 }
 
@@ -286,21 +286,21 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		double min, max;
 		unsigned req;
 	} mm[] = {
-	    {"label_width", offsetof(stamp_template, label_w), 5, 1000, REQ_LABEL_W},
-	    {"label_height", offsetof(stamp_template, label_h), 5, 1000, REQ_LABEL_H},
-	    {"margin_left", offsetof(stamp_template, margin_left), 0, 1000, 0},
-	    {"margin_top", offsetof(stamp_template, margin_top), 0, 1000, 0},
-	    {"gap_x", offsetof(stamp_template, gap_x), 0, 100, 0},
-	    {"gap_y", offsetof(stamp_template, gap_y), 0, 100, 0},
-	    {"qr_size", offsetof(stamp_template, qr), 5, 500, REQ_QR},
-	    {"padding", offsetof(stamp_template, padding), 0, 50, 0},
+		{"label_width", offsetof(stamp_template, label_w), 5, 1000, REQ_LABEL_W},
+		{"label_height", offsetof(stamp_template, label_h), 5, 1000, REQ_LABEL_H},
+		{"margin_left", offsetof(stamp_template, margin_left), 0, 1000, 0},
+		{"margin_top", offsetof(stamp_template, margin_top), 0, 1000, 0},
+		{"gap_x", offsetof(stamp_template, gap_x), 0, 100, 0},
+		{"gap_y", offsetof(stamp_template, gap_y), 0, 100, 0},
+		{"qr_size", offsetof(stamp_template, qr), 5, 500, REQ_QR},
+		{"padding", offsetof(stamp_template, padding), 0, 50, 0},
 	};
 
 	if (*section && strcmp(section, "template") != 0) {
 		if (!p->err)
-			p->err =
-			    stamp_diag_set(&p->diag, STAMP_EINPUT,
-			                   "[%s]: unknown section; expected [template]", section);
+			p->err = stamp_diag_set(&p->diag, STAMP_EINPUT,
+						"[%s]: unknown section; expected [template]",
+						section);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof mm / sizeof mm[0]; i++) {
@@ -308,7 +308,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			continue;
 		char rule[64];
 		snprintf(rule, sizeof rule, "expected millimetres from %g to %g", mm[i].min,
-		         mm[i].max);
+			 mm[i].max);
 		if (parse_mm(value, mm[i].min, mm[i].max, (double *)((char *)t + mm[i].off)))
 			return bad(p, key, value, rule);
 		p->have |= mm[i].req;
@@ -326,7 +326,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (strcmp(key, "page") == 0) {
 		if (parse_page(value, t))
 			return bad(p, key, value,
-			           "expected A4, A5, A6, Letter or WIDTHxHEIGHT in millimetres");
+				   "expected A4, A5, A6, Letter or WIDTHxHEIGHT in millimetres");
 		p->seen_page = 1;
 		return 1;
 	}
@@ -350,14 +350,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		return 1;
 	}
 	return bad(p, key, value,
-	           "unknown key (page, label_width, label_height, columns, rows, margin_left, "
-	           "margin_top, gap_x, gap_y, qr_size, padding, text, name, description)");
+		   "unknown key (page, label_width, label_height, columns, rows, margin_left, "
+		   "margin_top, gap_x, gap_y, qr_size, padding, text, name, description)");
 }
 
 int stamp_template_load(const char *path, stamp_template *out, stamp_diag *diag)
 {
 	static const char *const req_names[] = {"label_width", "label_height", "columns", "rows",
-	                                        "qr_size"};
+						"qr_size"};
 	parse_ctx *p = calloc(1, sizeof *p);
 	int rc = 0;
 
@@ -379,13 +379,13 @@ int stamp_template_load(const char *path, stamp_template *out, stamp_diag *diag)
 	}
 	if (line > 0) {
 		rc = stamp_diag_set(diag, STAMP_EINPUT, "%s:%d: %s", path, line,
-		                    p->err ? p->diag.msg : "expected key = value");
+				    p->err ? p->diag.msg : "expected key = value");
 		goto leave;
 	}
 	for (unsigned i = 0; i < 5; i++) {
 		if (!(p->have & (1u << i))) {
 			rc = stamp_diag_set(diag, STAMP_EINPUT, "%s: %s is missing", path,
-			                    req_names[i]);
+					    req_names[i]);
 			goto leave;
 		}
 	}
@@ -402,7 +402,7 @@ int stamp_template_load(const char *path, stamp_template *out, stamp_diag *diag)
 	/* Unstated margins centre the grid, as most sheets are laid out. */
 	if (!p->seen_left)
 		t->margin_left =
-		    (t->page_w - t->columns * t->label_w - (t->columns - 1) * t->gap_x) / 2;
+			(t->page_w - t->columns * t->label_w - (t->columns - 1) * t->gap_x) / 2;
 	if (!p->seen_top)
 		t->margin_top = (t->page_h - t->rows * t->label_h - (t->rows - 1) * t->gap_y) / 2;
 	if (t->margin_left < 0)
@@ -443,6 +443,6 @@ int stamp_template_find(const char *name_or_path, stamp_template *out, stamp_dia
 	    access(name_or_path, F_OK) == 0)
 		return stamp_template_load(name_or_path, out, diag);
 	return stamp_diag_set(diag, STAMP_ENOTFOUND,
-	                      "template \"%s\": not a built-in template (%s) nor a file",
-	                      name_or_path, names);
+			      "template \"%s\": not a built-in template (%s) nor a file",
+			      name_or_path, names);
 }

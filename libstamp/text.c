@@ -80,19 +80,19 @@ int stamp_text_clean(const char *in, char *out, size_t max, const char *what, st
 	 */
 	if (len > 4 * max + 64)
 		return stamp_diag_set(diag, STAMP_EINPUT, "%s: longer than %zu bytes (%zu)", what,
-		                      max, len);
+				      max, len);
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_next(s + i, len - i, &cp);
 		if (n == 0)
 			return stamp_diag_set(
-			    diag, STAMP_EINPUT,
-			    "%s: not valid UTF-8 at byte %zu (save the file as UTF-8)", what,
-			    i + 1);
+				diag, STAMP_EINPUT,
+				"%s: not valid UTF-8 at byte %zu (save the file as UTF-8)", what,
+				i + 1);
 		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			return stamp_diag_set(diag, STAMP_EINPUT,
-			                      "%s: control character U+%04X not allowed (byte %zu)",
-			                      what, (unsigned)cp, i + 1);
+					      "%s: control character U+%04X not allowed (byte %zu)",
+					      what, (unsigned)cp, i + 1);
 		i += n;
 	}
 	if (len == 0)
@@ -100,16 +100,16 @@ int stamp_text_clean(const char *in, char *out, size_t max, const char *what, st
 
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t r =
-	    utf8proc_map(s, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		utf8proc_map(s, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (r < 0) {
 		free(nfc);
 		return stamp_diag_set(diag, STAMP_EINPUT, "%s: cannot normalise to NFC (%s)", what,
-		                      utf8proc_errmsg(r));
+				      utf8proc_errmsg(r));
 	}
 	if ((size_t)r > max) {
 		free(nfc);
 		return stamp_diag_set(diag, STAMP_EINPUT, "%s: longer than %zu bytes (%zu)", what,
-		                      max, (size_t)r);
+				      max, (size_t)r);
 	}
 	memcpy(out, nfc, (size_t)r);
 	out[r] = '\0';

@@ -13,12 +13,9 @@
 #include "stamp/verify.h"
 
 static const char *const verdict_names[] = {
-	[STAMP_V_GENUINE] = "genuine",
-	[STAMP_V_REVOKED] = "revoked",
-	[STAMP_V_UNKNOWN] = "unknown",
-	[STAMP_V_FORGED] = "forged",
-	[STAMP_V_UNKNOWN_KEY] = "unknown-key",
-	[STAMP_V_MALFORMED] = "malformed",
+	[STAMP_V_GENUINE] = "genuine",	       [STAMP_V_REVOKED] = "revoked",
+	[STAMP_V_UNKNOWN] = "unknown",	       [STAMP_V_FORGED] = "forged",
+	[STAMP_V_UNKNOWN_KEY] = "unknown-key", [STAMP_V_MALFORMED] = "malformed",
 };
 
 const char *stamp_verdict_name(stamp_verdict v)

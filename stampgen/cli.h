@@ -14,7 +14,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 typedef struct cli {
 	const char *store_dir; /* -s, $OCOPSTAMP_STORE, or "store" */
-	int quiet;             /* -q: no progress bar, no notes */
+	int quiet;	       /* -q: no progress bar, no notes */
 } cli;
 
 /* "stampgen: <message>" on stderr. */

@@ -12,8 +12,21 @@
 #include "stamp/template.h"
 
 enum {
-	OPT_PRODUCT = 256, OPT_LOT, OPT_PRODUCED, OPT_EXPIRY, OPT_COUNT, OPT_KEY, OPT_BASEURL,
-	OPT_OUT, OPT_SIZE, OPT_DPI, OPT_NOIMAGES, OPT_THREADS, OPT_PASSFILE, OPT_BATCH, OPT_SHEET,
+	OPT_PRODUCT = 256,
+	OPT_LOT,
+	OPT_PRODUCED,
+	OPT_EXPIRY,
+	OPT_COUNT,
+	OPT_KEY,
+	OPT_BASEURL,
+	OPT_OUT,
+	OPT_SIZE,
+	OPT_DPI,
+	OPT_NOIMAGES,
+	OPT_THREADS,
+	OPT_PASSFILE,
+	OPT_BATCH,
+	OPT_SHEET,
 	OPT_SHEET_OUT
 };
 
@@ -94,8 +107,12 @@ int cmd_issue(cli *c, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (opt) {
-		case OPT_PRODUCT: req.product_id = optarg; break;
-		case OPT_LOT: req.lot = optarg; break;
+		case OPT_PRODUCT:
+			req.product_id = optarg;
+			break;
+		case OPT_LOT:
+			req.lot = optarg;
+			break;
 		case OPT_PRODUCED:
 			if (cli_parse_date("--produced", optarg, &req.produced))
 				return EXIT_USAGE;
@@ -112,12 +129,19 @@ int cmd_issue(cli *c, int argc, char **argv)
 			}
 			req.count = (uint32_t)v;
 			break;
-		case OPT_KEY: keyfile = optarg; break;
-		case OPT_BASEURL: req.base_url = optarg; break;
-		case OPT_OUT: req.out_dir = optarg; break;
+		case OPT_KEY:
+			keyfile = optarg;
+			break;
+		case OPT_BASEURL:
+			req.base_url = optarg;
+			break;
+		case OPT_OUT:
+			req.out_dir = optarg;
+			break;
 		case OPT_SIZE:
 			if (parse_size(optarg, &req.size_01mm)) {
-				cli_err("--size-mm: expected 5 to 200 (one decimal), got \"%s\"", optarg);
+				cli_err("--size-mm: expected 5 to 200 (one decimal), got \"%s\"",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -128,21 +152,32 @@ int cmd_issue(cli *c, int argc, char **argv)
 			}
 			req.dpi = (unsigned)v;
 			break;
-		case OPT_NOIMAGES: req.images = 0; break;
+		case OPT_NOIMAGES:
+			req.images = 0;
+			break;
 		case OPT_THREADS:
 			if (threads_arg(optarg, &req.threads))
 				return EXIT_USAGE;
 			break;
-		case OPT_PASSFILE: passfile = optarg; break;
-		case OPT_SHEET: sheet = optarg; break;
-		case OPT_SHEET_OUT: sheet_out = optarg; break;
-		default: return EXIT_USAGE;
+		case OPT_PASSFILE:
+			passfile = optarg;
+			break;
+		case OPT_SHEET:
+			sheet = optarg;
+			break;
+		case OPT_SHEET_OUT:
+			sheet_out = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !req.product_id || !req.lot || !req.produced || !req.count ||
 	    !keyfile || !req.base_url || !req.out_dir) {
-		cli_err("usage: stampgen issue --product ID --lot LOT --produced DATE [--expiry DATE] "
-			"--count N --key FILE.key --base-url URL --out DIR [--size-mm MM] [--dpi N] "
+		cli_err("usage: stampgen issue --product ID --lot LOT --produced DATE [--expiry "
+			"DATE] "
+			"--count N --key FILE.key --base-url URL --out DIR [--size-mm MM] [--dpi "
+			"N] "
 			"[--no-images] [--threads N] [--passphrase-file F] [--sheet TEMPLATE "
 			"[--sheet-out FILE.pdf]]");
 		return EXIT_USAGE;
@@ -217,13 +252,18 @@ int cmd_render(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_OUT: out = optarg; break;
-		case OPT_NOIMAGES: images = 0; break;
+		case OPT_OUT:
+			out = optarg;
+			break;
+		case OPT_NOIMAGES:
+			images = 0;
+			break;
 		case OPT_THREADS:
 			if (threads_arg(optarg, &threads))
 				return EXIT_USAGE;
 			break;
-		default: return EXIT_USAGE;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !batch || !out) {

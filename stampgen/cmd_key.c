@@ -51,11 +51,12 @@ static int set_label(stamp_keyrec *k, const char *label)
 
 int cmd_keygen(cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = {{"out", required_argument, NULL, 'o'},
-					   {"label", required_argument, NULL, OPT_LABEL},
-					   {"passphrase-file", required_argument, NULL, OPT_PASSFILE},
-					   {"no-register", no_argument, NULL, OPT_NOREG},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"label", required_argument, NULL, OPT_LABEL},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
+		{"no-register", no_argument, NULL, OPT_NOREG},
+		{NULL, 0, NULL, 0}};
 	const char *prefix = NULL, *passfile = NULL, *label = "";
 	char keypath[PATH_MAX], pubpath[PATH_MAX], id[9];
 	int opt, noreg = 0, rc, ex = EXIT_USAGE;
@@ -67,11 +68,20 @@ int cmd_keygen(cli *c, int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'o': prefix = optarg; break;
-		case OPT_LABEL: label = optarg; break;
-		case OPT_PASSFILE: passfile = optarg; break;
-		case OPT_NOREG: noreg = 1; break;
-		default: return EXIT_USAGE;
+		case 'o':
+			prefix = optarg;
+			break;
+		case OPT_LABEL:
+			label = optarg;
+			break;
+		case OPT_PASSFILE:
+			passfile = optarg;
+			break;
+		case OPT_NOREG:
+			noreg = 1;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (!prefix || optind != argc) {
@@ -141,7 +151,8 @@ static int key_add(cli *c, int argc, char **argv)
 			if (cli_parse_date("--valid-until", optarg, &k.valid_until))
 				return EXIT_USAGE;
 			break;
-		default: return EXIT_USAGE;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {

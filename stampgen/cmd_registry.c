@@ -108,14 +108,32 @@ static int product_each(stamp_txn *t, rec_cb cb, void *ctx)
 }
 
 static const kind coop_kind = {
-	"cooperative", "cooperatives", STAMP_IMPORT_COOPS, stamp_coop_fields,
-	{"id", "name", "district", "province"}, sizeof(stamp_coop),
-	coop_set, coop_get, coop_check, coop_put, coop_load, coop_each,
+	"cooperative",
+	"cooperatives",
+	STAMP_IMPORT_COOPS,
+	stamp_coop_fields,
+	{"id", "name", "district", "province"},
+	sizeof(stamp_coop),
+	coop_set,
+	coop_get,
+	coop_check,
+	coop_put,
+	coop_load,
+	coop_each,
 };
 static const kind product_kind = {
-	"product", "products", STAMP_IMPORT_PRODUCTS, stamp_product_fields,
-	{"id", "name", "stars", "coop_id"}, sizeof(stamp_product),
-	product_set, product_get, product_check, product_put, product_load, product_each,
+	"product",
+	"products",
+	STAMP_IMPORT_PRODUCTS,
+	stamp_product_fields,
+	{"id", "name", "stars", "coop_id"},
+	sizeof(stamp_product),
+	product_set,
+	product_get,
+	product_check,
+	product_put,
+	product_load,
+	product_each,
 };
 
 static size_t nfields(const kind *k)

@@ -54,7 +54,7 @@ static int list_templates(int argc, char **argv)
 }
 
 int cli_sheet(cli *c, stamp_store *st, uint32_t batch, const char *tpl_name,
-              const stamp_sheet_opts *opts, const char *out)
+	      const stamp_sheet_opts *opts, const char *out)
 {
 	stamp_template tpl;
 	stamp_diag d = {{0}};
@@ -81,14 +81,14 @@ int cli_sheet(cli *c, stamp_store *st, uint32_t batch, const char *tpl_name,
 int cmd_sheet(cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {{"batch", required_argument, NULL, OPT_BATCH},
-	                                   {"template", required_argument, NULL, OPT_TEMPLATE},
-	                                   {"out", required_argument, NULL, OPT_OUT},
-	                                   {"png", no_argument, NULL, OPT_PNG},
-	                                   {"dpi", required_argument, NULL, OPT_DPI},
-	                                   {"cut-marks", no_argument, NULL, OPT_CUT},
-	                                   {"coop-name", no_argument, NULL, OPT_COOP},
-	                                   {"footer", no_argument, NULL, OPT_FOOTER},
-	                                   {NULL, 0, NULL, 0}};
+					   {"template", required_argument, NULL, OPT_TEMPLATE},
+					   {"out", required_argument, NULL, OPT_OUT},
+					   {"png", no_argument, NULL, OPT_PNG},
+					   {"dpi", required_argument, NULL, OPT_DPI},
+					   {"cut-marks", no_argument, NULL, OPT_CUT},
+					   {"coop-name", no_argument, NULL, OPT_COOP},
+					   {"footer", no_argument, NULL, OPT_FOOTER},
+					   {NULL, 0, NULL, 0}};
 	stamp_sheet_opts o = {0};
 	const char *tpl = NULL, *out = NULL;
 	uint64_t batch = 0, v;
@@ -117,7 +117,7 @@ int cmd_sheet(cli *c, int argc, char **argv)
 		case OPT_DPI:
 			if (cli_parse_u64(optarg, STAMP_SHEET_DPI_MIN, STAMP_SHEET_DPI_MAX, &v)) {
 				cli_err("--dpi: expected %d to %d, got \"%s\"", STAMP_SHEET_DPI_MIN,
-				        STAMP_SHEET_DPI_MAX, optarg);
+					STAMP_SHEET_DPI_MAX, optarg);
 				return EXIT_USAGE;
 			}
 			o.dpi = (unsigned)v;

@@ -49,13 +49,18 @@ static void print_details(const stamp_check *k)
 static const char *explain(stamp_verdict v)
 {
 	switch (v) {
-	case STAMP_V_GENUINE: return "GENUINE";
-	case STAMP_V_REVOKED: return "REVOKED: genuine signature, but this stamp was withdrawn";
+	case STAMP_V_GENUINE:
+		return "GENUINE";
+	case STAMP_V_REVOKED:
+		return "REVOKED: genuine signature, but this stamp was withdrawn";
 	case STAMP_V_UNKNOWN:
 		return "UNKNOWN: the signature is valid but this serial is not in the store";
-	case STAMP_V_FORGED: return "FORGED: the signature does not match";
-	case STAMP_V_UNKNOWN_KEY: return "UNKNOWN KEY: no registered key has this key id";
-	default: return "MALFORMED: not an ocopstamp code";
+	case STAMP_V_FORGED:
+		return "FORGED: the signature does not match";
+	case STAMP_V_UNKNOWN_KEY:
+		return "UNKNOWN KEY: no registered key has this key id";
+	default:
+		return "MALFORMED: not an ocopstamp code";
 	}
 }
 
@@ -129,12 +134,16 @@ int cmd_verify(cli *c, int argc, char **argv)
 			}
 			v.nkeys++;
 			break;
-		case OPT_NOSTORE: nostore = 1; break;
-		default: return EXIT_USAGE;
+		case OPT_NOSTORE:
+			nostore = 1;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		cli_err("usage: stampgen verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png ...");
+		cli_err("usage: stampgen verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png "
+			"...");
 		return EXIT_USAGE;
 	}
 	/* The store is optional: an inspector may carry only the public key. */

@@ -17,18 +17,24 @@ static const struct verb {
 	int (*run)(cli *c, int argc, char **argv);
 	const char *help;
 } verbs[] = {
-	{"keygen", cmd_keygen, "keygen -o PREFIX [--label TEXT] [--passphrase-file F] [--no-register]"},
-	{"key", cmd_key, "key add FILE.pub [--label TEXT] [--valid-from D] [--valid-until D] | key list"},
-	{"coop", cmd_coop, "coop add --id ID --name ... | list | show ID | import FILE.csv [--dry-run]"},
-	{"product", cmd_product, "product add --id ID ... | list | show ID | import FILE.csv [--dry-run]"},
+	{"keygen", cmd_keygen,
+	 "keygen -o PREFIX [--label TEXT] [--passphrase-file F] [--no-register]"},
+	{"key", cmd_key,
+	 "key add FILE.pub [--label TEXT] [--valid-from D] [--valid-until D] | key list"},
+	{"coop", cmd_coop,
+	 "coop add --id ID --name ... | list | show ID | import FILE.csv [--dry-run]"},
+	{"product", cmd_product,
+	 "product add --id ID ... | list | show ID | import FILE.csv [--dry-run]"},
 	{"batch", cmd_batch, "batch list | show ID"},
 	{"issue", cmd_issue,
 	 "issue --product ID --lot LOT --produced D [--expiry D] --count N --key FILE.key\n"
-	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] [--threads N]\n"
+	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] "
+	 "[--threads N]\n"
 	 "               [--sheet TEMPLATE [--sheet-out FILE.pdf]]"},
 	{"render", cmd_render, "render --batch ID --out DIR [--no-images] [--threads N]"},
 	{"sheet", cmd_sheet,
-	 "sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi N]] [--cut-marks]\n"
+	 "sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi N]] "
+	 "[--cut-marks]\n"
 	 "               [--coop-name] [--footer] | sheet templates [FILE.ini ...]"},
 	{"verify", cmd_verify, "verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png ..."},
 };

@@ -17,13 +17,13 @@
 static const struct {
 	const char *in, *out;
 } rfc[] = {
-    {"", ""},
-    {"f", "MY"},
-    {"fo", "MZXQ"},
-    {"foo", "MZXW6"},
-    {"foob", "MZXW6YQ"},
-    {"fooba", "MZXW6YTB"},
-    {"foobar", "MZXW6YTBOI"},
+	{"", ""},
+	{"f", "MY"},
+	{"fo", "MZXQ"},
+	{"foo", "MZXW6"},
+	{"foob", "MZXW6YQ"},
+	{"fooba", "MZXW6YTB"},
+	{"foobar", "MZXW6YTBOI"},
 };
 
 static void test_rfc_vectors(void **state)
@@ -119,12 +119,12 @@ static void test_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc_vectors),
-	    cmocka_unit_test(test_lengths),
-	    cmocka_unit_test(test_round_trip_all_lengths),
-	    cmocka_unit_test(test_every_byte_value),
-	    cmocka_unit_test(test_lower_case_accepted),
-	    cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_rfc_vectors),
+		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_round_trip_all_lengths),
+		cmocka_unit_test(test_every_byte_value),
+		cmocka_unit_test(test_lower_case_accepted),
+		cmocka_unit_test(test_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

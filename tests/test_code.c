@@ -337,39 +337,39 @@ static void test_parse_rejects(void **state)
 	static const struct {
 		const char *before, *after;
 	} wrap[] = {
-	    {"", "?"},  {"", "?x=1"}, {"", "#top"}, {"", "/"}, {"", " "},    {" ", ""},
-	    {"", "\n"}, {"", "A"},    {"", "%20"},  {"X", ""}, {"", "\r\n"}, {"\t", ""},
+		{"", "?"},  {"", "?x=1"}, {"", "#top"}, {"", "/"}, {"", " "},	 {" ", ""},
+		{"", "\n"}, {"", "A"},	  {"", "%20"},	{"X", ""}, {"", "\r\n"}, {"\t", ""},
 	};
 	for (size_t i = 0; i < sizeof wrap / sizeof wrap[0]; i++) {
 		snprintf(t, sizeof t, "%s%s%s", wrap[i].before, url, wrap[i].after);
 		expect_malformed(t, strlen(t));
 	}
 	static const char *const prefixes[] = {
-	    "FTP://TEM.THANHHOA.GOV.VN/S/",
-	    "HTTPS:/TEM.THANHHOA.GOV.VN/S/",
-	    "HTTPS//TEM.THANHHOA.GOV.VN/S/",
-	    "HTTPSS://TEM.THANHHOA.GOV.VN/S/",
-	    "HTTPS://TEM.THANHHOA.GOV.VN/",
-	    "HTTPS://TEM.THANHHOA.GOV.VN//S/",
-	    "HTTPS://TEM.THANHHOA.GOV.VN/V/",
-	    "HTTPS://TEM.THANHHOA.GOV.VN/S/S/",
-	    "HTTPS://TEM.THANHHOA.GOV.VN/X/S/",
-	    "HTTPS:///S/",
-	    "HTTPS://USER@TEM.VN/S/",
-	    "HTTPS://TEM.VN:0/S/",
-	    "HTTPS://TEM.VN:65536/S/",
-	    "HTTPS://TEM.VN:/S/",
-	    "HTTPS://TEM.VN:08080/S/",
-	    "HTTPS://.TEM.VN/S/",
-	    "HTTPS://TEM.VN./S/",
-	    "HTTPS://-TEM.VN/S/",
-	    "HTTPS://TEM..VN/S/",
-	    "HTTPS://TEM_X.VN/S/",
-	    "HTTPS://TÊM.VN/S/",
-	    "HTTPS://TEM.VN/S",
-	    "/S/",
-	    "S/",
-	    "HTTPS://AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.VN/S/",
+		"FTP://TEM.THANHHOA.GOV.VN/S/",
+		"HTTPS:/TEM.THANHHOA.GOV.VN/S/",
+		"HTTPS//TEM.THANHHOA.GOV.VN/S/",
+		"HTTPSS://TEM.THANHHOA.GOV.VN/S/",
+		"HTTPS://TEM.THANHHOA.GOV.VN/",
+		"HTTPS://TEM.THANHHOA.GOV.VN//S/",
+		"HTTPS://TEM.THANHHOA.GOV.VN/V/",
+		"HTTPS://TEM.THANHHOA.GOV.VN/S/S/",
+		"HTTPS://TEM.THANHHOA.GOV.VN/X/S/",
+		"HTTPS:///S/",
+		"HTTPS://USER@TEM.VN/S/",
+		"HTTPS://TEM.VN:0/S/",
+		"HTTPS://TEM.VN:65536/S/",
+		"HTTPS://TEM.VN:/S/",
+		"HTTPS://TEM.VN:08080/S/",
+		"HTTPS://.TEM.VN/S/",
+		"HTTPS://TEM.VN./S/",
+		"HTTPS://-TEM.VN/S/",
+		"HTTPS://TEM..VN/S/",
+		"HTTPS://TEM_X.VN/S/",
+		"HTTPS://TÊM.VN/S/",
+		"HTTPS://TEM.VN/S",
+		"/S/",
+		"S/",
+		"HTTPS://AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.VN/S/",
 	};
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
 		snprintf(t, sizeof t, "%s%s", prefixes[i], code);
@@ -428,7 +428,7 @@ static void test_parse_rejects_payload(void **state)
 	stamp_b32_encode(p, sizeof p, b32);
 	assert_int_equal(stamp_code_from_b32(b32, STAMP_B32_LEN, &c), STAMP_EMALFORMED);
 	assert_int_equal(c.version, 0); /* zeroed on failure */
-	p[9] = 1;                       /* serial 1 */
+	p[9] = 1;			/* serial 1 */
 	stamp_b32_encode(p, sizeof p, b32);
 	assert_int_equal(stamp_code_from_b32(b32, STAMP_B32_LEN, &c), 0);
 	assert_int_equal(c.serial, 1);
@@ -464,12 +464,12 @@ static void test_parse_case_and_scheme(void **state)
 	static const struct {
 		const char *prefix, *host;
 	} ok[] = {
-	    {"http://tem.thanhhoa.gov.vn/s/", "TEM.THANHHOA.GOV.VN"},
-	    {"Https://Tem.ThanhHoa.gov.vn/S/", "TEM.THANHHOA.GOV.VN"},
-	    {"HTTP://LOCALHOST:8080/S/", "LOCALHOST:8080"},
-	    {"https://127.0.0.1:65535/S/", "127.0.0.1:65535"},
-	    {"https://a/S/", "A"},
-	    {"https://xn--thanhha-8ya.vn/S/", "XN--THANHHA-8YA.VN"},
+		{"http://tem.thanhhoa.gov.vn/s/", "TEM.THANHHOA.GOV.VN"},
+		{"Https://Tem.ThanhHoa.gov.vn/S/", "TEM.THANHHOA.GOV.VN"},
+		{"HTTP://LOCALHOST:8080/S/", "LOCALHOST:8080"},
+		{"https://127.0.0.1:65535/S/", "127.0.0.1:65535"},
+		{"https://a/S/", "A"},
+		{"https://xn--thanhha-8ya.vn/S/", "XN--THANHHA-8YA.VN"},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		snprintf(t, sizeof t, "%s%s", ok[i].prefix, code);
@@ -496,13 +496,13 @@ static void test_baseurl(void **state)
 	static const struct {
 		const char *in, *out;
 	} ok[] = {
-	    {"https://tem.thanhhoa.gov.vn", "HTTPS://TEM.THANHHOA.GOV.VN"},
-	    {"https://tem.thanhhoa.gov.vn/", "HTTPS://TEM.THANHHOA.GOV.VN"},
-	    {"HTTPS://TEM.THANHHOA.GOV.VN", "HTTPS://TEM.THANHHOA.GOV.VN"},
-	    {"hTTp://localhost:8080", "HTTP://LOCALHOST:8080"},
-	    {"http://localhost:8080/", "HTTP://LOCALHOST:8080"},
-	    {"https://10.0.0.1:1", "HTTPS://10.0.0.1:1"},
-	    {"https://a-b.c-d.vn:65535", "HTTPS://A-B.C-D.VN:65535"},
+		{"https://tem.thanhhoa.gov.vn", "HTTPS://TEM.THANHHOA.GOV.VN"},
+		{"https://tem.thanhhoa.gov.vn/", "HTTPS://TEM.THANHHOA.GOV.VN"},
+		{"HTTPS://TEM.THANHHOA.GOV.VN", "HTTPS://TEM.THANHHOA.GOV.VN"},
+		{"hTTp://localhost:8080", "HTTP://LOCALHOST:8080"},
+		{"http://localhost:8080/", "HTTP://LOCALHOST:8080"},
+		{"https://10.0.0.1:1", "HTTPS://10.0.0.1:1"},
+		{"https://a-b.c-d.vn:65535", "HTTPS://A-B.C-D.VN:65535"},
 	};
 	char out[STAMP_BASEURL_MAX + 1];
 	stamp_diag d;
@@ -511,38 +511,38 @@ static void test_baseurl(void **state)
 		assert_string_equal(out, ok[i].out);
 	}
 	static const char *const bad[] = {
-	    "",
-	    "tem.thanhhoa.gov.vn",
-	    "ftp://tem.vn",
-	    "https:/tem.vn",
-	    "https://",
-	    "https:///",
-	    "https://tem.vn//",
-	    "https://tem.vn/s",
-	    "https://tem.vn/S/",
-	    "https://tem.vn?x=1",
-	    "https://tem.vn#x",
-	    "https://user@tem.vn",
-	    "https://user:pw@tem.vn",
-	    "https://tem.vn:0",
-	    "https://tem.vn:65536",
-	    "https://tem.vn:99999999999999999999",
-	    "https://tem.vn:",
-	    "https://tem.vn:80a",
-	    "https://tem.vn:-80",
-	    "https://tem.vn:080",
-	    "https://:8080",
-	    "https://.tem.vn",
-	    "https://tem.vn.",
-	    "https://-tem.vn",
-	    "https://tem.vn-",
-	    "https://tem..vn",
-	    "https://tem vn",
-	    "https://tem_vn",
-	    "https://tem.vn ",
-	    " https://tem.vn",
-	    "https://[::1]",
-	    "https://AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"",
+		"tem.thanhhoa.gov.vn",
+		"ftp://tem.vn",
+		"https:/tem.vn",
+		"https://",
+		"https:///",
+		"https://tem.vn//",
+		"https://tem.vn/s",
+		"https://tem.vn/S/",
+		"https://tem.vn?x=1",
+		"https://tem.vn#x",
+		"https://user@tem.vn",
+		"https://user:pw@tem.vn",
+		"https://tem.vn:0",
+		"https://tem.vn:65536",
+		"https://tem.vn:99999999999999999999",
+		"https://tem.vn:",
+		"https://tem.vn:80a",
+		"https://tem.vn:-80",
+		"https://tem.vn:080",
+		"https://:8080",
+		"https://.tem.vn",
+		"https://tem.vn.",
+		"https://-tem.vn",
+		"https://tem.vn-",
+		"https://tem..vn",
+		"https://tem vn",
+		"https://tem_vn",
+		"https://tem.vn ",
+		" https://tem.vn",
+		"https://[::1]",
+		"https://AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		d.msg[0] = '\0';
@@ -556,11 +556,11 @@ static void test_baseurl(void **state)
 	char in[128];
 	memset(out, 0, sizeof out);
 	snprintf(in, sizeof in, "https://%.*s", STAMP_HOST_MAX,
-	         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	assert_int_equal(stamp_code_baseurl(in, out, NULL), 0);
 	assert_int_equal(strlen(out), STAMP_BASEURL_MAX);
 	snprintf(in, sizeof in, "https://%.*s:1", STAMP_HOST_MAX - 1,
-	         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	assert_int_equal(stamp_code_baseurl(in, out, NULL), STAMP_EINPUT);
 	/* the diag names the rule */
 	assert_int_equal(stamp_code_baseurl("https://tem.vn/path", out, &d), STAMP_EINPUT);
@@ -601,17 +601,17 @@ static void test_url_length(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_golden),
-	    cmocka_unit_test(test_forgery_vectors),
-	    cmocka_unit_test(test_forgeries_made_here),
-	    cmocka_unit_test(test_message_bytes),
-	    cmocka_unit_test(test_b32_round_trip),
-	    cmocka_unit_test(test_parse_rejects),
-	    cmocka_unit_test(test_parse_rejects_payload),
-	    cmocka_unit_test(test_parse_case_and_scheme),
-	    cmocka_unit_test(test_baseurl),
-	    cmocka_unit_test(test_to_url_bounds),
-	    cmocka_unit_test(test_url_length),
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_forgery_vectors),
+		cmocka_unit_test(test_forgeries_made_here),
+		cmocka_unit_test(test_message_bytes),
+		cmocka_unit_test(test_b32_round_trip),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_parse_rejects_payload),
+		cmocka_unit_test(test_parse_case_and_scheme),
+		cmocka_unit_test(test_baseurl),
+		cmocka_unit_test(test_to_url_bounds),
+		cmocka_unit_test(test_url_length),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -16,25 +16,25 @@ static void test_parse_table(void **state)
 		const char *in;
 		uint32_t want; /* 0: rejected */
 	} t[] = {
-	    {"2025-01-31", 20250131}, {"2024-02-29", 20240229}, /* leap year */
-	    {"2000-02-29", 20000229},                           /* divisible by 400 */
-	    {"1900-02-29", 0},                                  /* divisible by 100 only */
-	    {"2100-02-29", 0},        {"2025-02-29", 0},
-	    {"2025-02-30", 0},        {"2025-04-31", 0},
-	    {"2025-13-01", 0},        {"2025-00-10", 0},
-	    {"2025-01-00", 0},        {"1899-12-31", 0}, /* outside 1900..2199 */
-	    {"1900-01-01", 19000101}, {"2199-12-31", 21991231},
-	    {"2200-01-01", 0},        {"2025-1-31", 0}, /* ISO wants two digits */
-	    {"2025-01-31 ", 0},                         /* trailing junk */
-	    {"2025-01-31x", 0},       {" 2025-01-31", 0},
-	    {"20250131", 0},          {"", 0},
-	    {"31/01/2025", 20250131}, {"5/3/2024", 20240305}, /* Excel drops leading zeros */
-	    {"05/03/2024", 20240305}, {"29/02/2024", 20240229},
-	    {"29/02/2023", 0},        {"31/04/2024", 0},
-	    {"1/13/2024", 0},         {"123/01/2024", 0},
-	    {"01/01/24", 0}, /* two-digit years are ambiguous */
-	    {"01/01/20245", 0},       {"01/01/2024/", 0},
-	    {"01-01-2024", 0},        {"-1/01/2024", 0},
+		{"2025-01-31", 20250131}, {"2024-02-29", 20240229}, /* leap year */
+		{"2000-02-29", 20000229},			    /* divisible by 400 */
+		{"1900-02-29", 0},				    /* divisible by 100 only */
+		{"2100-02-29", 0},	  {"2025-02-29", 0},
+		{"2025-02-30", 0},	  {"2025-04-31", 0},
+		{"2025-13-01", 0},	  {"2025-00-10", 0},
+		{"2025-01-00", 0},	  {"1899-12-31", 0}, /* outside 1900..2199 */
+		{"1900-01-01", 19000101}, {"2199-12-31", 21991231},
+		{"2200-01-01", 0},	  {"2025-1-31", 0}, /* ISO wants two digits */
+		{"2025-01-31 ", 0},			    /* trailing junk */
+		{"2025-01-31x", 0},	  {" 2025-01-31", 0},
+		{"20250131", 0},	  {"", 0},
+		{"31/01/2025", 20250131}, {"5/3/2024", 20240305}, /* Excel drops leading zeros */
+		{"05/03/2024", 20240305}, {"29/02/2024", 20240229},
+		{"29/02/2023", 0},	  {"31/04/2024", 0},
+		{"1/13/2024", 0},	  {"123/01/2024", 0},
+		{"01/01/24", 0}, /* two-digit years are ambiguous */
+		{"01/01/20245", 0},	  {"01/01/2024/", 0},
+		{"01-01-2024", 0},	  {"-1/01/2024", 0},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -43,7 +43,7 @@ static void test_parse_table(void **state)
 		if (t[i].want) {
 			if (err != 0 || d != t[i].want)
 				fail_msg("\"%s\": err %d, got %u, want %u", t[i].in, err,
-				         (unsigned)d, (unsigned)t[i].want);
+					 (unsigned)d, (unsigned)t[i].want);
 		} else if (err != STAMP_EINPUT) {
 			fail_msg("\"%s\" accepted as %u", t[i].in, (unsigned)d);
 		}
@@ -101,10 +101,10 @@ static void test_from_unix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_table),
-	    cmocka_unit_test(test_format),
-	    cmocka_unit_test(test_days),
-	    cmocka_unit_test(test_from_unix),
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_days),
+		cmocka_unit_test(test_from_unix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

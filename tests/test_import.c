@@ -87,7 +87,7 @@ static int list_product(const stamp_product *p, void *ctx)
 	char *s = ctx;
 	size_t used = strlen(s);
 	snprintf(s + used, 4096 - used, "%s|%s|%s|%u\n", p->id, p->coop_id, p->name,
-	         (unsigned)p->stars);
+		 (unsigned)p->stars);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ static void listing(stamp_store *st, char out[4096])
 }
 
 static int import(stamp_store *st, stamp_import_kind kind, const char *path, int dry, size_t *n,
-                  struct errs *e)
+		  struct errs *e)
 {
 	stamp_diag d = {{0}};
 	memset(e, 0, sizeof *e);
@@ -197,16 +197,16 @@ static void test_good_lf(void **state)
 }
 
 static const char *const coops_bad_errors[] = {
-    "3: column \"name\": required",
-    "4: column \"phone\": expected a phone number of 8 to 15 digits, got \"12345\"",
-    "7: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
-    "\"HTX D\"",
-    "9: column \"id\": duplicate id \"HTX-A\" (first on line 2)",
-    "10: 8 fields, but the header has 7 columns",
-    "12: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
-    "\"bad id!\"",
-    "12: column \"phone\": expected a phone number of 8 to 15 digits, got \"abc\"",
-    NULL,
+	"3: column \"name\": required",
+	"4: column \"phone\": expected a phone number of 8 to 15 digits, got \"12345\"",
+	"7: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
+	"\"HTX D\"",
+	"9: column \"id\": duplicate id \"HTX-A\" (first on line 2)",
+	"10: 8 fields, but the header has 7 columns",
+	"12: column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
+	"\"bad id!\"",
+	"12: column \"phone\": expected a phone number of 8 to 15 digits, got \"abc\"",
+	NULL,
 };
 
 static void test_bad_coops(void **state)
@@ -259,17 +259,18 @@ static void test_bad_products(void **state)
 	struct fixture *f = *state;
 	const char *path = src_path("tests/data/products_bad.csv");
 	static const char *const want[] = {
-	    "2: column \"stars\": expected 3, 4 or 5, got \"6\"",
-	    "3: column \"gtin\": check digit of \"8936005120050\" should be 9, not 0",
-	    "5: column \"coop_id\": no cooperative \"HTX-NOPE\" is registered (import the "
-	    "cooperatives first)",
-	    "6: column \"cert_valid_until\": 2024-03-01 is not after ocop_date 2027-03-01",
-	    "7: column \"ocop_date\": expected a date YYYY-MM-DD or DD/MM/YYYY, got "
-	    "\"30/02/2024\"",
-	    "8: column \"shelf_life_days\": expected a whole number of days from 0 to 3650, got "
-	    "\"abc\"",
-	    "8: column \"id\": duplicate id \"P-1\" (first on line 2)",
-	    NULL,
+		"2: column \"stars\": expected 3, 4 or 5, got \"6\"",
+		"3: column \"gtin\": check digit of \"8936005120050\" should be 9, not 0",
+		"5: column \"coop_id\": no cooperative \"HTX-NOPE\" is registered (import the "
+		"cooperatives first)",
+		"6: column \"cert_valid_until\": 2024-03-01 is not after ocop_date 2027-03-01",
+		"7: column \"ocop_date\": expected a date YYYY-MM-DD or DD/MM/YYYY, got "
+		"\"30/02/2024\"",
+		"8: column \"shelf_life_days\": expected a whole number of days from 0 to 3650, "
+		"got "
+		"\"abc\"",
+		"8: column \"id\": duplicate id \"P-1\" (first on line 2)",
+		NULL,
 	};
 	char before[4096], after[4096];
 	struct errs e;
@@ -288,11 +289,11 @@ static void test_products_need_coops(void **state)
 	struct fixture *f = *state;
 	const char *path = src_path("tests/data/products_good.csv");
 	static const char *const want[] = {
-	    "2: column \"coop_id\": no cooperative \"HTX-NT\" is registered (import the "
-	    "cooperatives first)",
-	    "3: column \"coop_id\": no cooperative \"HTX-QX\" is registered (import the "
-	    "cooperatives first)",
-	    NULL,
+		"2: column \"coop_id\": no cooperative \"HTX-NT\" is registered (import the "
+		"cooperatives first)",
+		"3: column \"coop_id\": no cooperative \"HTX-QX\" is registered (import the "
+		"cooperatives first)",
+		NULL,
 	};
 	struct errs e;
 	size_t n;
@@ -305,10 +306,10 @@ static void test_already_registered(void **state)
 	struct fixture *f = *state;
 	const char *path = src_path("tests/data/coops_good.csv");
 	static const char *const want[] = {
-	    "2: column \"id\": \"HTX-NT\" already registered",
-	    "4: column \"id\": \"HTX-CT\" already registered",
-	    "7: column \"id\": \"HTX-QX\" already registered",
-	    NULL,
+		"2: column \"id\": \"HTX-NT\" already registered",
+		"4: column \"id\": \"HTX-CT\" already registered",
+		"7: column \"id\": \"HTX-QX\" already registered",
+		NULL,
 	};
 	struct errs e;
 	size_t n;
@@ -326,7 +327,8 @@ static void test_dry_run(void **state)
 
 	listing(f->st, before);
 	assert_int_equal(
-	    import(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 1, &n, &e), 0);
+		import(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 1, &n, &e),
+		0);
 	assert_int_equal(n, 3); /* what would be written */
 	assert_int_equal(e.n, 0);
 	listing(f->st, after);
@@ -354,10 +356,10 @@ static void test_header_errors(void **state)
 {
 	struct fixture *f = *state;
 	one_error(f->st, "tests/data/coops_unknown_col.csv",
-	          "1: unknown column \"fax\" (columns are: id, name, commune, "
-	          "district, province, address, phone)");
+		  "1: unknown column \"fax\" (columns are: id, name, commune, "
+		  "district, province, address, phone)");
 	one_error(f->st, "tests/data/coops_missing_col.csv",
-	          "1: missing required column \"address\"");
+		  "1: missing required column \"address\"");
 	one_error(f->st, "tests/data/coops_dup_col.csv", "1: duplicate column \"name\"");
 }
 
@@ -365,12 +367,12 @@ static void test_syntax_errors(void **state)
 {
 	struct fixture *f = *state;
 	one_error(f->st, "tests/data/coops_unterminated.csv",
-	          "3: CSV syntax error: quoted field never closed (a \" is missing)");
+		  "3: CSV syntax error: quoted field never closed (a \" is missing)");
 	one_error(f->st, "tests/data/coops_stray_quote.csv",
-	          "3: CSV syntax error: a quote inside an unquoted field, or text after a closing "
-	          "quote");
+		  "3: CSV syntax error: a quote inside an unquoted field, or text after a closing "
+		  "quote");
 	one_error(f->st, "tests/data/coops_latin1.csv",
-	          "2: column \"name\": not valid UTF-8 at byte 8 (save the file as UTF-8)");
+		  "2: column \"name\": not valid UTF-8 at byte 8 (save the file as UTF-8)");
 }
 
 static void test_empty_and_missing(void **state)
@@ -384,8 +386,8 @@ static void test_empty_and_missing(void **state)
 	assert_int_equal(e.n, 1);
 	assert_non_null(strstr(e.buf, "empty file"));
 	assert_int_equal(stamp_import_csv(f->st, STAMP_IMPORT_COOPS, "/nonexistent/x.csv", 0, &n,
-	                                  collect, &e, &d),
-	                 2 /* ENOENT */);
+					  collect, &e, &d),
+			 2 /* ENOENT */);
 	assert_non_null(strstr(d.msg, "/nonexistent/x.csv"));
 }
 
@@ -411,18 +413,18 @@ static void test_error_cap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_good_lf, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_coops, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_coops_crlf, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_products, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_products_need_coops, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_already_registered, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_good_lf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_coops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_coops_crlf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_products, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_products_need_coops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_registered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

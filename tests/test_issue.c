@@ -209,7 +209,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(render_again_is_byte_identical, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,8 +114,8 @@ static void test_key_id(void **state)
 	assert_memory_equal(id, pub->id, 4);
 	assert_int_equal(stamp_key_id_parse("93de1dc3", id), 0);
 	assert_memory_equal(id, pub->id, 4);
-	static const char *const bad[] = {"",         "93DE1DC",  "93DE1DC30", "93DE1DCG",
-	                                  " 3DE1DC3", "93DE1DC ", "93:E1DC3",  "0x93DE1D"};
+	static const char *const bad[] = {"",	      "93DE1DC",  "93DE1DC30", "93DE1DCG",
+					  " 3DE1DC3", "93DE1DC ", "93:E1DC3",  "0x93DE1D"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(stamp_key_id_parse(bad[i], id), STAMP_EINPUT);
 	stamp_key_free(kp);
@@ -154,11 +154,11 @@ static void test_plain_round_trip(void **state)
 	read_all(path, text, sizeof text);
 	/* the check value is pinned separately, in test_plain_check_value */
 	const char *want =
-	    "ocopstamp secret key v1\n"
-	    "id: 93DE1DC3\n"
-	    "kdf: none\n"
-	    "seed: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-	    "check: ";
+		"ocopstamp secret key v1\n"
+		"id: 93DE1DC3\n"
+		"kdf: none\n"
+		"seed: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+		"check: ";
 	assert_memory_equal(text, want, strlen(want));
 	assert_int_equal(strlen(text), strlen(want) + 16 + 1);
 
@@ -228,7 +228,7 @@ static void test_encrypted_round_trip(void **state)
 	assert_null(back);
 	assert_non_null(strstr(d.msg, "wrong passphrase"));
 	assert_int_equal(stamp_key_load_secret(path, PASS, strlen(PASS) - 1, &back, &d),
-	                 STAMP_EPASSPHRASE);
+			 STAMP_EPASSPHRASE);
 	assert_int_equal(stamp_key_load_secret(path, NULL, 0, &back, &d), STAMP_EPASSPHRASE);
 	assert_null(back);
 	assert_non_null(strstr(d.msg, "passphrase is needed"));
@@ -346,7 +346,7 @@ static void test_damaged_plain(void **state)
 	size_t at_seed = (size_t)(strstr(good, "seed: ") - good);
 	size_t at_check = (size_t)(strstr(good, "check: ") - good);
 	int n = snprintf(t, sizeof t, "%.*s%s%.*s", (int)at_seed, good, good + at_check,
-	                 (int)(at_check - at_seed), good + at_seed);
+			 (int)(at_check - at_seed), good + at_seed);
 	assert_int_equal((size_t)n, len);
 	assert_int_equal(load_text(t, len, NULL, &d), STAMP_EKEYFILE);
 	assert_non_null(strstr(d.msg, ":4:"));
@@ -381,18 +381,18 @@ static void test_damaged_encrypted(void **state)
 	assert_non_null(strstr(d.msg, ":2:"));
 	/* KDF limits are bounded before anything is allocated */
 	static const char *const kdfs[] = {
-	    "kdf: argon2id13 2 2147483648", /* 2 GiB */
-	    "kdf: argon2id13 0 67108864",
-	    "kdf: argon2id13 99 67108864",
-	    "kdf: argon2id13 2 8191",
-	    "kdf: argon2id13 2 067108864",
-	    "kdf: argon2id13 2 67108864x",
-	    "kdf: argon2id13 2  67108864",
-	    "kdf: argon2id13 -2 67108864",
-	    "kdf: argon2id13 2",
-	    "kdf: argon2id13 ",
-	    "kdf: argon2id12 2 67108864",
-	    "kdf: argon2id13 2 99999999999999999999999",
+		"kdf: argon2id13 2 2147483648", /* 2 GiB */
+		"kdf: argon2id13 0 67108864",
+		"kdf: argon2id13 99 67108864",
+		"kdf: argon2id13 2 8191",
+		"kdf: argon2id13 2 067108864",
+		"kdf: argon2id13 2 67108864x",
+		"kdf: argon2id13 2  67108864",
+		"kdf: argon2id13 -2 67108864",
+		"kdf: argon2id13 2",
+		"kdf: argon2id13 ",
+		"kdf: argon2id12 2 67108864",
+		"kdf: argon2id13 2 99999999999999999999999",
 	};
 	const char *kdf = strstr(good, "kdf: ");
 	const char *rest = strstr(kdf, "\nsalt: ");
@@ -411,7 +411,7 @@ static void test_damaged_encrypted(void **state)
 	assert_int_equal(load_text(good, len - 3, PASS, &d), STAMP_EKEYFILE);
 	/* truncated before the box: damaged even without a passphrase */
 	assert_int_equal(load_text(good, (size_t)(strstr(good, "box: ") - good), NULL, &d),
-	                 STAMP_EKEYFILE);
+			 STAMP_EKEYFILE);
 	assert_int_equal(load_text(good, len, PASS, &d), 0);
 	stamp_key_free(kp);
 }
@@ -429,8 +429,8 @@ static void test_public_round_trip(void **state)
 	assert_int_equal(stamp_key_save_public(stamp_key_public(kp), path, &d), 0);
 	read_all(path, text, sizeof text);
 	assert_string_equal(
-	    text, "ocopstamp public key v1\nid: 93DE1DC3\n"
-	          "public: 03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8\n");
+		text, "ocopstamp public key v1\nid: 93DE1DC3\n"
+		      "public: 03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8\n");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0600, 0600);
 	assert_int_equal(stamp_key_load_public(path, &pub, &d), 0);
@@ -522,16 +522,16 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_id),
-	    cmocka_unit_test(test_generate),
-	    cmocka_unit_test(test_plain_round_trip),
-	    cmocka_unit_test(test_plain_check_value),
-	    cmocka_unit_test(test_encrypted_round_trip),
-	    cmocka_unit_test(test_permissions),
-	    cmocka_unit_test(test_damaged_plain),
-	    cmocka_unit_test(test_damaged_encrypted),
-	    cmocka_unit_test(test_public_round_trip),
-	    cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_key_id),
+		cmocka_unit_test(test_generate),
+		cmocka_unit_test(test_plain_round_trip),
+		cmocka_unit_test(test_plain_check_value),
+		cmocka_unit_test(test_encrypted_round_trip),
+		cmocka_unit_test(test_permissions),
+		cmocka_unit_test(test_damaged_plain),
+		cmocka_unit_test(test_damaged_encrypted),
+		cmocka_unit_test(test_public_round_trip),
+		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

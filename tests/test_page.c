@@ -75,7 +75,7 @@ static void page_escapes_registry_text(void **state)
 	assert_non_null(strstr(p, "Tem chính hãng"));
 	assert_non_null(strstr(p, "4242"));
 	assert_non_null(strstr(p, "quét 7 lần"));
-	assert_non_null(strstr(p, "hết hiệu lực"));  /* certificate expired */
+	assert_non_null(strstr(p, "hết hiệu lực"));    /* certificate expired */
 	assert_non_null(strstr(p, "hết hạn sử dụng")); /* batch expired */
 	assert_non_null(strstr(p, "href=\"?lang=en\""));
 	assert_true(strlen(p) < 12 * 1024);
@@ -162,8 +162,7 @@ static void json_parses_with_fields(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "code"), "serial")),
 			 4242);
 	json_t *prod = json_object_get(j, "product");
-	assert_string_equal(json_string_value(json_object_get(prod, "name")),
-			    v.check.product.name);
+	assert_string_equal(json_string_value(json_object_get(prod, "name")), v.check.product.name);
 	assert_true(json_is_true(json_object_get(prod, "certificate_expired")));
 	assert_true(json_is_true(json_object_get(json_object_get(j, "batch"), "expired")));
 	json_t *sc = json_object_get(j, "scans");
@@ -207,8 +206,9 @@ static void config_file_then_flags(void **state)
 	(void)state;
 	config c;
 	char *flags[] = {"--port", "9001"};
-	assert_int_equal(run_config(&c, "[server]\nport = 8443\nthreads = 3\n[verdict]\n"
-					"suspicious_after = 5\n",
+	assert_int_equal(run_config(&c,
+				    "[server]\nport = 8443\nthreads = 3\n[verdict]\n"
+				    "suspicious_after = 5\n",
 				    2, flags),
 			 0);
 	assert_int_equal(c.port, 9001); /* the flag wins */
@@ -225,8 +225,10 @@ static void config_file_then_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(page_escapes_registry_text), cmocka_unit_test(english_and_verdicts),
-		cmocka_unit_test(csp_pins_the_style),         cmocka_unit_test(json_parses_with_fields),
+		cmocka_unit_test(page_escapes_registry_text),
+		cmocka_unit_test(english_and_verdicts),
+		cmocka_unit_test(csp_pins_the_style),
+		cmocka_unit_test(json_parses_with_fields),
 		cmocka_unit_test(config_file_then_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

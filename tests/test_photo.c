@@ -102,13 +102,13 @@ static void test_scan_own_render(void **state)
  * pixels and Adam7 interlacing.
  */
 static void write_png(const char *path, const stamp_qr *qr, unsigned px, int type, int depth,
-                      int interlace, uint8_t ink)
+		      int interlace, uint8_t ink)
 {
 	unsigned side = (unsigned)(qr->width + 8) * px;
-	int ch = type == PNG_COLOR_TYPE_RGB          ? 3
-	         : type == PNG_COLOR_TYPE_RGB_ALPHA  ? 4
-	         : type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
-	                                             : 1;
+	int ch = type == PNG_COLOR_TYPE_RGB	     ? 3
+		 : type == PNG_COLOR_TYPE_RGB_ALPHA  ? 4
+		 : type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+						     : 1;
 	int bpc = depth / 8; /* bytes per channel: 1 or 2 */
 	size_t rowbytes = (size_t)side * ch * bpc;
 	uint8_t *img = calloc(side, rowbytes);
@@ -120,7 +120,7 @@ static void write_png(const char *path, const stamp_qr *qr, unsigned px, int typ
 		for (unsigned x = 0; x < side; x++) {
 			int mx = (int)(x / px) - 4, my = (int)(y / px) - 4;
 			int dark = mx >= 0 && my >= 0 && mx < qr->width && my < qr->width &&
-			           qr->dark[my * qr->width + mx];
+				   qr->dark[my * qr->width + mx];
 			uint8_t v[4];
 			if (type == PNG_COLOR_TYPE_PALETTE) {
 				v[0] = dark ? 1 : 0; /* palette index */
@@ -150,8 +150,8 @@ static void write_png(const char *path, const stamp_qr *qr, unsigned px, int typ
 		fail_msg("libpng could not write %s", path);
 	png_init_io(png, fp);
 	png_set_IHDR(png, info, side, side, type == PNG_COLOR_TYPE_PALETTE ? 8 : depth, type,
-	             interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		     interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	if (type == PNG_COLOR_TYPE_PALETTE) {
 		png_color pal[2] = {{255, 255, 255}, {ink, ink, ink}};
 		png_set_PLTE(png, info, pal, 2);
@@ -173,12 +173,12 @@ static void test_scan_other_formats(void **state)
 		int type, depth, interlace;
 		unsigned px;
 	} t[] = {
-	    {"rgb8.png", PNG_COLOR_TYPE_RGB, 8, 0, 4},
-	    {"rgba8.png", PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 3},
-	    {"ga8.png", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 4},
-	    {"rgb16.png", PNG_COLOR_TYPE_RGB, 16, 0, 3},
-	    {"grey8i.png", PNG_COLOR_TYPE_GRAY, 8, 1, 5},
-	    {"pal.png", PNG_COLOR_TYPE_PALETTE, 8, 0, 3},
+		{"rgb8.png", PNG_COLOR_TYPE_RGB, 8, 0, 4},
+		{"rgba8.png", PNG_COLOR_TYPE_RGB_ALPHA, 8, 0, 3},
+		{"ga8.png", PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0, 4},
+		{"rgb16.png", PNG_COLOR_TYPE_RGB, 16, 0, 3},
+		{"grey8i.png", PNG_COLOR_TYPE_GRAY, 8, 1, 5},
+		{"pal.png", PNG_COLOR_TYPE_PALETTE, 8, 0, 3},
 	};
 	stamp_qr *qr = encode();
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -241,7 +241,7 @@ static void test_too_large(void **state)
 	png_init_io(png, fp);
 	/* 15000 x 15000 = 225 Mpixel: within the per-side bound, over the total */
 	png_set_IHDR(png, info, 15000, 15000, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	/* a token IDAT so the header is followed as in a real file; the pixels never come */
 	static const uint8_t idat[] = {0x78, 0x01};
@@ -277,9 +277,9 @@ static void test_blank(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_scan_own_render), cmocka_unit_test(test_scan_other_formats),
-	    cmocka_unit_test(test_not_png),         cmocka_unit_test(test_too_large),
-	    cmocka_unit_test(test_blank),
+		cmocka_unit_test(test_scan_own_render), cmocka_unit_test(test_scan_other_formats),
+		cmocka_unit_test(test_not_png),		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_blank),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

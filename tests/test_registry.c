@@ -26,7 +26,7 @@ static void test_text_nfc(void **state)
 	stamp_diag d;
 	(void)state;
 	assert_int_equal(stamp_text_clean(" \t" NUOC_MAM_NFD "  ", out, STAMP_TEXT_MAX, "x", &d),
-	                 0);
+			 0);
 	assert_string_equal(out, NUOC_MAM_NFC);
 	assert_string_equal(out, "Nước mắm");
 	/* already NFC text is unchanged */
@@ -42,15 +42,15 @@ static void test_text_rejects(void **state)
 		const char *in;
 		const char *msg;
 	} t[] = {
-	    {"ab\xC3", "column \"name\": not valid UTF-8 at byte 3"},        /* truncated */
-	    {"\xC0\xAF", "column \"name\": not valid UTF-8 at byte 1"},      /* overlong '/' */
-	    {"a\xED\xA0\x80", "column \"name\": not valid UTF-8 at byte 2"}, /* surrogate */
-	    {"N\xF0\xB0\x80", "column \"name\": not valid UTF-8 at byte 2"},
-	    {"caf\xE9", "column \"name\": not valid UTF-8 at byte 4"}, /* Latin-1 */
-	    {"a\nb", "column \"name\": control character U+000A not allowed (byte 2)"},
-	    {"a\tb", "column \"name\": control character U+0009 not allowed (byte 2)"},
-	    {"a\x7f", "column \"name\": control character U+007F not allowed (byte 2)"},
-	    {"a\xC2\x85", "column \"name\": control character U+0085 not allowed (byte 2)"},
+		{"ab\xC3", "column \"name\": not valid UTF-8 at byte 3"},	 /* truncated */
+		{"\xC0\xAF", "column \"name\": not valid UTF-8 at byte 1"},	 /* overlong '/' */
+		{"a\xED\xA0\x80", "column \"name\": not valid UTF-8 at byte 2"}, /* surrogate */
+		{"N\xF0\xB0\x80", "column \"name\": not valid UTF-8 at byte 2"},
+		{"caf\xE9", "column \"name\": not valid UTF-8 at byte 4"}, /* Latin-1 */
+		{"a\nb", "column \"name\": control character U+000A not allowed (byte 2)"},
+		{"a\tb", "column \"name\": control character U+0009 not allowed (byte 2)"},
+		{"a\x7f", "column \"name\": control character U+007F not allowed (byte 2)"},
+		{"a\xC2\x85", "column \"name\": control character U+0085 not allowed (byte 2)"},
 	};
 	char out[STAMP_TEXT_MAX + 1];
 	stamp_diag d;
@@ -58,8 +58,8 @@ static void test_text_rejects(void **state)
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		memset(out, 'Z', sizeof out);
 		assert_int_equal(
-		    stamp_text_clean(t[i].in, out, STAMP_TEXT_MAX, "column \"name\"", &d),
-		    STAMP_EINPUT);
+			stamp_text_clean(t[i].in, out, STAMP_TEXT_MAX, "column \"name\"", &d),
+			STAMP_EINPUT);
 		if (strncmp(d.msg, t[i].msg, strlen(t[i].msg)) != 0)
 			fail_msg("case %zu: \"%s\"", i, d.msg);
 		assert_string_equal(out, ""); /* cleared on failure */
@@ -76,7 +76,7 @@ static void test_text_length(void **state)
 	for (int i = 0; i < 104; i++)
 		strcat(in, "ắ");
 	assert_int_equal(stamp_text_clean(in, out, STAMP_TEXT_MAX, "column \"name\"", &d),
-	                 STAMP_EINPUT);
+			 STAMP_EINPUT);
 	assert_string_equal(d.msg, "column \"name\": longer than 255 bytes (312)");
 	/* 85 x "ắ" = 255 bytes fits exactly */
 	in[255] = '\0';
@@ -106,7 +106,7 @@ static void run_product_rules(const struct rule *t, size_t n)
 		int err = stamp_product_set(&p, t[i].field, t[i].value, &d);
 		if (err != t[i].err)
 			fail_msg("%s=\"%s\": err %d, want %d (%s)", t[i].field, t[i].value, err,
-			         t[i].err, d.msg);
+				 t[i].err, d.msg);
 		if (t[i].msg && strcmp(d.msg, t[i].msg) != 0)
 			fail_msg("%s=\"%s\": \"%s\"", t[i].field, t[i].value, d.msg);
 	}
@@ -115,47 +115,49 @@ static void run_product_rules(const struct rule *t, size_t n)
 static void test_product_set_rules(void **state)
 {
 	static const struct rule t[] = {
-	    {"stars", "6", STAMP_EINPUT, "column \"stars\": expected 3, 4 or 5, got \"6\""},
-	    {"stars", "2", STAMP_EINPUT, NULL},
-	    {"stars", "4.0", STAMP_EINPUT, NULL},
-	    {"stars", " 4 ", 0, NULL},
-	    {"stars", "", 0, NULL},
-	    {"id", "NEM-CHUA_01.v2", 0, NULL},
-	    {"id", "nem chua", STAMP_EINPUT,
-	     "column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), got "
-	     "\"nem chua\""},
-	    {"id", "nước", STAMP_EINPUT, NULL},
-	    {"id", "A23456789012345678901234567890123", STAMP_EINPUT, NULL}, /* 33 */
-	    {"id", "A2345678901234567890123456789012", 0, NULL},             /* 32 */
-	    {"coop_id", "x/y", STAMP_EINPUT, NULL},
-	    {"ocop_date", "2024-02-30", STAMP_EINPUT,
-	     "column \"ocop_date\": expected a date YYYY-MM-DD or DD/MM/YYYY, got \"2024-02-30\""},
-	    {"ocop_date", "29/02/2024", 0, NULL},
-	    {"cert_valid_until", "2027-13-01", STAMP_EINPUT, NULL},
-	    /* GTIN: 8935049500018 is valid (check digit 8) */
-	    {"gtin", "8935049500018", 0, NULL},
-	    {"gtin", "8935049500015", STAMP_EINPUT,
-	     "column \"gtin\": check digit of \"8935049500015\" should be 8, not 5"},
-	    {"gtin", "96385074", 0, NULL}, /* GTIN-8 */
-	    {"gtin", "96385070", STAMP_EINPUT, NULL},
-	    {"gtin", "036000291452", 0, NULL},            /* GTIN-12 (UPC-A) */
-	    {"gtin", "10012345678902", 0, NULL},          /* GTIN-14 */
-	    {"gtin", "893504950001", STAMP_EINPUT, NULL}, /* 12 digits, wrong check */
-	    {"gtin", "89350495000", STAMP_EINPUT,
-	     "column \"gtin\": expected a GTIN of 8, 12, 13 or 14 digits, got \"89350495000\""},
-	    {"gtin", "893504950001A", STAMP_EINPUT, NULL},
-	    {"gtin", "", 0, NULL},
-	    {"shelf_life_days", "0", 0, NULL},
-	    {"shelf_life_days", "3650", 0, NULL},
-	    {"shelf_life_days", "3651", STAMP_EINPUT,
-	     "column \"shelf_life_days\": expected a whole number of days from 0 to 3650, got "
-	     "\"3651\""},
-	    {"shelf_life_days", "-1", STAMP_EINPUT, NULL},
-	    {"shelf_life_days", "30 ngày", STAMP_EINPUT, NULL},
-	    {"shelf_life_days", "99999999999999999999", STAMP_EINPUT, NULL},
-	    {"ocop_decision", "1234/QĐ-UBND", 0, NULL},
-	    {"colour", "red", STAMP_ENOTFOUND, NULL},
-	    {"Stars", "4", STAMP_ENOTFOUND, NULL}, /* the library matches exactly */
+		{"stars", "6", STAMP_EINPUT, "column \"stars\": expected 3, 4 or 5, got \"6\""},
+		{"stars", "2", STAMP_EINPUT, NULL},
+		{"stars", "4.0", STAMP_EINPUT, NULL},
+		{"stars", " 4 ", 0, NULL},
+		{"stars", "", 0, NULL},
+		{"id", "NEM-CHUA_01.v2", 0, NULL},
+		{"id", "nem chua", STAMP_EINPUT,
+		 "column \"id\": expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces), "
+		 "got "
+		 "\"nem chua\""},
+		{"id", "nước", STAMP_EINPUT, NULL},
+		{"id", "A23456789012345678901234567890123", STAMP_EINPUT, NULL}, /* 33 */
+		{"id", "A2345678901234567890123456789012", 0, NULL},		 /* 32 */
+		{"coop_id", "x/y", STAMP_EINPUT, NULL},
+		{"ocop_date", "2024-02-30", STAMP_EINPUT,
+		 "column \"ocop_date\": expected a date YYYY-MM-DD or DD/MM/YYYY, got "
+		 "\"2024-02-30\""},
+		{"ocop_date", "29/02/2024", 0, NULL},
+		{"cert_valid_until", "2027-13-01", STAMP_EINPUT, NULL},
+		/* GTIN: 8935049500018 is valid (check digit 8) */
+		{"gtin", "8935049500018", 0, NULL},
+		{"gtin", "8935049500015", STAMP_EINPUT,
+		 "column \"gtin\": check digit of \"8935049500015\" should be 8, not 5"},
+		{"gtin", "96385074", 0, NULL}, /* GTIN-8 */
+		{"gtin", "96385070", STAMP_EINPUT, NULL},
+		{"gtin", "036000291452", 0, NULL},	      /* GTIN-12 (UPC-A) */
+		{"gtin", "10012345678902", 0, NULL},	      /* GTIN-14 */
+		{"gtin", "893504950001", STAMP_EINPUT, NULL}, /* 12 digits, wrong check */
+		{"gtin", "89350495000", STAMP_EINPUT,
+		 "column \"gtin\": expected a GTIN of 8, 12, 13 or 14 digits, got \"89350495000\""},
+		{"gtin", "893504950001A", STAMP_EINPUT, NULL},
+		{"gtin", "", 0, NULL},
+		{"shelf_life_days", "0", 0, NULL},
+		{"shelf_life_days", "3650", 0, NULL},
+		{"shelf_life_days", "3651", STAMP_EINPUT,
+		 "column \"shelf_life_days\": expected a whole number of days from 0 to 3650, got "
+		 "\"3651\""},
+		{"shelf_life_days", "-1", STAMP_EINPUT, NULL},
+		{"shelf_life_days", "30 ngày", STAMP_EINPUT, NULL},
+		{"shelf_life_days", "99999999999999999999", STAMP_EINPUT, NULL},
+		{"ocop_decision", "1234/QĐ-UBND", 0, NULL},
+		{"colour", "red", STAMP_ENOTFOUND, NULL},
+		{"Stars", "4", STAMP_ENOTFOUND, NULL}, /* the library matches exactly */
 	};
 	(void)state;
 	run_product_rules(t, sizeof t / sizeof t[0]);
@@ -167,16 +169,16 @@ static void test_coop_set_rules(void **state)
 		const char *field, *value;
 		int err;
 	} t[] = {
-	    {"phone", "0237 3851 234", 0},
-	    {"phone", "+84 237.385.1234", 0},
-	    {"phone", "0912-345-678", 0},
-	    {"phone", "1234567", STAMP_EINPUT},          /* 7 digits */
-	    {"phone", "1234567890123456", STAMP_EINPUT}, /* 16 digits */
-	    {"phone", "0237 (385) 1234", STAMP_EINPUT},
-	    {"phone", "84+2373851234", STAMP_EINPUT},
-	    {"phone", "", 0},
-	    {"name", "HTX Nông nghiệp Hoằng Đạo", 0},
-	    {"fax", "1", STAMP_ENOTFOUND},
+		{"phone", "0237 3851 234", 0},
+		{"phone", "+84 237.385.1234", 0},
+		{"phone", "0912-345-678", 0},
+		{"phone", "1234567", STAMP_EINPUT},	     /* 7 digits */
+		{"phone", "1234567890123456", STAMP_EINPUT}, /* 16 digits */
+		{"phone", "0237 (385) 1234", STAMP_EINPUT},
+		{"phone", "84+2373851234", STAMP_EINPUT},
+		{"phone", "", 0},
+		{"name", "HTX Nông nghiệp Hoằng Đạo", 0},
+		{"fax", "1", STAMP_ENOTFOUND},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -267,7 +269,7 @@ static void test_product_check(void **state)
 	assert_int_equal(stamp_product_set(&p, "cert_valid_until", "2023-03-15", &d), 0);
 	assert_int_equal(stamp_product_check(&p, &d), STAMP_EINPUT);
 	assert_string_equal(
-	    d.msg, "column \"cert_valid_until\": 2023-03-15 is not after ocop_date 2023-03-15");
+		d.msg, "column \"cert_valid_until\": 2023-03-15 is not after ocop_date 2023-03-15");
 	fill_product(&p);
 	assert_int_equal(stamp_product_set(&p, "stars", "", &d), 0);
 	assert_int_equal(stamp_product_check(&p, &d), STAMP_EINPUT);
@@ -289,7 +291,8 @@ static void test_product_check(void **state)
 	assert_int_equal(stamp_product_check(&p, &d), STAMP_EINPUT);
 	assert_string_equal(d.msg, "column \"name\": not stored trimmed and in Unicode NFC");
 	fill_product(&p);
-	strcpy(p.group, "Th\xF1" "c");
+	strcpy(p.group, "Th\xF1"
+			"c");
 	assert_int_equal(stamp_product_check(&p, &d), STAMP_EINPUT);
 	assert_non_null(strstr(d.msg, "column \"group\": not valid UTF-8"));
 }
@@ -316,7 +319,7 @@ static void test_short_name(void **state)
 	char name[200] = "";
 	for (int i = 0; i < 30; i++)
 		strcat(name, "ư"); /* 2 bytes each: 60 bytes */
-	strcat(name, "ướng");      /* ư(2) ớ(3) n g: the cut falls inside ớ */
+	strcat(name, "ướng");	   /* ư(2) ớ(3) n g: the cut falls inside ớ */
 	assert_int_equal(stamp_product_set(&p, "name", name, &d), 0);
 	assert_int_equal(strlen(p.short_name), 62);
 	assert_int_equal(strncmp(p.short_name, name, 62), 0);
@@ -330,12 +333,12 @@ static void test_short_name(void **state)
 
 static void test_field_lists(void **state)
 {
-	static const char *coop[] = {"id",       "name",    "commune", "district",
-	                             "province", "address", "phone"};
+	static const char *coop[] = {"id",	 "name",    "commune", "district",
+				     "province", "address", "phone"};
 	static const char *prod[] = {
-	    "id",    "coop_id",        "name",      "short_name",       "group",
-	    "stars", "ocop_decision",  "ocop_date", "cert_valid_until", "standards",
-	    "gtin",  "shelf_life_days"};
+		"id",	 "coop_id",	   "name",	"short_name",	    "group",
+		"stars", "ocop_decision",  "ocop_date", "cert_valid_until", "standards",
+		"gtin",	 "shelf_life_days"};
 	char v[8];
 	stamp_coop c;
 	stamp_product p;
@@ -376,8 +379,8 @@ static void test_batch_check(void **state)
 	c.address[0] = '\0';
 	assert_int_equal(stamp_batch_check(&b, &p, &c, &d), STAMP_EINPUT);
 	assert_string_equal(d.msg,
-	                    "missing mandatory traceability items (Circular 02/2024/TT-BKHCN): "
-	                    "producer address, expiry date, lot");
+			    "missing mandatory traceability items (Circular 02/2024/TT-BKHCN): "
+			    "producer address, expiry date, lot");
 	fill_coop(&c);
 	b.produced = 0;
 	p.name[0] = '\0';
@@ -385,8 +388,8 @@ static void test_batch_check(void **state)
 	strcpy(b.lot, "L1");
 	assert_int_equal(stamp_batch_check(&b, &p, &c, &d), STAMP_EINPUT);
 	assert_string_equal(d.msg,
-	                    "missing mandatory traceability items (Circular 02/2024/TT-BKHCN): "
-	                    "product name, producer name, production date, expiry date");
+			    "missing mandatory traceability items (Circular 02/2024/TT-BKHCN): "
+			    "product name, producer name, production date, expiry date");
 
 	/* a craft without shelf life needs no expiry */
 	fill_coop(&c);
@@ -400,7 +403,7 @@ static void test_batch_check(void **state)
 	b.expiry = 20250301;
 	assert_int_equal(stamp_batch_check(&b, &p, &c, &d), STAMP_EINPUT);
 	assert_string_equal(d.msg,
-	                    "expiry date 2025-03-01 is not after production date 2025-03-01");
+			    "expiry date 2025-03-01 is not after production date 2025-03-01");
 
 	/* the records must belong together */
 	b.expiry = 20250302;
@@ -416,11 +419,11 @@ static void test_batch_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_text_nfc),       cmocka_unit_test(test_text_rejects),
-	    cmocka_unit_test(test_text_length),    cmocka_unit_test(test_product_set_rules),
-	    cmocka_unit_test(test_coop_set_rules), cmocka_unit_test(test_coop_check),
-	    cmocka_unit_test(test_product_check),  cmocka_unit_test(test_short_name),
-	    cmocka_unit_test(test_field_lists),    cmocka_unit_test(test_batch_check),
+		cmocka_unit_test(test_text_nfc),       cmocka_unit_test(test_text_rejects),
+		cmocka_unit_test(test_text_length),    cmocka_unit_test(test_product_set_rules),
+		cmocka_unit_test(test_coop_set_rules), cmocka_unit_test(test_coop_check),
+		cmocka_unit_test(test_product_check),  cmocka_unit_test(test_short_name),
+		cmocka_unit_test(test_field_lists),    cmocka_unit_test(test_batch_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,29 +66,29 @@ static void test_geometry_table(void **state)
 		unsigned size_01mm, dpi, px;
 		int rc;
 	} t[] = {
-	    /* 25 mm, version 7 (45 + 8 modules), 600 dpi: 11.14 -> 11 px = 0.466 mm */
-	    {45, 250, 600, 11, 0},
-	    {45, 250, 300, 5, 0},
-	    {21, 250, 600, 20, 0},
-	    /* 15 px at 1016 dpi is exactly 0.375 mm: accepted */
-	    {21, 109, 1016, 15, 0},
-	    /* 15 px at 1017 dpi is 0.3746 mm: refused */
-	    {21, 109, 1017, 0, STAMP_EPRINT},
-	    /* 20 mm over 53 modules is 0.377 mm, but 300 dpi rounds it to 4 px = 0.339 mm */
-	    {45, 200, 300, 0, STAMP_EPRINT},
-	    /* 17 px at 1200 dpi is still 0.360 mm; 71 px at 4800 dpi is 0.376 mm */
-	    {45, 200, 1200, 0, STAMP_EPRINT},
-	    {45, 200, 4800, 71, 0},
-	    /* 15 mm over 53 modules is 0.283 mm: no dpi helps */
-	    {45, 150, 2400, 0, STAMP_EPRINT},
-	    /* too small for even one pixel: clamped to 1, then refused */
-	    {45, 10, 72, 0, STAMP_EPRINT},
-	    {20, 250, 600, 0, STAMP_EINPUT},
-	    {178, 250, 600, 0, STAMP_EINPUT},
-	    {45, 250, 0, 0, STAMP_EINPUT},
-	    {45, 0, 600, 0, STAMP_EINPUT},
-	    /* 1 m at 9600 dpi would be 378,000 px wide */
-	    {45, 10000, 9600, 0, STAMP_EINPUT},
+		/* 25 mm, version 7 (45 + 8 modules), 600 dpi: 11.14 -> 11 px = 0.466 mm */
+		{45, 250, 600, 11, 0},
+		{45, 250, 300, 5, 0},
+		{21, 250, 600, 20, 0},
+		/* 15 px at 1016 dpi is exactly 0.375 mm: accepted */
+		{21, 109, 1016, 15, 0},
+		/* 15 px at 1017 dpi is 0.3746 mm: refused */
+		{21, 109, 1017, 0, STAMP_EPRINT},
+		/* 20 mm over 53 modules is 0.377 mm, but 300 dpi rounds it to 4 px = 0.339 mm */
+		{45, 200, 300, 0, STAMP_EPRINT},
+		/* 17 px at 1200 dpi is still 0.360 mm; 71 px at 4800 dpi is 0.376 mm */
+		{45, 200, 1200, 0, STAMP_EPRINT},
+		{45, 200, 4800, 71, 0},
+		/* 15 mm over 53 modules is 0.283 mm: no dpi helps */
+		{45, 150, 2400, 0, STAMP_EPRINT},
+		/* too small for even one pixel: clamped to 1, then refused */
+		{45, 10, 72, 0, STAMP_EPRINT},
+		{20, 250, 600, 0, STAMP_EINPUT},
+		{178, 250, 600, 0, STAMP_EINPUT},
+		{45, 250, 0, 0, STAMP_EINPUT},
+		{45, 0, 600, 0, STAMP_EINPUT},
+		/* 1 m at 9600 dpi would be 378,000 px wide */
+		{45, 10000, 9600, 0, STAMP_EINPUT},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		stamp_diag d = {{0}};
@@ -243,7 +243,7 @@ static void check_pixels(const stamp_qr *qr, unsigned px, unsigned dpi)
 				expect_dark = qr->dark[((y - q) / px) * qr->width + (x - q) / px];
 			if (v != (expect_dark ? 0 : 255))
 				fail_msg("px %u: pixel %u,%u is %u, module says %s", px, x, y, v,
-				         expect_dark ? "dark" : "light");
+					 expect_dark ? "dark" : "light");
 		}
 	}
 	free(b.px);
@@ -367,14 +367,14 @@ static void test_external_decoders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_geometry_table),
-	    cmocka_unit_test(test_gate_message),
-	    cmocka_unit_test(test_code_fits_version_7_ecc_m),
-	    cmocka_unit_test(test_encode_rejects),
-	    cmocka_unit_test(test_png_pixels),
-	    cmocka_unit_test(test_png_deterministic),
-	    cmocka_unit_test(test_png_errors),
-	    cmocka_unit_test(test_external_decoders),
+		cmocka_unit_test(test_geometry_table),
+		cmocka_unit_test(test_gate_message),
+		cmocka_unit_test(test_code_fits_version_7_ecc_m),
+		cmocka_unit_test(test_encode_rejects),
+		cmocka_unit_test(test_png_pixels),
+		cmocka_unit_test(test_png_deterministic),
+		cmocka_unit_test(test_png_errors),
+		cmocka_unit_test(test_external_decoders),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -71,12 +71,12 @@ static void test_fit(void **state)
 	stamp_fit fit;
 	char back[1024];
 	const char *longname = "Hợp tác xã Dịch vụ Nông nghiệp và Chế biến Nước mắm truyền thống "
-	                       "Hoằng Hóa tỉnh Thanh Hóa chi nhánh Khúc Phụ xã Hoằng Phụ huyện "
-	                       "Hoằng Hóa";
+			       "Hoằng Hóa tỉnh Thanh Hóa chi nhánh Khúc Phụ xã Hoằng Phụ huyện "
+			       "Hoằng Hóa";
 	stamp_fit_item items[] = {{"Nước mắm cốt", 1.0, 1, 0},
-	                          {"OCOP ★★★★", 0.85, 0, 1},
-	                          {"Số 0000000001", 0.85, 0, 1},
-	                          {longname, 0.75, 0, 0}};
+				  {"OCOP ★★★★", 0.85, 0, 1},
+				  {"Số 0000000001", 0.85, 0, 1},
+				  {longname, 0.75, 0, 0}};
 
 	/* plenty of room: one line each at the largest size */
 	assert_int_equal(stamp_sheet_fit(cr, items, 3, 60, 30, MM_PER_PT, &fit), 0);
@@ -191,8 +191,8 @@ static void test_png(void **state)
 		char *p = slurp(page, &n);
 		/* 50 x 30 mm at 150 dpi: 295 x 177 pixels, 8-bit grey, 5906 px/m */
 		static const unsigned char ihdr[] = {0, 0, 1, 39, 0, 0, 0, 177, 8, 0};
-		static const unsigned char phys[] = {'p',  'H', 'Y', 's',  0,    0, 0x17,
-		                                     0x12, 0,   0,   0x17, 0x12, 1};
+		static const unsigned char phys[] = {'p',  'H', 'Y', 's',  0,	 0, 0x17,
+						     0x12, 0,	0,   0x17, 0x12, 1};
 		assert_memory_equal(p + 16, ihdr, sizeof ihdr);
 		assert_memory_equal(p + 37, phys, sizeof phys);
 		assert_null(memmem(p, n, "tIME", 4));
@@ -209,9 +209,9 @@ static void test_png(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fit),
-	    cmocka_unit_test_setup_teardown(test_render, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_png, setup, teardown),
+		cmocka_unit_test(test_fit),
+		cmocka_unit_test_setup_teardown(test_render, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_png, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

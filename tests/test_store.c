@@ -145,7 +145,8 @@ static void batches_allocate_growing_serials(void **state)
 {
 	fx *f = *state;
 	stamp_txn *t;
-	stamp_batch a = sample_batch("L1", 10), b = sample_batch("L2", 5), dup = sample_batch("L1", 3);
+	stamp_batch a = sample_batch("L1", 10), b = sample_batch("L2", 5),
+		    dup = sample_batch("L1", 3);
 	stamp_batch got;
 	uint8_t sigs[10][STAMP_SIG_BYTES], back[10][STAMP_SIG_BYTES];
 	stamp_stamp s;
@@ -218,7 +219,7 @@ static void damaged_records_are_refused(void **state)
 	assert_int_equal(stamp_unrec_coop(buf, n, &out), 0);
 	assert_int_equal(stamp_unrec_coop(buf, n - 1, &out), STAMP_ECORRUPT); /* short */
 	assert_int_equal(stamp_unrec_coop(buf, n + 1, &out), STAMP_ECORRUPT); /* trailing */
-	buf[0] = 2;                                                          /* future version */
+	buf[0] = 2;							      /* future version */
 	assert_int_equal(stamp_unrec_coop(buf, n, &out), STAMP_ECORRUPT);
 	buf[0] = 1;
 	buf[1] = 0xff; /* id length far beyond the field */

@@ -97,7 +97,7 @@ static void test_file(void **state)
 	stamp_diag d = {{0}};
 
 	write_file("; comment\n[template]\nname = my-sheet\nlabel_width = 40\nlabel_height = 40mm\n"
-	           "columns = 4\nrows = 6\ngap_x = 5\ngap_y = 5\nqr_size = 26\ntext = below\n");
+		   "columns = 4\nrows = 6\ngap_x = 5\ngap_y = 5\nqr_size = 26\ntext = below\n");
 	assert_int_equal(stamp_template_find(path, &t, &d), 0);
 	assert_string_equal(t.name, "my-sheet");
 	assert_true(t.margin_left > 17.49 && t.margin_left < 17.51); /* centred */
@@ -111,7 +111,7 @@ static void test_file(void **state)
 	unlink(path);
 
 	write_file("[template]\nlabel_width = 40\nlabel_height = 40\ncolumns = 4\nrows = 6\n"
-	           "qr_size = 26\nmargin = 3\n");
+		   "qr_size = 26\nmargin = 3\n");
 	assert_int_equal(stamp_template_load(path, &t, &d), STAMP_EINPUT);
 	assert_non_null(strstr(d.msg, ":7: margin: unknown key"));
 	unlink(path);
@@ -131,7 +131,7 @@ static void test_file(void **state)
 	unlink(path);
 
 	write_file("[template]\nlabel_width = 90\nlabel_height = 40\ncolumns = 3\nrows = 1\n"
-	           "qr_size = 26\n");
+		   "qr_size = 26\n");
 	assert_int_equal(stamp_template_load(path, &t, &d), STAMP_EINPUT); /* 270 mm > A4 */
 	assert_non_null(strstr(d.msg, "columns"));
 	unlink(path);
@@ -140,9 +140,9 @@ static void test_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_presets),
-	    cmocka_unit_test(test_gate),
-	    cmocka_unit_test(test_file),
+		cmocka_unit_test(test_presets),
+		cmocka_unit_test(test_gate),
+		cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,7 +201,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(genuine_with_details, setup, teardown),
-		cmocka_unit_test_setup_teardown(lower_case_and_bare_code_are_genuine, setup, teardown),
+		cmocka_unit_test_setup_teardown(lower_case_and_bare_code_are_genuine, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(offline_with_key_file_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(signed_but_not_issued_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(forgeries_are_caught, setup, teardown),

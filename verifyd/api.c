@@ -49,14 +49,12 @@ char *api_details(const verdict *v, size_t *len)
 		"ocop_decision_date", date_json(k->product.ocop_date), "certificate_valid_until",
 		date_json(k->product.cert_valid_until), "certificate_expired", cert_expired,
 		"standards", str_or_null(k->product.standards), "gtin",
-		str_or_null(k->product.gtin),
-		"producer", "id", k->coop.id, "name", k->coop.name, "commune",
-		str_or_null(k->coop.commune), "district", str_or_null(k->coop.district),
+		str_or_null(k->product.gtin), "producer", "id", k->coop.id, "name", k->coop.name,
+		"commune", str_or_null(k->coop.commune), "district", str_or_null(k->coop.district),
 		"province", k->coop.province, "address", k->coop.address, "phone",
-		str_or_null(k->coop.phone),
-		"batch", "id", (int)k->batch.id, "lot", k->batch.lot, "produced",
-		date_json(k->batch.produced), "expiry", date_json(k->batch.expiry), "expired",
-		expired);
+		str_or_null(k->coop.phone), "batch", "id", (int)k->batch.id, "lot", k->batch.lot,
+		"produced", date_json(k->batch.produced), "expiry", date_json(k->batch.expiry),
+		"expired", expired);
 	if (!d)
 		return NULL;
 	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -20,13 +20,20 @@ typedef struct setting {
 	const char *help;
 } setting;
 
-#define STR(sec, n, f, field, h) {sec, n, f, T_STR, offsetof(config, field), sizeof(((config *)0)->field), 0, 0, h}
-#define UINT(sec, n, f, field, lo, hi, h) {sec, n, f, T_UINT, offsetof(config, field), 0, lo, hi, h}
+#define STR(sec, n, f, field, h)                                                                   \
+	{                                                                                          \
+		sec, n, f, T_STR, offsetof(config, field), sizeof(((config *)0)->field), 0, 0, h   \
+	}
+#define UINT(sec, n, f, field, lo, hi, h)                                                          \
+	{                                                                                          \
+		sec, n, f, T_UINT, offsetof(config, field), 0, lo, hi, h                           \
+	}
 
 static const setting settings[] = {
 	STR("server", "listen", "listen", listen_addr, "address to listen on (127.0.0.1)"),
 	UINT("server", "port", "port", port, 1, 65535, "TCP port (8080)"),
-	UINT("server", "threads", "threads", threads, 0, 256, "worker threads, 0 = one per core (0)"),
+	UINT("server", "threads", "threads", threads, 0, 256,
+	     "worker threads, 0 = one per core (0)"),
 	UINT("server", "timeout", "timeout", timeout_s, 1, 3600, "idle connection timeout, s (10)"),
 	UINT("server", "max_connections", "max-connections", max_connections, 1, 1000000,
 	     "connections in all (1024)"),
@@ -126,7 +133,8 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 void config_usage(void)
 {
 	fputs("usage: verifyd [--config FILE] [--FLAG VALUE ...]\n\n"
-	      "Answers scans of ocopstamp codes: GET /S/<code> (page), /api/v1/stamps/<code> (JSON),\n"
+	      "Answers scans of ocopstamp codes: GET /S/<code> (page), /api/v1/stamps/<code> "
+	      "(JSON),\n"
 	      "/healthz, /metrics. Flags (and [section] name in the config file):\n",
 	      stderr);
 	for (size_t i = 0; i < NSETTINGS; i++)

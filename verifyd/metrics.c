@@ -23,11 +23,14 @@ static atomic_ullong flushes, flush_failures, stamps_flushed;
 
 static const char *const status_names[STATUS_KINDS] = {"2xx", "3xx", "4xx", "5xx"};
 static const char *const verdict_names[V_KINDS] = {"genuine", "suspicious", "revoked",
-						   "unknown", "forged",     "malformed"};
+						   "unknown", "forged",	    "malformed"};
 
 void metrics_request(int status, double seconds)
 {
-	int k = status >= 500 ? STATUS_5XX : status >= 400 ? STATUS_4XX : status >= 300 ? STATUS_3XX : STATUS_2XX;
+	int k = status >= 500	? STATUS_5XX
+		: status >= 400 ? STATUS_4XX
+		: status >= 300 ? STATUS_3XX
+				: STATUS_2XX;
 	atomic_fetch_add_explicit(&by_status[k], 1, memory_order_relaxed);
 	size_t b = 0;
 	while (b < NBUCKETS && seconds > buckets[b])
@@ -41,11 +44,21 @@ void metrics_verdict(const verdict *v)
 {
 	int k;
 	switch (v->check.verdict) {
-	case STAMP_V_GENUINE: k = v->suspicious ? V_SUSPICIOUS : V_GENUINE; break;
-	case STAMP_V_REVOKED: k = V_REVOKED; break;
-	case STAMP_V_UNKNOWN: k = V_UNKNOWN; break;
-	case STAMP_V_MALFORMED: k = V_MALFORMED; break;
-	default: k = V_FORGED; break;
+	case STAMP_V_GENUINE:
+		k = v->suspicious ? V_SUSPICIOUS : V_GENUINE;
+		break;
+	case STAMP_V_REVOKED:
+		k = V_REVOKED;
+		break;
+	case STAMP_V_UNKNOWN:
+		k = V_UNKNOWN;
+		break;
+	case STAMP_V_MALFORMED:
+		k = V_MALFORMED;
+		break;
+	default:
+		k = V_FORGED;
+		break;
 	}
 	atomic_fetch_add_explicit(&by_verdict[k], 1, memory_order_relaxed);
 }
@@ -98,24 +111,27 @@ char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
 	for (size_t i = 0; i <= NBUCKETS; i++) {
 		cum += atomic_load(&latency[i]);
 		if (i < NBUCKETS)
-			put(&b, "verifyd_request_seconds_bucket{le=\"%g\"} %llu\n", buckets[i], cum);
+			put(&b, "verifyd_request_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
+			    cum);
 		else
 			put(&b, "verifyd_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
 	}
 	put(&b, "verifyd_request_seconds_sum %.6f\nverifyd_request_seconds_count %llu\n",
 	    (double)atomic_load(&latency_ns_sum) / 1e9, cum);
-	put(&b, "# HELP verifyd_scan_flushes_total Durable writes of scan counts.\n"
-		"# TYPE verifyd_scan_flushes_total counter\n"
-		"verifyd_scan_flushes_total{result=\"ok\"} %llu\n"
-		"verifyd_scan_flushes_total{result=\"failed\"} %llu\n"
-		"# HELP verifyd_scan_stamps_written_total Stamp counters written by flushes.\n"
-		"# TYPE verifyd_scan_stamps_written_total counter\n"
-		"verifyd_scan_stamps_written_total %llu\n",
+	put(&b,
+	    "# HELP verifyd_scan_flushes_total Durable writes of scan counts.\n"
+	    "# TYPE verifyd_scan_flushes_total counter\n"
+	    "verifyd_scan_flushes_total{result=\"ok\"} %llu\n"
+	    "verifyd_scan_flushes_total{result=\"failed\"} %llu\n"
+	    "# HELP verifyd_scan_stamps_written_total Stamp counters written by flushes.\n"
+	    "# TYPE verifyd_scan_stamps_written_total counter\n"
+	    "verifyd_scan_stamps_written_total %llu\n",
 	    atomic_load(&flushes), atomic_load(&flush_failures), atomic_load(&stamps_flushed));
-	put(&b, "# HELP verifyd_store_bytes Bytes used by each store.\n"
-		"# TYPE verifyd_store_bytes gauge\n"
-		"verifyd_store_bytes{store=\"registry\"} %llu\n"
-		"verifyd_store_bytes{store=\"scans\"} %llu\n",
+	put(&b,
+	    "# HELP verifyd_store_bytes Bytes used by each store.\n"
+	    "# TYPE verifyd_store_bytes gauge\n"
+	    "verifyd_store_bytes{store=\"registry\"} %llu\n"
+	    "verifyd_store_bytes{store=\"scans\"} %llu\n",
 	    (unsigned long long)registry_bytes, (unsigned long long)scans_bytes);
 	if (b.failed) {
 		free(b.p);

@@ -84,11 +84,21 @@ static void esc(out *o, const char *s)
 	for (; *s && !o->full; s++) {
 		const char *e = NULL;
 		switch (*s) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&#39;"; break;
+		case '&':
+			e = "&amp;";
+			break;
+		case '<':
+			e = "&lt;";
+			break;
+		case '>':
+			e = "&gt;";
+			break;
+		case '"':
+			e = "&quot;";
+			break;
+		case '\'':
+			e = "&#39;";
+			break;
 		}
 		if (e) {
 			put(o, "%s", e);
@@ -152,7 +162,8 @@ static void head(out *o, lang l, const char *title)
 
 static void foot(out *o, lang l)
 {
-	put(o, "<footer><p>%s</p><p><a href=\"?lang=%s\">%s</a></p></footer></main></body></html>\n",
+	put(o,
+	    "<footer><p>%s</p><p><a href=\"?lang=%s\">%s</a></p></footer></main></body></html>\n",
 	    l == LANG_EN ? "OCOP product traceability stamps"
 			 : "Hệ thống tem truy xuất nguồn gốc sản phẩm OCOP",
 	    l == LANG_EN ? "vi" : "en", l == LANG_EN ? "Tiếng Việt" : "English");
@@ -171,9 +182,10 @@ static const banner banners[] = {
 	[V_REVOKED] = {"bad", "✕", "Tem đã bị thu hồi", "Revoked stamp",
 		       "Tem này đã bị cơ quan quản lý thu hồi. Không nên mua sản phẩm.",
 		       "This stamp was withdrawn by the authority. Do not buy the product."},
-	[V_UNKNOWN] = {"bad", "?", "Không tìm thấy tem", "Stamp not found",
-		       "Chữ ký hợp lệ nhưng mã này chưa từng được cấp. Hãy báo cho cơ quan quản lý.",
-		       "The signature is valid, but this code was never issued. Please report it."},
+	[V_UNKNOWN] =
+		{"bad", "?", "Không tìm thấy tem", "Stamp not found",
+		 "Chữ ký hợp lệ nhưng mã này chưa từng được cấp. Hãy báo cho cơ quan quản lý.",
+		 "The signature is valid, but this code was never issued. Please report it."},
 	[V_FORGED] = {"bad", "✕", "Tem giả", "Counterfeit stamp",
 		      "Chữ ký số không khớp: mã này không do cơ quan quản lý cấp. Không nên mua.",
 		      "The digital signature does not match: the authority did not issue this "
@@ -186,11 +198,16 @@ static const banner banners[] = {
 static int kind_of(const verdict *v)
 {
 	switch (v->check.verdict) {
-	case STAMP_V_GENUINE: return v->suspicious ? V_SUSPICIOUS : V_GENUINE;
-	case STAMP_V_REVOKED: return V_REVOKED;
-	case STAMP_V_UNKNOWN: return V_UNKNOWN;
-	case STAMP_V_MALFORMED: return V_MALFORMED;
-	default: return V_FORGED;
+	case STAMP_V_GENUINE:
+		return v->suspicious ? V_SUSPICIOUS : V_GENUINE;
+	case STAMP_V_REVOKED:
+		return V_REVOKED;
+	case STAMP_V_UNKNOWN:
+		return V_UNKNOWN;
+	case STAMP_V_MALFORMED:
+		return V_MALFORMED;
+	default:
+		return V_FORGED;
 	}
 }
 
@@ -238,10 +255,12 @@ static void product_section(out *o, const verdict *v, lang l)
 	item(o, en ? "OCOP certificate" : "Giấy chứng nhận OCOP", line);
 	put(o, "</dl>");
 	if (k->product.cert_valid_until && k->product.cert_valid_until < v->today)
-		note(o, en ? "The OCOP certificate of this product has expired. The stamp itself is "
-			     "still genuine."
-			   : "Giấy chứng nhận OCOP của sản phẩm đã hết hiệu lực. Bản thân tem vẫn là tem "
-			     "thật.");
+		note(o,
+		     en ? "The OCOP certificate of this product has expired. The stamp itself is "
+			  "still genuine."
+			: "Giấy chứng nhận OCOP của sản phẩm đã hết hiệu lực. Bản thân tem vẫn là "
+			  "tem "
+			  "thật.");
 	put(o, "<dl>");
 	item(o, en ? "Standards applied" : "Tiêu chuẩn áp dụng", k->product.standards);
 	item(o, "GTIN", k->product.gtin);
@@ -278,7 +297,8 @@ static void batch_section(out *o, const verdict *v, lang l)
 	item(o, en ? "Expiry date" : "Hạn sử dụng", b->expiry ? d : "");
 	put(o, "</dl>");
 	if (b->expiry && b->expiry < v->today)
-		note(o, en ? "This batch is past its expiry date." : "Lô hàng này đã hết hạn sử dụng.");
+		note(o, en ? "This batch is past its expiry date."
+			   : "Lô hàng này đã hết hạn sử dụng.");
 	put(o, "</section>");
 }
 
@@ -291,15 +311,16 @@ static void scans_section(out *o, const verdict *v, lang l)
 	    en ? "This stamp" : "Tem này", en ? "Stamp number" : "Số tem",
 	    (unsigned long long)v->check.code.serial);
 	if (v->scans.count == 0) {
-		put(o, "%s", en ? "This code has not been scanned before."
-				: "Mã này chưa được quét lần nào.");
+		put(o, "%s",
+		    en ? "This code has not been scanned before."
+		       : "Mã này chưa được quét lần nào.");
 	} else {
 		time_text(v->scans.first, l, first);
 		time_text(v->scans.last, l, last);
 		if (en)
 			put(o, "This code has been scanned %llu time%s, first on %s, last on %s.",
-			    (unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s", first,
-			    last);
+			    (unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s",
+			    first, last);
 		else
 			put(o, "Mã này đã được quét %llu lần, lần đầu lúc %s, lần gần nhất lúc %s.",
 			    (unsigned long long)v->scans.count, first, last);
@@ -338,7 +359,8 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 		return NULL;
 	o.p[0] = '\0';
 	head(&o, l, en ? b->en : b->vi);
-	put(&o, "<div class=\"v %s\"><span class=\"i\" aria-hidden=\"true\">%s</span><h1>%s</h1><p>",
+	put(&o,
+	    "<div class=\"v %s\"><span class=\"i\" aria-hidden=\"true\">%s</span><h1>%s</h1><p>",
 	    b->cls, b->icon, en ? b->en : b->vi);
 	if (k == V_SUSPICIOUS && en)
 		put(&o,
@@ -377,17 +399,30 @@ char *page_message(int status, lang l, size_t *len)
 	const char *vi, *en;
 	switch (status) {
 	case 200:
-		vi = "Quét mã QR trên tem bằng camera điện thoại để kiểm tra nguồn gốc sản phẩm OCOP.";
+		vi = "Quét mã QR trên tem bằng camera điện thoại để kiểm tra nguồn gốc sản phẩm "
+		     "OCOP.";
 		en = "Scan the QR code on the stamp with a phone camera to check an OCOP product.";
 		break;
-	case 404: vi = "Không tìm thấy trang này."; en = "There is no such page."; break;
-	case 405: vi = "Phương thức không được hỗ trợ."; en = "Method not allowed."; break;
-	case 414: vi = "Địa chỉ quá dài."; en = "The address is too long."; break;
+	case 404:
+		vi = "Không tìm thấy trang này.";
+		en = "There is no such page.";
+		break;
+	case 405:
+		vi = "Phương thức không được hỗ trợ.";
+		en = "Method not allowed.";
+		break;
+	case 414:
+		vi = "Địa chỉ quá dài.";
+		en = "The address is too long.";
+		break;
 	case 503:
 		vi = "Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau.";
 		en = "The service is briefly unavailable. Please try again later.";
 		break;
-	default: vi = "Yêu cầu không hợp lệ."; en = "Bad request."; break;
+	default:
+		vi = "Yêu cầu không hợp lệ.";
+		en = "Bad request.";
+		break;
 	}
 	out o = {malloc(PAGE_MAX), 0, 0};
 	if (!o.p)

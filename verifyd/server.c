@@ -61,7 +61,7 @@ struct server {
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	int stopping;
-	atomic_llong heartbeat; /* last time the writer ran */
+	atomic_llong heartbeat;	    /* last time the writer ran */
 	pthread_mutex_t flush_lock; /* the writer and a clean stop both flush */
 };
 
@@ -248,7 +248,7 @@ static int wants_json(struct MHD_Connection *c)
 }
 
 static enum MHD_Result count_args(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
+				  const char *value)
 {
 	(void)kind;
 	(void)key;
@@ -388,8 +388,8 @@ static unsigned lookup(server *s, const char *code, int count, int kind, verdict
 	stamp_txn *t = worker_txn(s, &w);
 	if (!t)
 		return MHD_HTTP_SERVICE_UNAVAILABLE;
-	int rc = stamp_verify_code(t, NULL, 0, &c,
-				   STAMP_VERIFY_TRUST_STORED | STAMP_VERIFY_SKIP_DETAILS, &v->check);
+	int rc = stamp_verify_code(
+		t, NULL, 0, &c, STAMP_VERIFY_TRUST_STORED | STAMP_VERIFY_SKIP_DETAILS, &v->check);
 	if (rc == 0 && v->check.in_store && !(*frag = details(w, t, kind, v)))
 		rc = STAMP_ECORRUPT;
 	worker_done(w);
@@ -521,8 +521,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double secs = (double)(now.tv_sec - start.tv_sec) +
-		      (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+	double secs =
+		(double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 	metrics_request((int)status, secs);
 	if (s->cfg.access_log) { /* no client address: none is ever kept */
 		char m[48], u[400];
@@ -642,21 +642,20 @@ int server_start(const config *c, server **out)
 	s->writer_started = 1;
 	s->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-		c->timeout_s, MHD_OPTION_CONNECTION_LIMIT, c->max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		c->memory_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, c->backlog,
-		MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-		MHD_OPTION_END);
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		c->per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->memory_limit,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, c->backlog, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		vlog("cannot listen on %s port %u (in use, or not allowed?)", c->listen_addr,
 		     c->port);
 		rc = EADDRINUSE;
 		goto fail;
 	}
-	vlog("listening on %s port %u, %u threads; registry %s, scans %s", c->listen_addr,
-	     c->port, s->cfg.threads, c->registry, c->scans);
+	vlog("listening on %s port %u, %u threads; registry %s, scans %s", c->listen_addr, c->port,
+	     s->cfg.threads, c->registry, c->scans);
 	*out = s;
 	return 0;
 fail:
@@ -695,7 +694,8 @@ int server_reload(server *s)
 		atomic_store(&s->current->generation, g);
 		atomic_store(&s->generation, g);
 		vlog("registry files unchanged, kept open (it sees every commit); "
-		     "cached details dropped (generation %u)", g);
+		     "cached details dropped (generation %u)",
+		     g);
 		return 0;
 	}
 	int rc = open_registry(s, &r);

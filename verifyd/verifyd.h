@@ -19,18 +19,18 @@
 #include "stamp/stamp.h"
 
 typedef struct config {
-	char listen_addr[64];     /* IPv4 or IPv6 literal; default 127.0.0.1 */
-	unsigned port;            /* default 8080 */
-	char registry[512];       /* registry store folder (read-only) */
-	char scans[512];          /* scans store folder (written by verifyd only) */
-	unsigned threads;         /* worker threads; 0 = one per core */
-	unsigned timeout_s;       /* idle connection timeout */
-	unsigned max_connections; /* total */
-	unsigned per_ip;          /* connections per client address */
-	size_t memory_limit;      /* bytes per connection (bounds URL and headers) */
-	unsigned backlog;         /* listen() backlog */
-	unsigned suspicious_after;/* scans after which a stamp is suspicious */
-	int access_log;           /* one line per request on stderr */
+	char listen_addr[64];	   /* IPv4 or IPv6 literal; default 127.0.0.1 */
+	unsigned port;		   /* default 8080 */
+	char registry[512];	   /* registry store folder (read-only) */
+	char scans[512];	   /* scans store folder (written by verifyd only) */
+	unsigned threads;	   /* worker threads; 0 = one per core */
+	unsigned timeout_s;	   /* idle connection timeout */
+	unsigned max_connections;  /* total */
+	unsigned per_ip;	   /* connections per client address */
+	size_t memory_limit;	   /* bytes per connection (bounds URL and headers) */
+	unsigned backlog;	   /* listen() backlog */
+	unsigned suspicious_after; /* scans after which a stamp is suspicious */
+	int access_log;		   /* one line per request on stderr */
 } config;
 
 /* Defaults, then the file (if any), then the flags. 0 ok, else prints and 2. */
@@ -43,11 +43,11 @@ typedef enum { LANG_VI, LANG_EN } lang;
 /* What the page and the JSON say about one looked-up code. */
 typedef struct verdict {
 	stamp_check check;
-	int malformed;       /* the path did not hold a well-formed code */
-	int suspicious;      /* genuine, but scanned more than suspicious_after */
-	stamp_scan scans;    /* totals after this request (in_store only) */
+	int malformed;	  /* the path did not hold a well-formed code */
+	int suspicious;	  /* genuine, but scanned more than suspicious_after */
+	stamp_scan scans; /* totals after this request (in_store only) */
 	unsigned suspicious_after;
-	uint32_t today;      /* date in Vietnam, for expiry warnings */
+	uint32_t today; /* date in Vietnam, for expiry warnings */
 } verdict;
 
 /* "genuine", "suspicious", "revoked", "unknown", "forged", "malformed". */

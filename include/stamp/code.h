@@ -26,16 +26,16 @@
 #define STAMP_SIG_BYTES 64
 #define STAMP_SERIAL_MAX ((UINT64_C(1) << 40) - 1)
 #define STAMP_PAYLOAD_BYTES (1 + STAMP_KEYID_BYTES + 5 + STAMP_SIG_BYTES) /* 74 */
-#define STAMP_B32_LEN 119          /* ceil(74 * 8 / 5) */
-#define STAMP_MSG_BYTES (17 + 10)  /* domain string + version, key id, serial */
-#define STAMP_HOST_MAX 64          /* "HOST" or "HOST:PORT" */
-#define STAMP_BASEURL_MAX (8 + STAMP_HOST_MAX)                     /* HTTPS://HOST */
+#define STAMP_B32_LEN 119						  /* ceil(74 * 8 / 5) */
+#define STAMP_MSG_BYTES (17 + 10)	       /* domain string + version, key id, serial */
+#define STAMP_HOST_MAX 64		       /* "HOST" or "HOST:PORT" */
+#define STAMP_BASEURL_MAX (8 + STAMP_HOST_MAX) /* HTTPS://HOST */
 #define STAMP_CODE_TEXT_MAX (STAMP_BASEURL_MAX + 3 + STAMP_B32_LEN) /* without NUL */
 
 typedef struct stamp_code {
-	uint8_t version;                  /* STAMP_CODE_VERSION */
+	uint8_t version; /* STAMP_CODE_VERSION */
 	uint8_t key_id[STAMP_KEYID_BYTES];
-	uint64_t serial;                  /* 1 ... STAMP_SERIAL_MAX */
+	uint64_t serial; /* 1 ... STAMP_SERIAL_MAX */
 	uint8_t sig[STAMP_SIG_BYTES];
 } stamp_code;
 

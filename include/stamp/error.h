@@ -17,20 +17,20 @@
 
 enum {
 	STAMP_OK = 0,
-	STAMP_EINPUT = -32000,   /* input rejected; the diag says which rule */
-	STAMP_EMALFORMED,        /* stamp code text is not a well-formed code */
-	STAMP_EFORGED,           /* signature does not verify */
-	STAMP_EUNKNOWNKEY,       /* code names a key id we do not know */
-	STAMP_ENOTFOUND,         /* no such record */
-	STAMP_EEXIST,            /* a record with that id exists already */
-	STAMP_EKEYPERM,          /* secret key file readable by group or others */
-	STAMP_EPASSPHRASE,       /* wrong or missing passphrase */
-	STAMP_EKEYFILE,          /* key file damaged or not a key file */
-	STAMP_ECORRUPT,          /* stored record has an unknown version or bad size */
-	STAMP_EPRINT,            /* print gate: modules too small for reliable scanning */
-	STAMP_EIMAGE,            /* image cannot be read */
-	STAMP_ENOCODE,           /* no stamp code found in the image */
-	STAMP_ECANCELED,         /* the caller asked to stop */
+	STAMP_EINPUT = -32000, /* input rejected; the diag says which rule */
+	STAMP_EMALFORMED,      /* stamp code text is not a well-formed code */
+	STAMP_EFORGED,	       /* signature does not verify */
+	STAMP_EUNKNOWNKEY,     /* code names a key id we do not know */
+	STAMP_ENOTFOUND,       /* no such record */
+	STAMP_EEXIST,	       /* a record with that id exists already */
+	STAMP_EKEYPERM,	       /* secret key file readable by group or others */
+	STAMP_EPASSPHRASE,     /* wrong or missing passphrase */
+	STAMP_EKEYFILE,	       /* key file damaged or not a key file */
+	STAMP_ECORRUPT,	       /* stored record has an unknown version or bad size */
+	STAMP_EPRINT,	       /* print gate: modules too small for reliable scanning */
+	STAMP_EIMAGE,	       /* image cannot be read */
+	STAMP_ENOCODE,	       /* no stamp code found in the image */
+	STAMP_ECANCELED,       /* the caller asked to stop */
 	STAMP_ELAST
 };
 

@@ -28,6 +28,7 @@ typedef void (*stamp_import_err_cb)(const char *msg, void *ctx);
  * diag then says how many. The store is unchanged on any failure.
  */
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
-		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag) STAMP_WUR;
+		     size_t *count, stamp_import_err_cb on_err, void *ctx,
+		     stamp_diag *diag) STAMP_WUR;
 
 #endif

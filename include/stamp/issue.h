@@ -27,16 +27,16 @@ typedef void (*stamp_progress_cb)(uint64_t done, uint64_t total, void *ctx);
 typedef struct stamp_issue_req {
 	const char *product_id;
 	const char *lot;
-	uint32_t produced;     /* date */
-	uint32_t expiry;       /* date; 0 = product's shelf life from produced */
-	uint32_t count;        /* 1 ... STAMP_ISSUE_MAX */
-	const char *base_url;  /* as the officer typed it; normalised here */
-	unsigned size_01mm;    /* QR size with quiet zone; 0 = 250 (25 mm) */
-	unsigned dpi;          /* 0 = 600 */
-	int images;            /* write per-stamp PNGs */
-	const char *out_dir;   /* must not exist; NULL = no files at all */
-	int threads;           /* 0 = one per online core */
-	int64_t now;           /* Unix time recorded as created */
+	uint32_t produced;	    /* date */
+	uint32_t expiry;	    /* date; 0 = product's shelf life from produced */
+	uint32_t count;		    /* 1 ... STAMP_ISSUE_MAX */
+	const char *base_url;	    /* as the officer typed it; normalised here */
+	unsigned size_01mm;	    /* QR size with quiet zone; 0 = 250 (25 mm) */
+	unsigned dpi;		    /* 0 = 600 */
+	int images;		    /* write per-stamp PNGs */
+	const char *out_dir;	    /* must not exist; NULL = no files at all */
+	int threads;		    /* 0 = one per online core */
+	int64_t now;		    /* Unix time recorded as created */
 	stamp_progress_cb progress; /* may be NULL; called from the calling thread */
 	void *progress_ctx;
 } stamp_issue_req;

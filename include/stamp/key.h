@@ -53,8 +53,8 @@ int stamp_key_sign(const stamp_keypair *kp, stamp_code *c) STAMP_WUR;
 /* pass == NULL: plain file. Fails with EEXIST rather than overwrite. */
 int stamp_key_save_secret(const stamp_keypair *kp, const char *path, const char *pass,
 			  size_t passlen, stamp_diag *diag) STAMP_WUR;
-int stamp_key_load_secret(const char *path, const char *pass, size_t passlen,
-			  stamp_keypair **out, stamp_diag *diag) STAMP_WUR;
+int stamp_key_load_secret(const char *path, const char *pass, size_t passlen, stamp_keypair **out,
+			  stamp_diag *diag) STAMP_WUR;
 int stamp_key_save_public(const stamp_pubkey *pub, const char *path, stamp_diag *diag) STAMP_WUR;
 int stamp_key_load_public(const char *path, stamp_pubkey *out, stamp_diag *diag) STAMP_WUR;
 

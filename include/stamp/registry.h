@@ -17,9 +17,9 @@
 #include "code.h"
 #include "error.h"
 
-#define STAMP_ID_MAX 32     /* ids: ASCII letters, digits, '-', '_', '.' */
-#define STAMP_TEXT_MAX 255  /* bytes of UTF-8 in a free-text field */
-#define STAMP_SHORT_MAX 63  /* short texts: phone, decision number, lot */
+#define STAMP_ID_MAX 32	   /* ids: ASCII letters, digits, '-', '_', '.' */
+#define STAMP_TEXT_MAX 255 /* bytes of UTF-8 in a free-text field */
+#define STAMP_SHORT_MAX 63 /* short texts: phone, decision number, lot */
 
 typedef struct stamp_coop {
 	char id[STAMP_ID_MAX + 1];
@@ -35,30 +35,30 @@ typedef struct stamp_product {
 	char id[STAMP_ID_MAX + 1];
 	char coop_id[STAMP_ID_MAX + 1];
 	char name[STAMP_TEXT_MAX + 1];
-	char short_name[STAMP_SHORT_MAX + 1]; /* printed on labels; defaults to name */
-	char group[STAMP_TEXT_MAX + 1];       /* OCOP product group */
-	uint8_t stars;                        /* 3, 4 or 5 */
+	char short_name[STAMP_SHORT_MAX + 1];	 /* printed on labels; defaults to name */
+	char group[STAMP_TEXT_MAX + 1];		 /* OCOP product group */
+	uint8_t stars;				 /* 3, 4 or 5 */
 	char ocop_decision[STAMP_SHORT_MAX + 1]; /* e.g. "1234/QĐ-UBND" */
-	uint32_t ocop_date;                   /* date of the decision */
-	uint32_t cert_valid_until;            /* OCOP certificate validity */
-	char standards[STAMP_TEXT_MAX + 1];   /* e.g. "TCCS 01:2023/HTX; HACCP" */
-	char gtin[14 + 1];                    /* optional GTIN-8/12/13/14, check digit verified */
-	uint32_t shelf_life_days;             /* 0: no expiry applies (crafts) */
+	uint32_t ocop_date;			 /* date of the decision */
+	uint32_t cert_valid_until;		 /* OCOP certificate validity */
+	char standards[STAMP_TEXT_MAX + 1];	 /* e.g. "TCCS 01:2023/HTX; HACCP" */
+	char gtin[14 + 1];	  /* optional GTIN-8/12/13/14, check digit verified */
+	uint32_t shelf_life_days; /* 0: no expiry applies (crafts) */
 } stamp_product;
 
 typedef struct stamp_batch {
-	uint32_t id;                          /* allocated by the store, from 1 */
+	uint32_t id; /* allocated by the store, from 1 */
 	char product_id[STAMP_ID_MAX + 1];
 	char lot[STAMP_SHORT_MAX + 1];
-	uint32_t produced;                    /* production date */
-	uint32_t expiry;                      /* 0 only when the product has no shelf life */
+	uint32_t produced; /* production date */
+	uint32_t expiry;   /* 0 only when the product has no shelf life */
 	uint64_t first_serial;
 	uint32_t count;
 	uint8_t key_id[STAMP_KEYID_BYTES];
 	char base_url[STAMP_BASEURL_MAX + 1]; /* normalised, see stamp_code_baseurl */
-	uint16_t size_01mm;                   /* printed QR size incl. quiet zone, in 0.1 mm */
-	uint16_t dpi;                         /* PNG resolution */
-	int64_t created;                      /* Unix time */
+	uint16_t size_01mm;		      /* printed QR size incl. quiet zone, in 0.1 mm */
+	uint16_t dpi;			      /* PNG resolution */
+	int64_t created;		      /* Unix time */
 } stamp_batch;
 
 /* A registered public key and when it may sign. */

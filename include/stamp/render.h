@@ -21,8 +21,8 @@
 #define STAMP_MODULE_MIN_UM 375
 
 typedef struct stamp_qr {
-	int version; /* 1 ... 40 */
-	int width;   /* modules per side, without the quiet zone */
+	int version;   /* 1 ... 40 */
+	int width;     /* modules per side, without the quiet zone */
 	uint8_t *dark; /* width * width bytes, row-major, 1 = dark module */
 } stamp_qr;
 

@@ -28,7 +28,7 @@ typedef struct stamp_scans stamp_scans;
 
 typedef struct stamp_scan {
 	uint64_t count; /* scans so far, this one included */
-	int64_t first;  /* Unix time of the first scan; 0 when never */
+	int64_t first;	/* Unix time of the first scan; 0 when never */
 	int64_t last;
 } stamp_scan;
 

@@ -27,11 +27,11 @@
 #define STAMP_SHEET_DPI_MAX 1200
 
 typedef struct stamp_sheet_opts {
-	int png;                    /* 0: one PDF file at out; 1: a folder out of PNG pages */
-	unsigned dpi;               /* PNG pages; 0 = STAMP_SHEET_DPI_DEFAULT */
-	int cut_marks;              /* short marks in the margins and gaps at label edges */
-	int coop_name;              /* the cooperative's name as a last text line */
-	int footer;                 /* "batch, lot, page i/n" under the labels */
+	int png;		    /* 0: one PDF file at out; 1: a folder out of PNG pages */
+	unsigned dpi;		    /* PNG pages; 0 = STAMP_SHEET_DPI_DEFAULT */
+	int cut_marks;		    /* short marks in the margins and gaps at label edges */
+	int coop_name;		    /* the cooperative's name as a last text line */
+	int footer;		    /* "batch, lot, page i/n" under the labels */
 	stamp_progress_cb progress; /* may be NULL; labels done / total */
 	void *progress_ctx;
 } stamp_sheet_opts;
@@ -44,7 +44,7 @@ typedef struct stamp_sheet_opts {
  * the batch's symbol or its text; STAMP_EINPUT for a footer that has no room.
  */
 int stamp_sheet_render(stamp_store *st, uint32_t batch_id, const stamp_template *t,
-                       const stamp_sheet_opts *o, const char *out, stamp_diag *diag) STAMP_WUR;
+		       const stamp_sheet_opts *o, const char *out, stamp_diag *diag) STAMP_WUR;
 
 /*
  * Free the font caches that cairo and fontconfig keep for the whole process

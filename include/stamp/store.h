@@ -41,13 +41,14 @@ typedef struct stamp_stamp {
 } stamp_stamp;
 
 /* dir is a directory holding data.mdb and lock.mdb. */
-int stamp_store_open(const char *dir, unsigned flags, stamp_store **out, stamp_diag *diag) STAMP_WUR;
+int stamp_store_open(const char *dir, unsigned flags, stamp_store **out,
+		     stamp_diag *diag) STAMP_WUR;
 void stamp_store_close(stamp_store *st);
 
 /* One transaction at a time per thread; write transactions serialise. */
 int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out) STAMP_WUR;
 int stamp_txn_commit(stamp_txn *t) STAMP_WUR; /* frees t, also on failure */
-void stamp_txn_abort(stamp_txn *t);            /* frees t; NULL is fine */
+void stamp_txn_abort(stamp_txn *t);	      /* frees t; NULL is fine */
 /*
  * Read transactions only: release the snapshot but keep the handle and its
  * reader slot, then take a fresh snapshot. Much cheaper than abort + begin,
@@ -64,7 +65,8 @@ int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out) STAMP_WU
 int stamp_store_put_product(stamp_txn *t, const stamp_product *p, int overwrite) STAMP_WUR;
 int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out) STAMP_WUR;
 int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite) STAMP_WUR;
-int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], stamp_keyrec *out) STAMP_WUR;
+int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES],
+			stamp_keyrec *out) STAMP_WUR;
 int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out) STAMP_WUR;
 int stamp_store_get_stamp(stamp_txn *t, uint64_t serial, stamp_stamp *out) STAMP_WUR;
 

@@ -31,21 +31,21 @@ enum {
 typedef struct stamp_template {
 	char name[STAMP_TEMPLATE_NAME_MAX + 1];
 	char desc[STAMP_TEMPLATE_DESC_MAX + 1];
-	double page_w, page_h;          /* page size */
-	double label_w, label_h;        /* one label */
-	int columns, rows;              /* labels per row, rows per page */
+	double page_w, page_h;		/* page size */
+	double label_w, label_h;	/* one label */
+	int columns, rows;		/* labels per row, rows per page */
 	double margin_left, margin_top; /* page corner to the first label */
-	double gap_x, gap_y;            /* between columns, between rows */
-	double qr;                      /* QR side including its 4-module quiet zone */
-	double padding;                 /* label edge to the QR and to the text */
-	int text;                       /* STAMP_TEXT_* */
+	double gap_x, gap_y;		/* between columns, between rows */
+	double qr;			/* QR side including its 4-module quiet zone */
+	double padding;			/* label edge to the QR and to the text */
+	int text;			/* STAMP_TEXT_* */
 } stamp_template;
 
 /* Where things go inside one label, from the label's top-left corner. */
 typedef struct stamp_label_box {
-	double qr_x, qr_y, qr;                 /* the symbol with its quiet zone */
+	double qr_x, qr_y, qr;		       /* the symbol with its quiet zone */
 	double text_x, text_y, text_w, text_h; /* the text block */
-	int text;                              /* STAMP_TEXT_RIGHT or _BELOW */
+	int text;			       /* STAMP_TEXT_RIGHT or _BELOW */
 } stamp_label_box;
 
 /* The built-in presets, in listing order; i past the end gives NULL. */

@@ -20,7 +20,7 @@ typedef enum {
 	STAMP_V_GENUINE = 0,
 	STAMP_V_REVOKED,     /* signature good, stamp revoked in the store */
 	STAMP_V_UNKNOWN,     /* signature good, serial not in this store */
-	STAMP_V_FORGED,      /* signature bad */
+	STAMP_V_FORGED,	     /* signature bad */
 	STAMP_V_UNKNOWN_KEY, /* code names a key nobody registered */
 	STAMP_V_MALFORMED,   /* not a stamp code */
 } stamp_verdict;
@@ -30,9 +30,9 @@ const char *stamp_verdict_name(stamp_verdict v);
 
 typedef struct stamp_check {
 	stamp_verdict verdict;
-	stamp_code code;                 /* valid unless MALFORMED */
-	char host[STAMP_HOST_MAX + 1];   /* "" when the text had no URL part */
-	int in_store;                    /* stamp, batch, product, coop below are filled */
+	stamp_code code;	       /* valid unless MALFORMED */
+	char host[STAMP_HOST_MAX + 1]; /* "" when the text had no URL part */
+	int in_store;		       /* stamp, batch, product, coop below are filled */
 	stamp_stamp stamp;
 	stamp_batch batch;
 	stamp_product product;

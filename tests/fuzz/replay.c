@@ -37,7 +37,7 @@ static int replay_one(const char *dir, const char *name, uint8_t *buf)
 	fclose(f);
 	if (err) {
 		fprintf(stderr, "replay: %s: read error or larger than %d bytes\n", path,
-		        REPLAY_MAX);
+			REPLAY_MAX);
 		return -1;
 	}
 	LLVMFuzzerTestOneInput(buf, len);
