@@ -226,6 +226,10 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 	if (req->count < 1 || req->count > STAMP_ISSUE_MAX)
 		return stamp_diag_set(diag, STAMP_EINPUT, "count: expected 1 to %d, got %u",
 				      STAMP_ISSUE_MAX, req->count);
+	/* the batch record keeps both in 16 bits: never store a silently cut value */
+	if (req->size_01mm > UINT16_MAX || req->dpi > UINT16_MAX)
+		return stamp_diag_set(diag, STAMP_EINPUT, "size %u (0.1 mm) or %u dpi out of range",
+				      req->size_01mm, req->dpi);
 	if ((rc = stamp_code_baseurl(req->base_url ? req->base_url : "", b->base_url, diag)))
 		return rc;
 	if (snprintf(b->product_id, sizeof b->product_id, "%s", req->product_id) >=
@@ -255,10 +259,14 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 		return stamp_diag_set(diag, STAMP_EUNKNOWNKEY,
 				      "key %s in the store has another public key", id);
 	uint32_t today = stamp_date_from_unix(req->now);
-	if ((k.valid_from && today < k.valid_from) || (k.valid_until && today > k.valid_until))
+	if ((k.valid_from && today < k.valid_from) || (k.valid_until && today > k.valid_until)) {
+		char from[11], until[11];
+		stamp_date_format(k.valid_from, from);
+		stamp_date_format(k.valid_until, until);
 		return stamp_diag_set(diag, STAMP_EINPUT,
-				      "key %s may not sign today (valid %u to %u)", id,
-				      k.valid_from, k.valid_until);
+				      "key %s may not sign today (valid %s to %s)", id,
+				      from[0] ? from : "any time", until[0] ? until : "any time");
+	}
 
 	b->produced = req->produced;
 	b->expiry = req->expiry;

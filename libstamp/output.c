@@ -42,7 +42,15 @@ int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_
 
 int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag)
 {
-	if (rename(tmp, out) != 0)
+	/*
+	 * reserve checked that out did not exist, but a run can take minutes:
+	 * plain rename would silently replace a file, or an empty folder, made
+	 * meanwhile. Filesystems without RENAME_NOREPLACE get plain rename.
+	 */
+	int rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
+	if (rc != 0 && (errno == EINVAL || errno == ENOSYS))
+		rc = rename(tmp, out);
+	if (rc != 0)
 		return stamp_diag_set(diag, errno, "%s: cannot rename to %s: %s", tmp, out,
 				      strerror(errno));
 	tmp[0] = '\0';

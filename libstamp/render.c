@@ -166,6 +166,7 @@ typedef struct kept {
 } kept;
 
 static pthread_key_t kept_key;
+static int kept_ok; /* the key exists: a failed create leaves nothing to use */
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
 
 static void kept_release(void *p)
@@ -178,13 +179,15 @@ static void kept_release(void *p)
 
 static void kept_init(void)
 {
-	if (pthread_key_create(&kept_key, kept_release) != 0)
-		kept_key = 0; /* then nothing is kept: plain malloc and free */
+	/* without the key nothing is kept: plain malloc and free */
+	kept_ok = pthread_key_create(&kept_key, kept_release) == 0;
 }
 
 static kept *kept_list(void)
 {
 	pthread_once(&kept_once, kept_init);
+	if (!kept_ok)
+		return NULL;
 	kept *k = pthread_getspecific(kept_key);
 	if (!k && (k = calloc(1, sizeof *k)) && pthread_setspecific(kept_key, k) != 0) {
 		free(k);

@@ -161,7 +161,11 @@ int stamp_scans_open(const char *dir, stamp_scans **out, stamp_diag *diag)
 	mdb_reader_check(s->env, &dead);
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) || (rc = mdb_txn_commit(txn))) {
+	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) != 0)
+		mdb_txn_abort(txn); /* else the write lock stays taken after the close */
+	else
+		rc = mdb_txn_commit(txn);
+	if (rc) {
 		stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
@@ -326,8 +330,11 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 		shard *sh = &s->shards[i];
 		pthread_mutex_lock(&sh->lock);
 		if (sh->used > SHARD_KEEP) {
-			size_t cap = 64;
-			while (cap < 4 * SHARD_KEEP)
+			/* room for the entries that are dirty again, at most half full */
+			size_t dirty = 0, cap = 64;
+			for (size_t j = 0; j < sh->cap; j++)
+				dirty += sh->slots[j].serial && sh->slots[j].dirty;
+			while (cap < 4 * SHARD_KEEP || cap < 2 * (dirty + 1))
 				cap *= 2;
 			rehash(sh, cap, 0); /* on ENOMEM the shard simply stays as it is */
 		}

@@ -219,6 +219,19 @@ static int get(stamp_txn *t, int db, MDB_val k, MDB_val *v)
 	return rc == MDB_NOTFOUND ? STAMP_ENOTFOUND : rc;
 }
 
+/*
+ * Look up a record by text id. An id no record can have (empty, or longer than
+ * STAMP_ID_MAX) is simply not found: LMDB would answer MDB_BAD_VALSIZE for an
+ * empty key, which reads as a system error to an officer who typed "".
+ */
+static int get_by_id(stamp_txn *t, int db, const char *id, MDB_val *v)
+{
+	size_t n = strnlen(id, STAMP_ID_MAX + 1);
+	if (n == 0 || n > STAMP_ID_MAX)
+		return STAMP_ENOTFOUND;
+	return get(t, db, val_of(id, n), v);
+}
+
 int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite)
 {
 	uint8_t buf[STAMP_REC_MAX];
@@ -229,7 +242,7 @@ int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite)
 int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out)
 {
 	MDB_val v;
-	int rc = get(t, DB_COOPS, val_of(id, strlen(id)), &v);
+	int rc = get_by_id(t, DB_COOPS, id, &v);
 	return rc ? rc : stamp_unrec_coop(v.mv_data, v.mv_size, out);
 }
 
@@ -243,7 +256,7 @@ int stamp_store_put_product(stamp_txn *t, const stamp_product *p, int overwrite)
 int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out)
 {
 	MDB_val v;
-	int rc = get(t, DB_PRODUCTS, val_of(id, strlen(id)), &v);
+	int rc = get_by_id(t, DB_PRODUCTS, id, &v);
 	return rc ? rc : stamp_unrec_product(v.mv_data, v.mv_size, out);
 }
 

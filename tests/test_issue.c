@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
 
 static int setup(void **state)
 {
@@ -124,6 +126,9 @@ static void rejected_issue_changes_nothing(void **state)
 	r = fixture_req("L3", 5);
 	r.product_id = "NOPE";
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_ENOTFOUND);
+	r.product_id = "";
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_ENOTFOUND);
+	assert_non_null(strstr(d.msg, "not registered"));
 	r = fixture_req("L3", 0);
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
 	r = fixture_req("L3", 5);
@@ -134,11 +139,48 @@ static void rejected_issue_changes_nothing(void **state)
 	r.out_dir = out;
 	assert_int_not_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
 
+	/* sizes the batch record cannot hold are refused, not cut to 16 bits (250, 600) */
+	r = fixture_req("L3", 5);
+	r.size_01mm = 65536 + 250;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+	r = fixture_req("L3", 5);
+	r.dpi = 65536 + 600;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+
 	/* none of the refusals consumed a serial or a batch number */
 	r = fixture_req("L9", 3);
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
 	assert_int_equal(b.id, 2);
 	assert_int_equal(b.first_serial, 6);
+}
+
+/* A name that appeared while the output was being written is never replaced. */
+static void publish_never_replaces(void **state)
+{
+	fixture *f = *state;
+	char out[256], tmp[PATH_MAX];
+	int fd = -1;
+
+	out_path(f, "late", out, sizeof out);
+	assert_int_equal(stamp_output_reserve(out, 1, tmp, NULL, NULL), 0);
+	assert_int_equal(mkdir(out, 0700), 0); /* someone else's, still empty */
+	assert_int_not_equal(stamp_output_publish(tmp, out, NULL), 0);
+	assert_true(exists(tmp)); /* ours is kept for the caller to discard */
+	stamp_output_discard(tmp);
+	assert_int_equal(rmdir(out), 0);
+
+	assert_int_equal(stamp_output_reserve(out, 0, tmp, &fd, NULL), 0);
+	close(fd);
+	FILE *fp = fopen(out, "w");
+	assert_non_null(fp);
+	fputs("theirs", fp);
+	fclose(fp);
+	assert_int_not_equal(stamp_output_publish(tmp, out, NULL), 0);
+	stamp_output_discard(tmp);
+	size_t len;
+	char *text = slurp(out, &len);
+	assert_string_equal(text, "theirs");
+	free(text);
 }
 
 static void unregistered_key_is_refused(void **state)
@@ -209,6 +251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, setup, teardown),
 		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(publish_never_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(render_again_is_byte_identical, setup, teardown),

@@ -3,17 +3,24 @@
  * concurrent flushes, survive a reopen only once flushed, and reading a
  * count does not change it.
  */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <lmdb.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "stamp/scans.h"
 
@@ -141,11 +148,77 @@ static void concurrent_scans_and_flushes_are_exact(void **state)
 	stamp_scans_close(r.s);
 }
 
+static void *write_txn(void *arg)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(arg, NULL, 0, &txn) == 0)
+		mdb_txn_abort(txn);
+	return NULL;
+}
+
+/*
+ * A failed open must not leave LMDB's write lock taken: another process with
+ * the environment open (a second verifyd, mdb_stat) would wait for it forever.
+ */
+static void failed_open_releases_the_write_lock(void **state)
+{
+	(void)state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {5, "scans"}, v = {1, "x"};
+	int ready[2], status;
+	char byte;
+
+	/* a plain key named "scans" in the main database: mdb_dbi_open fails */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, NULL, 0, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		stamp_scans *s;
+		int rc = stamp_scans_open(dir, &s, NULL);
+		byte = rc == MDB_INCOMPATIBLE ? 'y' : 'n';
+		if (write(ready[1], &byte, 1) != 1)
+			_exit(1);
+		sleep(30); /* stay alive: a lock held by a live thread is never recovered */
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	assert_int_equal(byte, 'y');
+
+	pthread_t tid;
+	assert_int_equal(pthread_create(&tid, NULL, write_txn, env), 0);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	int joined = pthread_timedjoin_np(tid, NULL, &until);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(ready[0]);
+	close(ready[1]);
+	if (joined != 0) {
+		/* the waiter may never wake: leave it (and env) to the process's exit */
+		pthread_detach(tid);
+		fail_msg("a write transaction still waits after the failed open");
+	}
+	mdb_env_close(env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(counts_first_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_scans_and_flushes_are_exact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(failed_open_releases_the_write_lock, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,25 @@ static void abort_leaves_nothing(void **state)
 	assert_int_equal(n, 0);
 }
 
+static void impossible_ids_are_not_found(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_coop c;
+	stamp_product p;
+	char longid[600];
+
+	/* LMDB refuses an empty key (MDB_BAD_VALSIZE): a lookup must still say "not found" */
+	memset(longid, 'A', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_get_coop(t, "", &c), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_get_product(t, "", &p), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_get_coop(t, longid, &c), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_get_product(t, longid, &p), STAMP_ENOTFOUND);
+	stamp_txn_abort(t);
+}
+
 static void product_round_trip(void **state)
 {
 	fx *f = *state;
@@ -255,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(coop_round_trip_and_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(product_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(impossible_ids_are_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(batches_allocate_growing_serials, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_store_refuses_writes, setup, teardown),
 		cmocka_unit_test(missing_store_is_an_error),

@@ -1,7 +1,7 @@
 /*
  * store.h - the registry store: one LMDB environment, named databases.
  *
- *   meta      "version" -> u32; "next_serial" -> u64; "next_batch" -> u32
+ *   meta      "version", "next_serial", "next_batch" -> u64 each (8 bytes)
  *   keys      key id (4 bytes)            -> keyrec
  *   coops     id (text)                   -> coop record
  *   products  id (text)                   -> product record
