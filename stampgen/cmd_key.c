@@ -104,11 +104,13 @@ int cmd_keygen(cli *c, int argc, char **argv)
 		cli_fail(rc, NULL, "keygen");
 		goto leave;
 	}
-	if ((rc = stamp_key_save_secret(kp, keypath, pass, passlen, &d)) ||
-	    (rc = stamp_key_save_public(stamp_key_public(kp), pubpath, &d))) {
+	if ((rc = stamp_key_save_secret(kp, keypath, pass, passlen, &d))) {
 		cli_fail(rc, &d, keypath);
-		if (rc != EEXIST)
-			unlink(keypath);
+		goto leave; /* not created, or removed again by libstamp */
+	}
+	if ((rc = stamp_key_save_public(stamp_key_public(kp), pubpath, &d))) {
+		cli_fail(rc, &d, pubpath);
+		unlink(keypath); /* created just now: no secret without its public half */
 		goto leave;
 	}
 	memcpy(k.id, stamp_key_public(kp)->id, STAMP_KEYID_BYTES);

@@ -90,7 +90,8 @@ int cmd_sheet(cli *c, int argc, char **argv)
 					   {"footer", no_argument, NULL, OPT_FOOTER},
 					   {NULL, 0, NULL, 0}};
 	stamp_sheet_opts o = {0};
-	const char *tpl = NULL, *out = NULL;
+	const char *tpl = NULL;
+	char *out = NULL;
 	uint64_t batch = 0, v;
 	stamp_store *st;
 	int opt, dpi_given = 0;
@@ -141,6 +142,8 @@ int cmd_sheet(cli *c, int argc, char **argv)
 		cli_err(USAGE);
 		return EXIT_USAGE;
 	}
+	if (o.png)
+		cli_dir_arg(out);
 	if (dpi_given && !o.png) {
 		cli_err("--dpi applies to --png pages; a PDF is vector at true size");
 		return EXIT_USAGE;

@@ -20,7 +20,8 @@ static const struct verb {
 	{"keygen", cmd_keygen,
 	 "keygen -o PREFIX [--label TEXT] [--passphrase-file F] [--no-register]"},
 	{"key", cmd_key,
-	 "key add FILE.pub [--label TEXT] [--valid-from D] [--valid-until D] | key list"},
+	 "key add FILE.pub [--label TEXT] [--valid-from D] [--valid-until D] | key list\n"
+	 "               | key retire KEYID [--on D]"},
 	{"coop", cmd_coop,
 	 "coop add --id ID --name ... | list | show ID | import FILE.csv [--dry-run]"},
 	{"product", cmd_product,
@@ -30,7 +31,7 @@ static const struct verb {
 	 "issue --product ID --lot LOT --produced D [--expiry D] --count N --key FILE.key\n"
 	 "               --base-url URL --out DIR [--size-mm MM] [--dpi N] [--no-images] "
 	 "[--threads N]\n"
-	 "               [--sheet TEMPLATE [--sheet-out FILE.pdf]]"},
+	 "               [--passphrase-file F] [--sheet TEMPLATE [--sheet-out FILE.pdf]]"},
 	{"render", cmd_render, "render --batch ID --out DIR [--no-images] [--threads N]"},
 	{"sheet", cmd_sheet,
 	 "sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi N]] "

@@ -82,6 +82,37 @@ static void page_escapes_registry_text(void **state)
 	free(p);
 }
 
+/* Every text field as long as the registry allows, all of it needing escapes. */
+static void fill(char *field, size_t size, char c)
+{
+	memset(field, c, size - 1);
+	field[size - 1] = '\0';
+}
+
+static void page_holds_the_longest_record(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	stamp_product *p = &v.check.product;
+	stamp_coop *c = &v.check.coop;
+
+	fill(p->name, sizeof p->name, '"');
+	fill(p->group, sizeof p->group, '"');
+	fill(p->ocop_decision, sizeof p->ocop_decision, '"');
+	fill(p->standards, sizeof p->standards, '"');
+	fill(c->name, sizeof c->name, '"');
+	fill(c->commune, sizeof c->commune, '"');
+	fill(c->district, sizeof c->district, '"');
+	fill(c->province, sizeof c->province, '"');
+	fill(c->address, sizeof c->address, '"');
+	fill(v.check.batch.lot, sizeof v.check.batch.lot, '"');
+	for (int l = LANG_VI; l <= LANG_EN; l++) {
+		char *page = full_page(&v, (lang)l);
+		assert_non_null(strstr(page, "</html>"));
+		free(page);
+	}
+}
+
 static void english_and_verdicts(void **state)
 {
 	(void)state;
@@ -227,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(page_escapes_registry_text),
 		cmocka_unit_test(english_and_verdicts),
+		cmocka_unit_test(page_holds_the_longest_record),
 		cmocka_unit_test(csp_pins_the_style),
 		cmocka_unit_test(json_parses_with_fields),
 		cmocka_unit_test(config_file_then_flags),

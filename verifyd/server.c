@@ -61,7 +61,7 @@ struct server {
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	int stopping;
-	atomic_llong heartbeat;	    /* last time the writer ran */
+	atomic_llong heartbeat;	    /* last flush by the writer that succeeded */
 	pthread_mutex_t flush_lock; /* the writer and a clean stop both flush */
 };
 
@@ -575,8 +575,9 @@ static void *writer(void *arg)
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&s->wcond, &s->wlock, &until);
 		pthread_mutex_unlock(&s->wlock);
-		server_flush(s);
-		atomic_store(&s->heartbeat, (long long)time(NULL));
+		/* /healthz fails when counts stay unwritten (disk full), not only when stuck */
+		if (server_flush(s) == 0)
+			atomic_store(&s->heartbeat, (long long)time(NULL));
 		pthread_mutex_lock(&s->wlock);
 	}
 	pthread_mutex_unlock(&s->wlock);

@@ -7,6 +7,12 @@ G="$STAMPGEN"
 URL=https://tem.thanhhoa.gov.vn
 
 expect_exit 0 "keygen" -- "$G" keygen -o k1 --label test
+# The public file cannot be created (here a dangling symlink: O_EXCL refuses it):
+# keygen must not leave the new secret key behind without its public half.
+ln -s nowhere k0.pub
+expect_exit 2 "keygen whose .pub cannot be created" -- "$G" keygen -o k0
+[ ! -e k0.key ] && ok "no secret key left without its .pub" || fail "k0.key left behind"
+rm -f k0.pub k0.key
 mode=$(stat -c %a k1.key)
 [ "$mode" = 600 ] && ok "secret key file is 0600" || fail "secret key mode $mode"
 expect_exit 0 "import sample cooperatives" -- "$G" coop import "$SAMPLES/coops.csv"
@@ -98,6 +104,9 @@ rm -rf b-kill.tmp-*
 # Rendering a batch again gives the same bytes.
 expect_exit 0 "render batch 1 again" -- "$G" render --batch 1 --out b1-again
 diff -r b1 b1-again >/dev/null && ok "re-render is byte-identical" || fail "re-render differs"
+# A folder typed with a trailing slash, as shells complete it (README: --out pages/)
+expect_exit 0 "render --out DIR/" -- "$G" render --batch 1 --out b1-slash/ --no-images
+[ -f b1-slash/manifest.csv ] && ok "render --out DIR/ writes DIR" || fail "render --out DIR/: no DIR"
 
 # Passphrase-protected key: needs the passphrase, from a file or the environment.
 echo "mật khẩu tỉnh" >pass.txt

@@ -158,6 +158,14 @@ decode_pages long.pdf a4-5x13 b2/manifest.csv
 cmp -s want.txt dec.txt && ok "its codes decode" || fail "codes of the long-name batch"
 
 # issue --sheet: the sheet comes with the batch, after it is committed.
+expect_exit 0 "sheet --png --out DIR/ (README)" -- "$G" sheet --batch 1 --template a4-4x10 --png \
+	--dpi 72 --out png-slash/
+[ -f png-slash/page-0001.png ] && ok "--out DIR/ writes DIR" || fail "--out DIR/: no DIR"
+expect_exit 0 "issue --out DIR/ --sheet" -- "$G" issue --product NM-COT-HH --lot S-SLASH \
+	--produced 2026-11-01 --count 2 --key k1.key --base-url "$URL" --out b-slash/ --no-images \
+	--sheet a4-4x10
+[ -f b-slash/manifest.csv ] && [ -f b-slash/sheet.pdf ] && ok "issue --out DIR/ writes DIR" ||
+	fail "issue --out DIR/: no DIR or sheet"
 expect_exit 0 "issue with --sheet" -- "$G" issue --product NM-COT-HH --lot S-3 --produced 2026-11-01 \
 	--count 41 --key k1.key --base-url "$URL" --out b3 --no-images --sheet a4-4x10
 [ "$(pdfinfo b3/sheet.pdf | sed -n 's/^Pages: *//p')" = 2 ] && ok "b3/sheet.pdf has 2 pages" ||

@@ -375,4 +375,30 @@ vd_alive && ok "verifyd alive after the signals" || fail "verifyd died"
 
 vd_stop INT
 [ "$VD_RC" = 0 ] && ok "SIGINT: exit 0" || fail "SIGINT: exit $VD_RC"
+
+# ---- scan counts that cannot be written: /healthz says so -------------------
+# A compacted copy of the scans store and a file size limit at its size: every
+# commit needs a page past the limit and fails (EFBIG), as on a full disk.
+mkdir scans-full
+mdb_copy -c scans scans-full
+limit=$(($(wc -c <scans-full/data.mdb) / 1024))
+[ "$limit" -ge 16 ] || limit=16 # room for LMDB's lock file (8 KiB)
+printf '#!/bin/sh\ntrap "" XFSZ\nulimit -f %s\nexec "%s" "$@"\n' "$limit" "$VERIFYD" >vd-full.sh
+chmod +x vd-full.sh
+REAL_VERIFYD=$VERIFYD
+VERIFYD=$WORK/vd-full.sh
+vd_start --registry "$WORK/store" --scans "$WORK/scans-full" || { fail "verifyd starts"; finish; }
+VERIFYD=$REAL_VERIFYD
+fetch "/S/$(A 3)"
+i=0
+while ! grep -q "writing scan counts failed" "$VD_LOG" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "writing scan counts failed" "$VD_LOG" && ok "scans store full: the flush fails" ||
+	fail "scans store full: no failed flush in the log"
+i=0
+while fetch /healthz && [ "$STATUS" = 200 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$STATUS" = 503 ] && ok "scan counts unwritten for 5 s: /healthz 503" ||
+	fail "scan counts failing for 10 s: /healthz still $STATUS"
+body_has "scan writer stalled" "/healthz says why"
+vd_stop TERM
+[ "$VD_RC" = 1 ] && ok "final flush failed: exit 1" || fail "final flush failed: exit $VD_RC"
 finish
