@@ -194,6 +194,15 @@ int stamp_txn_renew(stamp_txn *t)
 	return mdb_txn_renew(t->txn);
 }
 
+int stamp_store_reader_check(stamp_store *st, int *dead)
+{
+	int n = 0;
+	int rc = mdb_reader_check(st->env, &n);
+	if (dead)
+		*dead = n;
+	return rc;
+}
+
 int stamp_store_size(stamp_store *st, uint64_t *bytes)
 {
 	MDB_envinfo info;

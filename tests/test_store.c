@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +270,29 @@ static void batch_record_fits_and_round_trips(void **state)
 	assert_memory_equal(&out, &b, sizeof b);
 }
 
+/* A reader that died inside its transaction leaves a slot only a check clears. */
+static void dead_readers_are_cleared(void **state)
+{
+	fx *f = *state;
+	int dead = -1, status;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		stamp_store *st;
+		stamp_txn *t;
+		if (stamp_store_open(f->dir, STAMP_STORE_RDONLY, &st, NULL) ||
+		    stamp_txn_begin(st, 0, &t))
+			_exit(1);
+		_exit(0); /* no abort, no close: as if killed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stamp_store_reader_check(f->st, &dead), 0);
+	assert_int_equal(dead, 1);
+	assert_int_equal(stamp_store_reader_check(f->st, &dead), 0);
+	assert_int_equal(dead, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(impossible_ids_are_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(batches_allocate_growing_serials, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_store_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(dead_readers_are_cleared, setup, teardown),
 		cmocka_unit_test(missing_store_is_an_error),
 		cmocka_unit_test(damaged_records_are_refused),
 		cmocka_unit_test(batch_record_fits_and_round_trips),

@@ -565,9 +565,27 @@ int server_flush(server *s)
 	return rc;
 }
 
+/*
+ * Once a minute: a stampgen (or mdb_stat) killed inside a read transaction
+ * leaves its reader slot behind, which pins old pages and makes stampgen's
+ * store grow. LMDB clears dead slots only when asked.
+ */
+static void check_readers(server *s)
+{
+	int dead = 0;
+	pthread_mutex_lock(&s->reg_lock);
+	registry_ref *r = s->current;
+	atomic_fetch_add(&r->refs, 1);
+	pthread_mutex_unlock(&s->reg_lock);
+	if (stamp_store_reader_check(r->st, &dead) == 0 && dead > 0)
+		vlog("cleared %d reader slot(s) left by dead processes", dead);
+	unref(r);
+}
+
 static void *writer(void *arg)
 {
 	server *s = arg;
+	unsigned ticks = 0;
 	pthread_mutex_lock(&s->wlock);
 	while (!s->stopping) {
 		struct timespec until;
@@ -578,6 +596,8 @@ static void *writer(void *arg)
 		/* /healthz fails when counts stay unwritten (disk full), not only when stuck */
 		if (server_flush(s) == 0)
 			atomic_store(&s->heartbeat, (long long)time(NULL));
+		if (++ticks % 60 == 0)
+			check_readers(s);
 		pthread_mutex_lock(&s->wlock);
 	}
 	pthread_mutex_unlock(&s->wlock);

@@ -56,6 +56,12 @@ void stamp_txn_abort(stamp_txn *t);	      /* frees t; NULL is fine */
  */
 void stamp_txn_reset(stamp_txn *t);
 int stamp_txn_renew(stamp_txn *t) STAMP_WUR;
+/*
+ * Clear the reader slots of processes that died holding a read transaction
+ * (a stale slot pins old pages, and the file grows). *dead (may be NULL) is
+ * how many were cleared. Cheap; long-running readers call it now and then.
+ */
+int stamp_store_reader_check(stamp_store *st, int *dead) STAMP_WUR;
 /* Bytes in use by the store's data file (pages up to the last used). */
 int stamp_store_size(stamp_store *st, uint64_t *bytes) STAMP_WUR;
 
