@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -281,13 +283,38 @@ static int import(const kind *k, cli *c, int argc, char **argv)
 		cli_err("usage: stampgen %s import FILE.csv [--dry-run]", argv[-1]);
 		return EXIT_USAGE;
 	}
-	if (cli_open_store(c, STAMP_STORE_CREATE, &st))
-		return EXIT_USAGE;
-	int rc = stamp_import_csv(st, k->import, path, dry, &count, print_import_error, NULL, &d);
-	stamp_store_close(st);
+	/* a dry run writes nothing, not even a new store: check against an empty one */
+	struct stat sb;
+	char scratch[] = "/tmp/ocopstamp-dry-run.XXXXXX";
+	int temp = dry && stat(c->store_dir, &sb) != 0;
+	cli tc = *c;
+	if (temp) {
+		if (!mkdtemp(scratch)) {
+			cli_err("%s: %s", scratch, strerror(errno));
+			return EXIT_USAGE;
+		}
+		tc.store_dir = scratch;
+	}
+	int rc = cli_open_store(&tc, STAMP_STORE_CREATE, &st);
+	if (rc == 0) {
+		rc = stamp_import_csv(st, k->import, path, dry, &count, print_import_error, NULL,
+				      &d);
+		stamp_store_close(st);
+	} else {
+		d.msg[0] = '\0';
+	}
+	if (temp) {
+		char f[sizeof scratch + 16];
+		snprintf(f, sizeof f, "%s/data.mdb", scratch);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/lock.mdb", scratch);
+		unlink(f);
+		rmdir(scratch);
+	}
 	if (rc) {
 		cli_fail(rc, &d, path);
-		cli_err("%s: nothing was imported", path);
+		if (!d.msg[0])
+			cli_err("%s: nothing was imported", path);
 		return cli_exit_code(rc);
 	}
 	if (!c->quiet)

@@ -6,6 +6,9 @@
 G="$STAMPGEN"
 URL=https://tem.thanhhoa.gov.vn
 
+expect_exit 0 "dry run on a store that does not exist yet" -- "$G" coop import --dry-run "$SAMPLES/coops.csv"
+expect_out "checked, none written" "dry run says nothing was written"
+[ ! -e "$OCOPSTAMP_STORE" ] && ok "a dry run creates no store" || fail "a dry run created $OCOPSTAMP_STORE"
 expect_exit 0 "keygen" -- "$G" keygen -o k1 --label test
 # The public file cannot be created (here a dangling symlink: O_EXCL refuses it):
 # keygen must not leave the new secret key behind without its public half.
