@@ -23,28 +23,7 @@
 	"QWB5PDKHX6PYGPAN2RLYKEI4IIAANNKKSUMNLMYTBX2KJQEVTAVETWT6UL66LDQBWZB2XYA4CLMHP5WWQ5GXSC3"  \
 	"FNVXJVRFTUTLFJT6KDFZCPWQ52JDC7VN"
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/test_photo.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void path_in_tmp(char *out, size_t cap, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", tmpdir, name);
-	assert_true(n > 0 && (size_t)n < cap);
-}
+#include "scratch.h"
 
 struct found {
 	int n;
@@ -281,5 +260,5 @@ int main(void)
 		cmocka_unit_test(test_not_png),		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_blank),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -35,28 +35,7 @@ static void code_text(char *out, size_t cap, unsigned seed)
 	out[n + 119] = '\0';
 }
 
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/test_render.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void path_in_tmp(char *out, size_t cap, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", tmpdir, name);
-	assert_true(n > 0 && (size_t)n < cap);
-}
+#include "scratch.h"
 
 static void test_geometry_table(void **state)
 {
@@ -376,5 +355,5 @@ int main(void)
 		cmocka_unit_test(test_png_errors),
 		cmocka_unit_test(test_external_decoders),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
