@@ -29,7 +29,11 @@ int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_
 	if (lstat(out, &sb) == 0)
 		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
 				      out);
-	if (snprintf(tmp, PATH_MAX, "%s.tmp-XXXXXX", out) >= PATH_MAX) {
+	/* "pages/" names the folder "pages": the temporary name goes beside it */
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	if (n > INT_MAX || snprintf(tmp, PATH_MAX, "%.*s.tmp-XXXXXX", (int)n, out) >= PATH_MAX) {
 		tmp[0] = '\0';
 		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out);
 	}

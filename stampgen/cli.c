@@ -109,13 +109,6 @@ void cli_passphrase_free(char *pass)
 	sodium_free(pass); /* wipes; NULL is fine */
 }
 
-void cli_dir_arg(char *path)
-{
-	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		path[--n] = '\0';
-}
-
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;

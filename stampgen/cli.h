@@ -34,9 +34,6 @@ int cli_open_store(const cli *c, unsigned flags, stamp_store **out);
 int cli_passphrase(const char *file, char **pass, size_t *len);
 void cli_passphrase_free(char *pass);
 
-/* An output folder typed with trailing slashes ("pages/") names the folder: trims them. */
-void cli_dir_arg(char *path);
-
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_date(const char *what, const char *s, uint32_t *out);
 

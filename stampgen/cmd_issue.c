@@ -136,7 +136,6 @@ int cmd_issue(cli *c, int argc, char **argv)
 			req.base_url = optarg;
 			break;
 		case OPT_OUT:
-			cli_dir_arg(optarg);
 			req.out_dir = optarg;
 			break;
 		case OPT_SIZE:
@@ -254,7 +253,6 @@ int cmd_render(cli *c, int argc, char **argv)
 			}
 			break;
 		case OPT_OUT:
-			cli_dir_arg(optarg);
 			out = optarg;
 			break;
 		case OPT_NOIMAGES:

@@ -142,8 +142,6 @@ int cmd_sheet(cli *c, int argc, char **argv)
 		cli_err(USAGE);
 		return EXIT_USAGE;
 	}
-	if (o.png)
-		cli_dir_arg(out);
 	if (dpi_given && !o.png) {
 		cli_err("--dpi applies to --png pages; a PDF is vector at true size");
 		return EXIT_USAGE;

@@ -82,6 +82,25 @@ static inline void fixture_close(fixture *f)
 		fprintf(stderr, "cannot remove %s\n", f->dir);
 }
 
+/* cmocka setup/teardown giving each test a fresh fixture in *state. */
+static inline int fixture_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	if (!f || fixture_open(f) != 0) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static inline int fixture_teardown(void **state)
+{
+	fixture_close(*state);
+	free(*state);
+	return 0;
+}
+
 static inline stamp_issue_req fixture_req(const char *lot, uint32_t count)
 {
 	stamp_issue_req r = {0};

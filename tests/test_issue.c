@@ -16,21 +16,6 @@
 #include "fixture.h"
 #include "internal.h"
 
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof *f);
-	assert_int_equal(fixture_open(f), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_close(*state);
-	free(*state);
-	return 0;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -248,13 +233,18 @@ static void render_again_is_byte_identical(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, setup, teardown),
-		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(publish_never_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(render_again_is_byte_identical, setup, teardown),
+		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(publish_never_replaces, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(missing_traceability_items_are_named, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(render_again_is_byte_identical, fixture_setup,
+						fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

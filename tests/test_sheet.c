@@ -22,20 +22,10 @@
 
 #define MM_PER_PT (25.4 / 72.0)
 
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof *f);
-	assert_int_equal(fixture_open(f), 0);
-	*state = f;
-	return 0;
-}
-
 static int teardown(void **state)
 {
-	fixture_close(*state);
-	free(*state);
 	stamp_sheet_release();
-	return 0;
+	return fixture_teardown(state);
 }
 
 static cairo_t *scratch(cairo_surface_t **s)
@@ -210,8 +200,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fit),
-		cmocka_unit_test_setup_teardown(test_render, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_png, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render, fixture_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_png, fixture_setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
