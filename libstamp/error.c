@@ -26,6 +26,7 @@ static const char *const names[] = {
 	[STAMP_EIMAGE - STAMP_EINPUT] = "image cannot be read",
 	[STAMP_ENOCODE - STAMP_EINPUT] = "no stamp code found in the image",
 	[STAMP_ECANCELED - STAMP_EINPUT] = "canceled",
+	[STAMP_ENOTPUBLISHED - STAMP_EINPUT] = "stored, but the output could not be put in place",
 };
 
 const char *stamp_strerror(int err)

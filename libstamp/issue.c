@@ -7,15 +7,23 @@
  * (one per core), while the calling thread only reports progress; then the calling thread, which
  * owns the LMDB write transaction, appends every stamp in serial order and commits once.
  *
- * Atomicity: the batch, its lot and all its stamps go into one write
- * transaction, which is committed only after every file of the output folder
- * is written (into a temporary folder beside out_dir: output.c). The folder
- * is renamed into place after the commit. A failure before the commit aborts the
- * transaction and removes the temporary folder; a kill leaves the store as it
- * was and at worst a ".tmp-" folder behind.
+ * Atomicity, in three steps. (1) One short write transaction checks the
+ * request and reserves the serials; it is committed (synced) before anything
+ * is signed, so a serial is signed for one batch only, ever. (2) The codes are
+ * signed and their files written into a temporary folder beside out_dir
+ * (output.c). (3) One write transaction stores the batch, its lot and all its
+ * stamps, consuming the reservation; then the folder is renamed into place.
+ * A failure after (1) marks the reservation burned (a recorded gap) and
+ * removes the folder. A kill leaves a pending reservation and at worst a
+ * ".tmp-" folder: the next issuance on this host sees that the process is
+ * gone, burns the reservation and removes the folder. A code left in such a
+ * folder names a serial that no batch holds, so it never verifies as
+ * genuine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -272,58 +280,203 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 	return stamp_batch_check(b, &p, &c, diag);
 }
 
+/* ---- serials reserved before signing ---- */
+
+typedef struct sweep {
+	const char *host;
+	stamp_reservation stale[16]; /* burned by this issuance: their folders go */
+	int n;
+} sweep;
+
+/* A pending reservation of a process on this host that no longer runs. */
+static int find_stale(const stamp_reservation *r, void *ctx)
+{
+	sweep *w = ctx;
+	if (r->state != STAMP_RESERVE_PENDING || strcmp(r->host, w->host) != 0 || r->pid <= 0 ||
+	    r->pid == (int32_t)getpid() || kill((pid_t)r->pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	w->stale[w->n++] = *r;
+	return w->n == (int)(sizeof w->stale / sizeof w->stale[0]); /* the rest next time */
+}
+
+/* Only a name that output.c made: "<something>.tmp-XXXXXX". */
+static int looks_temporary(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 11 && memcmp(path + n - 11, ".tmp-", 5) == 0 && !strchr(path + n - 6, '/');
+}
+
+static void note(const stamp_issue_req *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(const stamp_issue_req *req, const char *fmt, ...)
+{
+	char msg[sizeof(stamp_diag) + STAMP_TMPPATH_MAX];
+	va_list ap;
+	if (!req->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	req->note(msg, req->note_ctx);
+}
+
+/* After the commit that burned them: the stale reservations' folders go. */
+static void clean_stale(const stamp_issue_req *req, sweep *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		stamp_reservation *r = &w->stale[i];
+		unsigned long long first = r->first_serial, last = first + r->count - 1;
+		struct stat sb;
+		char tmp[PATH_MAX];
+		if (r->tmp[0] && looks_temporary(r->tmp) && lstat(r->tmp, &sb) == 0 &&
+		    S_ISDIR(sb.st_mode) &&
+		    snprintf(tmp, sizeof tmp, "%s", r->tmp) < (int)sizeof tmp) {
+			stamp_output_discard(tmp);
+			note(req,
+			     "serials %llu-%llu of an issuance that did not complete (pid %d) are "
+			     "burned; its temporary folder %s was removed",
+			     first, last, r->pid, r->tmp);
+		} else {
+			note(req,
+			     "serials %llu-%llu of an issuance that did not complete (pid %d) are "
+			     "burned",
+			     first, last, r->pid);
+		}
+	}
+}
+
+/*
+ * The first transaction: every check, the stale reservations burned, and
+ * this issuance's serials reserved; committed (synced) before anything is
+ * signed.
+ */
+static int reserve(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
+		   const char *tmp, stamp_batch *b, sweep *w, stamp_reservation *r,
+		   stamp_diag *diag)
+{
+	stamp_txn *t;
+	int rc = stamp_txn_begin(st, 1, &t);
+	if (rc)
+		return stamp_diag_set(diag, rc, "cannot write the store: %s", stamp_strerror(rc));
+	if ((rc = prepare_batch(t, kp, req, b, diag)) ||
+	    (req->sink && req->out_dir && req->sink->check &&
+	     (rc = req->sink->check(b, req->sink->ctx, diag))))
+		goto leave;
+	rc = stamp_store_each_reservation(t, find_stale, w);
+	if (rc != 0 && rc != 1) /* 1: the sweep is full, the rest goes next time */
+		goto leave;
+	rc = 0;
+	for (int i = 0; i < w->n && rc == 0; i++) {
+		w->stale[i].state = STAMP_RESERVE_BURNED;
+		rc = stamp_store_put_reservation(t, &w->stale[i]);
+	}
+	if (rc)
+		goto leave;
+	*r = (stamp_reservation){.count = b->count, .created = req->now, .pid = (int32_t)getpid()};
+	snprintf(r->host, sizeof r->host, "%s", w->host);
+	memcpy(r->product_id, b->product_id, sizeof r->product_id);
+	memcpy(r->lot, b->lot, sizeof r->lot);
+	if (strlen(tmp) < sizeof r->tmp)
+		memcpy(r->tmp, tmp, strlen(tmp) + 1);
+	rc = stamp_store_reserve(t, r);
+	if (rc == STAMP_EEXIST)
+		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
+			       b->product_id, b->lot);
+	else if (rc == STAMP_EINPUT)
+		stamp_diag_set(diag, rc, "no serials left for %u more stamps", b->count);
+	if (rc)
+		goto leave;
+	b->first_serial = r->first_serial;
+	rc = stamp_txn_commit(t);
+	t = NULL;
+	if (rc)
+		stamp_diag_set(diag, rc, "cannot reserve serials: %s", stamp_strerror(rc));
+leave:
+	stamp_txn_abort(t);
+	return rc;
+}
+
+/* The second transaction: the batch and its stamps, on the reserved serials. */
+static int store_batch(stamp_store *st, stamp_batch *b, const uint8_t (*sigs)[STAMP_SIG_BYTES],
+		       stamp_diag *diag)
+{
+	stamp_txn *t;
+	int rc = stamp_txn_begin(st, 1, &t);
+	if (rc == 0 && (rc = stamp_store_add_batch(t, b)) == STAMP_EEXIST)
+		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
+			       b->product_id, b->lot);
+	else if (rc == STAMP_ENOTFOUND)
+		stamp_diag_set(diag, rc, "serials %llu-%llu are no longer reserved for this batch",
+			       (unsigned long long)b->first_serial,
+			       (unsigned long long)(b->first_serial + b->count - 1));
+	if (rc == 0 && (rc = stamp_store_put_stamps(t, b, sigs)) == 0) {
+		rc = stamp_txn_commit(t);
+		t = NULL;
+	}
+	stamp_txn_abort(t);
+	if (rc && !diag->msg[0])
+		stamp_diag_set(diag, rc, "cannot store the batch: %s", stamp_strerror(rc));
+	return rc;
+}
+
+/* A failure after the reservation: its serials stay a recorded gap. */
+static void burn(stamp_store *st, stamp_reservation *r)
+{
+	stamp_txn *t;
+	if (stamp_txn_begin(st, 1, &t) != 0)
+		return; /* the next issuance burns it (the process is gone by then) */
+	r->state = STAMP_RESERVE_BURNED;
+	if (stamp_store_put_reservation(t, r) == 0 && stamp_txn_commit(t) == 0)
+		return;
+	stamp_txn_abort(t);
+}
+
 int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
 		stamp_batch *out, stamp_diag *diag)
 {
 	char tmp[PATH_MAX] = "";
 	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;
-	stamp_txn *t = NULL;
+	stamp_diag own = {{0}};
+	sweep w = {.host = ""};
+	char host[STAMP_HOSTNAME_MAX + 1] = "";
+	stamp_reservation r;
 	stamp_batch b;
-	int rc;
+	int rc, reserved = 0;
 
+	if (!diag)
+		diag = &own;
+	if (gethostname(host, sizeof host - 1) == 0)
+		w.host = host;
 	if (req->out_dir && (rc = stamp_output_reserve(req->out_dir, 1, tmp, NULL, diag)))
 		return rc;
-	if ((rc = stamp_txn_begin(st, 1, &t)) || (rc = prepare_batch(t, kp, req, &b, diag)) ||
-	    (req->sink && req->out_dir && req->sink->check &&
-	     (rc = req->sink->check(&b, req->sink->ctx, diag))))
+	if ((rc = reserve(st, kp, req, tmp, &b, &w, &r, diag)))
 		goto leave;
-	rc = stamp_store_add_batch(t, &b);
-	if (rc == STAMP_EEXIST) {
-		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
-			       b.product_id, b.lot);
-		goto leave;
-	}
-	if (rc)
-		goto leave;
-	sigs = calloc(b.count, STAMP_SIG_BYTES);
-	if (!sigs) {
+	reserved = 1;
+	clean_stale(req, &w);
+	if (!(sigs = calloc(b.count, STAMP_SIG_BYTES))) {
 		rc = ENOMEM;
 		goto leave;
 	}
-	rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->sink, req->threads,
-		     req->progress, req->progress_ctx, diag);
-	if (rc == 0)
-		rc = stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs);
-	if (rc)
+	if ((rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->sink, req->threads,
+			  req->progress, req->progress_ctx, diag)) ||
+	    (rc = store_batch(st, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs, diag)))
 		goto leave;
-	rc = stamp_txn_commit(t);
-	t = NULL;
-	if (rc) {
-		stamp_diag_set(diag, rc, "cannot commit the batch: %s", stamp_strerror(rc));
-		goto leave;
-	}
+	reserved = 0; /* the batch holds the serials now */
+	if (req->out_dir && req->finish && (rc = req->finish(st, &b, tmp, req->finish_ctx, diag)))
+		note(req, "batch %u: %s", b.id, diag->msg);
 	if (req->out_dir && (rc = stamp_output_publish(tmp, req->out_dir, diag)) != 0) {
-		stamp_diag_set(diag, rc,
+		stamp_diag_set(diag, STAMP_ENOTPUBLISHED,
 			       "batch %u is stored, but %s could not be renamed to %s: %s "
 			       "(stampgen render --batch %u writes it again)",
 			       b.id, tmp, req->out_dir, strerror(rc), b.id);
+		rc = STAMP_ENOTPUBLISHED;
 		tmp[0] = '\0'; /* keep the files: they are complete */
-		goto leave;
 	}
 	if (out)
 		*out = b;
 leave:
-	stamp_txn_abort(t);
+	if (reserved)
+		burn(st, &r);
 	stamp_output_discard(tmp);
 	free(sigs);
 	return rc;

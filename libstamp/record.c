@@ -225,6 +225,39 @@ int stamp_unrec_key(const void *buf, size_t len, stamp_keyrec *out)
 	return finish(&r, out, sizeof *out);
 }
 
+size_t stamp_rec_reservation(const stamp_reservation *r, uint8_t *buf)
+{
+	wbuf w = {buf, 0};
+	put_int(&w, REC_V1, 1);
+	put_int(&w, r->count, 4);
+	put_int(&w, r->state, 1);
+	put_int(&w, (uint64_t)r->created, 8);
+	put_int(&w, (uint32_t)r->pid, 4);
+	put_str(&w, r->host);
+	put_str(&w, r->product_id);
+	put_str(&w, r->lot);
+	put_str(&w, r->tmp);
+	return w.len;
+}
+
+int stamp_unrec_reservation(const void *buf, size_t len, stamp_reservation *out)
+{
+	rbuf r;
+	if (start(&r, buf, len, out, sizeof *out))
+		return STAMP_ECORRUPT;
+	out->count = (uint32_t)get_int(&r, 4);
+	out->state = (uint8_t)get_int(&r, 1);
+	out->created = (int64_t)get_int(&r, 8);
+	out->pid = (int32_t)(uint32_t)get_int(&r, 4);
+	get_str(&r, out->host, sizeof out->host);
+	get_str(&r, out->product_id, sizeof out->product_id);
+	get_str(&r, out->lot, sizeof out->lot);
+	get_str(&r, out->tmp, sizeof out->tmp);
+	if (out->state > STAMP_RESERVE_BURNED || out->count == 0)
+		r.bad = 1;
+	return finish(&r, out, sizeof *out);
+}
+
 void stamp_rec_stamp(uint32_t batch_id, uint8_t status, const uint8_t sig[STAMP_SIG_BYTES],
 		     uint8_t buf[STAMP_STAMP_REC_BYTES])
 {
@@ -238,7 +271,8 @@ int stamp_unrec_stamp(const void *buf, size_t len, uint64_t serial, stamp_stamp 
 {
 	const uint8_t *p = buf;
 	memset(out, 0, sizeof *out);
-	if (len != STAMP_STAMP_REC_BYTES || p[0] != REC_V1)
+	/* an unknown status is damage, never "valid": verify.c trusts this */
+	if (len != STAMP_STAMP_REC_BYTES || p[0] != REC_V1 || p[1] > STAMP_STAMP_REVOKED)
 		return STAMP_ECORRUPT;
 	out->serial = serial;
 	out->status = p[1];

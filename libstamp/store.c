@@ -20,13 +20,29 @@
 #define STORE_VERSION 1
 #define STORE_MAPSIZE ((size_t)1 << 34) /* 16 GiB of address space */
 
-enum { DB_META, DB_KEYS, DB_COOPS, DB_PRODUCTS, DB_BATCHES, DB_LOTS, DB_STAMPS, DB_COUNT };
-static const char *const db_names[DB_COUNT] = {"meta",	  "keys", "coops", "products",
-					       "batches", "lots", "stamps"};
+enum {
+	DB_META,
+	DB_KEYS,
+	DB_COOPS,
+	DB_PRODUCTS,
+	DB_BATCHES,
+	DB_LOTS,
+	DB_STAMPS,
+	DB_RESERVED,
+	DB_COUNT
+};
+static const char *const db_names[DB_COUNT] = {"meta",	  "keys", "coops",  "products",
+					       "batches", "lots", "stamps", "reserved"};
+/*
+ * Databases added after the first stores were made: a writable open creates
+ * them, a read-only open of an older store reads them as empty.
+ */
+static const unsigned char db_added[DB_COUNT] = {[DB_RESERVED] = 1};
 
 struct stamp_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
+	unsigned char absent[DB_COUNT]; /* db_added, in a store opened read-only */
 	int rdonly;
 };
 
@@ -68,11 +84,16 @@ static int meta_put_u64(stamp_txn *t, const char *name, uint64_t value)
 static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *dir)
 {
 	stamp_txn t = {st, NULL};
-	int rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &t.txn);
+	int rc = mdb_txn_begin(st->env, NULL, st->rdonly ? MDB_RDONLY : 0, &t.txn);
 	if (rc)
 		return stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
 	for (int i = 0; i < DB_COUNT; i++) {
-		rc = mdb_dbi_open(t.txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
+		int make = create || (db_added[i] && !st->rdonly);
+		rc = mdb_dbi_open(t.txn, db_names[i], make ? MDB_CREATE : 0, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && db_added[i] && i != DB_META) {
+			st->absent[i] = 1;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND) {
 			rc = stamp_diag_set(diag, STAMP_ENOTFOUND,
 					    "%s: not an ocopstamp store (no \"%s\" database)", dir,
@@ -204,6 +225,8 @@ static int put(stamp_txn *t, int db, MDB_val k, const uint8_t *buf, size_t len, 
 
 static int get(stamp_txn *t, int db, MDB_val k, MDB_val *v)
 {
+	if (t->st->absent[db])
+		return STAMP_ENOTFOUND;
 	int rc = mdb_get(t->txn, t->st->dbi[db], &k, v);
 	return rc == MDB_NOTFOUND ? STAMP_ENOTFOUND : rc;
 }
@@ -368,33 +391,121 @@ static size_t lot_key(const stamp_batch *b, uint8_t *buf)
 	return a + 1 + l;
 }
 
+static int lot_taken(stamp_txn *t, const stamp_batch *b, uint8_t *lk, size_t *lklen)
+{
+	MDB_val v;
+	*lklen = lot_key(b, lk);
+	int rc = get(t, DB_LOTS, val_of(lk, *lklen), &v);
+	return rc == 0 ? STAMP_EEXIST : rc == STAMP_ENOTFOUND ? 0 : rc;
+}
+
+static int put_reservation(stamp_txn *t, const stamp_reservation *r, int overwrite)
+{
+	uint8_t k[8], rec[STAMP_REC_MAX];
+	stamp_be_put(k, r->first_serial, 8);
+	return put(t, DB_RESERVED, val_of(k, 8), rec, stamp_rec_reservation(r, rec), overwrite);
+}
+
+static int get_reservation(stamp_txn *t, uint64_t first, stamp_reservation *out)
+{
+	uint8_t k[8];
+	MDB_val v;
+	stamp_be_put(k, first, 8);
+	int rc = get(t, DB_RESERVED, val_of(k, 8), &v);
+	if (rc == 0 && (rc = stamp_unrec_reservation(v.mv_data, v.mv_size, out)) == 0)
+		out->first_serial = first;
+	return rc;
+}
+
+int stamp_store_reserve(stamp_txn *t, stamp_reservation *r)
+{
+	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX];
+	size_t lklen;
+	uint64_t next_serial;
+	stamp_batch b = {0};
+	int rc;
+
+	if (r->count == 0 || strlen(r->product_id) > STAMP_ID_MAX ||
+	    strlen(r->lot) > STAMP_SHORT_MAX)
+		return STAMP_EINPUT;
+	memcpy(b.product_id, r->product_id, strlen(r->product_id) + 1);
+	memcpy(b.lot, r->lot, strlen(r->lot) + 1);
+	if ((rc = lot_taken(t, &b, lk, &lklen)) ||
+	    (rc = meta_get_u64(t, "next_serial", 1, &next_serial)))
+		return rc;
+	if (next_serial + r->count - 1 > STAMP_SERIAL_MAX)
+		return STAMP_EINPUT; /* serial space exhausted: never wrap */
+	r->first_serial = next_serial;
+	r->state = STAMP_RESERVE_PENDING;
+	if ((rc = put_reservation(t, r, 0)))
+		return rc;
+	return meta_put_u64(t, "next_serial", next_serial + r->count);
+}
+
+int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r)
+{
+	stamp_reservation old;
+	int rc = get_reservation(t, r->first_serial, &old);
+	if (rc)
+		return rc;
+	if (old.count != r->count)
+		return STAMP_EINPUT; /* a reservation's range never changes */
+	return put_reservation(t, r, 1);
+}
+
+int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ctx)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	stamp_reservation r;
+	if (t->st->absent[DB_RESERVED])
+		return 0;
+	int rc = mdb_cursor_open(t->txn, t->st->dbi[DB_RESERVED], &cur);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8) {
+			rc = STAMP_ECORRUPT;
+			break;
+		}
+		if ((rc = stamp_unrec_reservation(v.mv_data, v.mv_size, &r)))
+			break;
+		r.first_serial = stamp_be_get(k.mv_data, 8);
+		if ((rc = cb(&r, ctx)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
 {
-	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX], idk[4], rec[STAMP_REC_MAX];
-	uint64_t next_batch, next_serial;
+	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX], idk[4], rk[8], rec[STAMP_REC_MAX];
+	uint64_t next_batch;
+	stamp_reservation r;
+	size_t lklen;
 	int rc;
 
 	if (b->count == 0)
 		return STAMP_EINPUT;
-	if ((rc = meta_get_u64(t, "next_batch", 1, &next_batch)) ||
-	    (rc = meta_get_u64(t, "next_serial", 1, &next_serial)))
+	rc = get_reservation(t, b->first_serial, &r);
+	if (rc == 0 && (r.state != STAMP_RESERVE_PENDING || r.count != b->count))
+		rc = STAMP_ENOTFOUND; /* burned, or another range: never sign it twice */
+	if (rc || (rc = lot_taken(t, b, lk, &lklen)) ||
+	    (rc = meta_get_u64(t, "next_batch", 1, &next_batch)))
 		return rc;
-	if (next_batch > UINT32_MAX || next_serial + b->count - 1 > STAMP_SERIAL_MAX)
-		return STAMP_EINPUT; /* serial space exhausted: never wrap */
+	if (next_batch > UINT32_MAX)
+		return STAMP_EINPUT;
 	b->id = (uint32_t)next_batch;
-	b->first_serial = next_serial;
 
 	stamp_be_put(idk, b->id, 4);
-	rc = put(t, DB_LOTS, val_of(lk, lot_key(b, lk)), idk, 4, 0);
-	if (rc)
+	stamp_be_put(rk, b->first_serial, 8);
+	if ((rc = put(t, DB_LOTS, val_of(lk, lklen), idk, 4, 0)) ||
+	    (rc = put(t, DB_BATCHES, val_of(idk, 4), rec, stamp_rec_batch(b, rec), 0)) ||
+	    (rc = mdb_del(t->txn, t->st->dbi[DB_RESERVED], &(MDB_val){8, rk}, NULL)))
 		return rc;
-	rc = put(t, DB_BATCHES, val_of(idk, 4), rec, stamp_rec_batch(b, rec), 0);
-	if (rc)
-		return rc;
-	if ((rc = meta_put_u64(t, "next_batch", next_batch + 1)) ||
-	    (rc = meta_put_u64(t, "next_serial", next_serial + b->count)))
-		return rc;
-	return 0;
+	return meta_put_u64(t, "next_batch", next_batch + 1);
 }
 
 int stamp_store_put_stamps(stamp_txn *t, const stamp_batch *b,

@@ -10,7 +10,8 @@
 
 #include "stamp/stamp.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+/* 3: the batch is stored but its folder is not in place (stampgen render writes it). */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNPUBLISHED = 3 };
 
 typedef struct cli {
 	const char *store_dir; /* -s, $OCOPSTAMP_STORE, or "store" */

@@ -1,6 +1,7 @@
 /*
  * cmd_issue.c - `stampgen issue` and `stampgen render`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +76,37 @@ static int threads_arg(const char *s, int *out)
 	return 0;
 }
 
+/* The sheet inside the batch's folder: drawn before the folder appears. */
+typedef struct folder_sheet {
+	cli *c;
+	const char *template_name;
+	int rc;
+} folder_sheet;
+
+static int sheet_in_folder(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+			   stamp_diag *d)
+{
+	folder_sheet *fs = ctx;
+	stamp_sheet_opts o = {.progress = cli_progress, .progress_ctx = fs->c};
+	stamp_template tpl;
+	char path[4096];
+
+	if (snprintf(path, sizeof path, "%s/sheet.pdf", dir) >= (int)sizeof path) {
+		snprintf(d->msg, sizeof d->msg, "%s: path too long", dir);
+		return fs->rc = ENAMETOOLONG;
+	}
+	if ((fs->rc = stamp_template_find(fs->template_name, &tpl, d)) == 0)
+		fs->rc = stamp_sheet_render(st, b->id, &tpl, &o, path, d);
+	stamp_sheet_release();
+	return fs->rc;
+}
+
+static void print_note(const char *msg, void *ctx)
+{
+	(void)ctx;
+	cli_err("note: %s", msg);
+}
+
 int cmd_issue(cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -94,10 +126,12 @@ int cmd_issue(cli *c, int argc, char **argv)
 		{"sheet", required_argument, NULL, OPT_SHEET},
 		{"sheet-out", required_argument, NULL, OPT_SHEET_OUT},
 		{NULL, 0, NULL, 0}};
-	stamp_issue_req req = {
-		.sink = stamp_png_sink(), .progress = cli_progress, .progress_ctx = c};
+	stamp_issue_req req = {.sink = stamp_png_sink(),
+			       .progress = cli_progress,
+			       .progress_ctx = c,
+			       .note = print_note};
+	folder_sheet fs = {.c = c};
 	const char *keyfile = NULL, *passfile = NULL, *sheet = NULL, *sheet_out = NULL;
-	char sheet_path[4096];
 	stamp_keypair *kp = NULL;
 	stamp_store *st = NULL;
 	stamp_diag d = {{0}};
@@ -186,14 +220,15 @@ int cmd_issue(cli *c, int argc, char **argv)
 		cli_err("--sheet-out needs --sheet TEMPLATE");
 		return EXIT_USAGE;
 	}
-	/* The sheet goes into the batch folder unless told otherwise. */
+	/*
+	 * The sheet goes into the batch folder unless told otherwise, drawn
+	 * while the folder is still private: a kill never leaves half a PDF in
+	 * a published folder.
+	 */
 	if (sheet && !sheet_out) {
-		if (snprintf(sheet_path, sizeof sheet_path, "%s/sheet.pdf", req.out_dir) >=
-		    (int)sizeof sheet_path) {
-			cli_err("--out: path too long");
-			return EXIT_USAGE;
-		}
-		sheet_out = sheet_path;
+		fs.template_name = sheet;
+		req.finish = sheet_in_folder;
+		req.finish_ctx = &fs;
 	}
 	if (sheet) { /* an unknown template is caught before anything is signed */
 		stamp_template tpl;
@@ -208,9 +243,14 @@ int cmd_issue(cli *c, int argc, char **argv)
 		goto leave;
 	req.now = time(NULL);
 	rc = stamp_issue(st, kp, &req, &b, &d);
+	if (rc == STAMP_ENOTPUBLISHED) {
+		cli_fail(rc, &d, "issue");
+		ex = EXIT_UNPUBLISHED;
+		goto leave;
+	}
 	if (rc) {
 		cli_fail(rc, &d, "issue");
-		cli_err("no stamps were issued; the store is unchanged");
+		cli_err("no batch was stored");
 		ex = cli_exit_code(rc);
 		goto leave;
 	}
@@ -221,7 +261,13 @@ int cmd_issue(cli *c, int argc, char **argv)
 		       req.out_dir);
 	ex = EXIT_OK;
 	/* After the commit: a failed sheet must not read as a failed issue. */
-	if (sheet && (ex = cli_sheet(c, st, b.id, sheet, &(stamp_sheet_opts){0}, sheet_out)))
+	if (sheet && !sheet_out && fs.rc == 0 && !c->quiet)
+		printf("batch %u: sheets on %s -> %s/sheet.pdf\n", b.id, sheet, req.out_dir);
+	if (sheet && sheet_out)
+		ex = cli_sheet(c, st, b.id, sheet, &(stamp_sheet_opts){0}, sheet_out);
+	else if (sheet && fs.rc)
+		ex = cli_exit_code(fs.rc);
+	if (ex)
 		cli_err("batch %u is issued and stored; make its sheet again with: stampgen sheet "
 			"--batch %u --template %s --out FILE.pdf",
 			b.id, b.id, sheet);

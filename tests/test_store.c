@@ -162,6 +162,17 @@ static void product_round_trip(void **state)
 	stamp_txn_abort(t);
 }
 
+/* Reserve b's serials as issuance does; sets b->first_serial. */
+static void reserve_for(stamp_txn *t, stamp_batch *b)
+{
+	stamp_reservation r = {.count = b->count, .created = 1, .pid = 1};
+	strcpy(r.product_id, b->product_id);
+	strcpy(r.lot, b->lot);
+	assert_int_equal(stamp_store_reserve(t, &r), 0);
+	assert_int_equal(r.state, STAMP_RESERVE_PENDING);
+	b->first_serial = r.first_serial;
+}
+
 static void batches_allocate_growing_serials(void **state)
 {
 	fx *f = *state;
@@ -175,18 +186,26 @@ static void batches_allocate_growing_serials(void **state)
 	for (int i = 0; i < 10; i++)
 		memset(sigs[i], i + 1, STAMP_SIG_BYTES);
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	/* a batch needs its serials reserved first */
+	assert_int_equal(stamp_store_add_batch(t, &a), STAMP_ENOTFOUND);
+	reserve_for(t, &a);
 	assert_int_equal(stamp_store_add_batch(t, &a), 0);
 	assert_int_equal(a.id, 1);
 	assert_int_equal(a.first_serial, 1);
 	assert_int_equal(stamp_store_put_stamps(t, &a, (const uint8_t(*)[STAMP_SIG_BYTES])sigs), 0);
-	assert_int_equal(stamp_store_add_batch(t, &dup), STAMP_EEXIST);
+	/* the lot is taken: neither a reservation nor a batch */
+	stamp_reservation rd = {.count = 3, .created = 1};
+	strcpy(rd.product_id, dup.product_id);
+	strcpy(rd.lot, dup.lot);
+	assert_int_equal(stamp_store_reserve(t, &rd), STAMP_EEXIST);
 	assert_int_equal(stamp_txn_commit(t), 0);
 
-	/* an aborted batch must not consume serials */
+	/* an aborted reservation must not consume serials */
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
-	assert_int_equal(stamp_store_add_batch(t, &b), 0);
+	reserve_for(t, &b);
 	stamp_txn_abort(t);
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	reserve_for(t, &b);
 	assert_int_equal(stamp_store_add_batch(t, &b), 0);
 	assert_int_equal(b.id, 2);
 	assert_int_equal(b.first_serial, 11);
@@ -255,6 +274,92 @@ static void damaged_records_are_refused(void **state)
 	assert_int_equal(s.batch_id, 3);
 	assert_int_equal(s.status, STAMP_STAMP_REVOKED);
 	assert_int_equal(stamp_unrec_stamp(srec, sizeof srec - 1, 42, &s), STAMP_ECORRUPT);
+	/* a status this program does not know is damage, never a valid stamp */
+	srec[1] = 2;
+	assert_int_equal(stamp_unrec_stamp(srec, sizeof srec, 42, &s), STAMP_ECORRUPT);
+	assert_int_equal(s.batch_id, 0);
+}
+
+static int count_res(const stamp_reservation *r, void *ctx)
+{
+	stamp_reservation *last = ctx;
+	*last = *r;
+	last->pid++; /* counts calls in a field the test does not otherwise read */
+	return 0;
+}
+
+static void reservations_are_kept_and_burned_ones_never_reused(void **state)
+{
+	fx *f = *state;
+	stamp_txn *t;
+	stamp_batch b = sample_batch("L9", 4);
+	stamp_reservation r = {.count = 4, .created = 1700000000, .pid = 4242}, seen = {0};
+	strcpy(r.host, "tram-1");
+	strcpy(r.product_id, b.product_id);
+	strcpy(r.lot, b.lot);
+	strcpy(r.tmp, "/srv/out/batch-9.tmp-Ab12Cd");
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_reserve(t, &r), 0);
+	assert_int_equal(r.first_serial, 1);
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_each_reservation(t, count_res, &seen), 0);
+	assert_int_equal(seen.pid, 4243); /* one reservation, as written */
+	seen.pid = r.pid;
+	assert_memory_equal(&seen, &r, sizeof r);
+	r.state = STAMP_RESERVE_BURNED;
+	assert_int_equal(stamp_store_put_reservation(t, &r), 0);
+	/* a burned range is never a batch: its codes may lie in a dead folder */
+	b.first_serial = 1;
+	assert_int_equal(stamp_store_add_batch(t, &b), STAMP_ENOTFOUND);
+	/* and the next reservation starts after it */
+	stamp_reservation n = r;
+	n.count = 2;
+	strcpy(n.lot, "L10");
+	assert_int_equal(stamp_store_reserve(t, &n), 0);
+	assert_int_equal(n.first_serial, 5);
+	/* a reservation's range is fixed */
+	n.count = 3;
+	assert_int_equal(stamp_store_put_reservation(t, &n), STAMP_EINPUT);
+	assert_int_equal(stamp_txn_commit(t), 0);
+}
+
+/* A store made before the reserved database existed still opens. */
+static void older_store_without_reservations_opens(void **state)
+{
+	fx *f = *state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	stamp_store *ro;
+	stamp_txn *t;
+	stamp_reservation seen = {0};
+
+	stamp_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "reserved", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(stamp_store_open(f->dir, STAMP_STORE_RDONLY, &ro, NULL), 0);
+	assert_int_equal(stamp_txn_begin(ro, 0, &t), 0);
+	assert_int_equal(stamp_store_each_reservation(t, count_res, &seen), 0);
+	assert_int_equal(seen.pid, 0);
+	stamp_txn_abort(t);
+	stamp_store_close(ro);
+	/* a writable open adds it */
+	assert_int_equal(stamp_store_open(f->dir, 0, &f->st, NULL), 0);
+	stamp_batch b = sample_batch("L1", 1);
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	reserve_for(t, &b);
+	assert_int_equal(stamp_txn_commit(t), 0);
 }
 
 static void batch_record_fits_and_round_trips(void **state)
@@ -305,6 +410,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dead_readers_are_cleared, setup, teardown),
 		cmocka_unit_test(missing_store_is_an_error),
 		cmocka_unit_test(damaged_records_are_refused),
+		cmocka_unit_test_setup_teardown(reservations_are_kept_and_burned_ones_never_reused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(older_store_without_reservations_opens, setup,
+						teardown),
 		cmocka_unit_test(batch_record_fits_and_round_trips),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ enum {
 	STAMP_EIMAGE,	       /* image cannot be read */
 	STAMP_ENOCODE,	       /* no stamp code found in the image */
 	STAMP_ECANCELED,       /* the caller asked to stop */
+	STAMP_ENOTPUBLISHED,   /* stored, but the output could not be put in place */
 	STAMP_ELAST
 };
 

@@ -63,9 +63,24 @@ typedef struct stamp_issue_req {
 	int64_t now;		      /* Unix time recorded as created */
 	stamp_progress_cb progress;   /* may be NULL; called from the calling thread */
 	void *progress_ctx;
+	/* may be NULL: one sentence the officer should know (stale serials burned) */
+	void (*note)(const char *msg, void *ctx);
+	void *note_ctx;
+	/*
+	 * May be NULL: after the batch is stored, before out_dir appears, add
+	 * files to the still private folder dir (the sheet): they are published
+	 * with it. A failure is a note, not a failed issuance.
+	 */
+	int (*finish)(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+		      stamp_diag *diag);
+	void *finish_ctx;
 } stamp_issue_req;
 
-/* On success *out holds the stored batch. */
+/*
+ * On success *out holds the stored batch. STAMP_ENOTPUBLISHED (and *out
+ * set): the batch is stored but its folder could not be renamed to out_dir;
+ * any other error: no batch was stored (its serials may be burned).
+ */
 int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
 		stamp_batch *out, stamp_diag *diag) STAMP_WUR;
 

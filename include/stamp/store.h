@@ -8,11 +8,16 @@
  *   batches   batch id (u32 big-endian)   -> batch record
  *   lots      product id '\0' lot         -> batch id (a lot is issued once)
  *   stamps    serial (u64 big-endian)     -> stamp record (status, batch, signature)
+ *   reserved  first serial (u64 BE)       -> reservation (serials taken, not yet a batch)
  *
  * Integer keys are big-endian so LMDB's byte order is numeric order (no
  * MDB_INTEGERKEY). Every value starts with a record version byte; an unknown
  * version is STAMP_ECORRUPT, never a guess. A write transaction is all or
- * nothing: issuance of a batch is one transaction. Serials only go up.
+ * nothing: the batch and all its stamps are one transaction. Serials only go
+ * up, and are reserved durably (a transaction of their own) before anything
+ * is signed: a serial is signed for one batch only, ever, even when an
+ * issuance is killed; the serials of an issuance that did not complete stay
+ * a recorded gap (a reservation marked burned).
  */
 #ifndef STAMP_STORE_H
 #define STAMP_STORE_H
@@ -39,6 +44,24 @@ typedef struct stamp_stamp {
 	uint8_t status; /* STAMP_STAMP_* */
 	uint8_t sig[STAMP_SIG_BYTES];
 } stamp_stamp;
+
+enum { STAMP_RESERVE_PENDING = 0, STAMP_RESERVE_BURNED = 1 };
+
+#define STAMP_HOSTNAME_MAX 64
+#define STAMP_TMPPATH_MAX 1024
+
+/* Serials taken for an issuance before signing (see issue.c). */
+typedef struct stamp_reservation {
+	uint64_t first_serial; /* set by stamp_store_reserve */
+	uint32_t count;
+	uint8_t state;	 /* STAMP_RESERVE_* */
+	int64_t created; /* Unix time */
+	int32_t pid;	 /* of the issuing process, on host */
+	char host[STAMP_HOSTNAME_MAX + 1];
+	char product_id[STAMP_ID_MAX + 1];
+	char lot[STAMP_SHORT_MAX + 1];
+	char tmp[STAMP_TMPPATH_MAX + 1]; /* its temporary folder, "" for none */
+} stamp_reservation;
 
 /* dir is a directory holding data.mdb and lock.mdb. */
 int stamp_store_open(const char *dir, unsigned flags, stamp_store **out,
@@ -90,9 +113,23 @@ int stamp_store_each_batch(stamp_txn *t, stamp_batch_cb cb, void *ctx) STAMP_WUR
 int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx) STAMP_WUR;
 
 /*
- * Reserve a batch: fills b->id and b->first_serial (from b->count), records
- * the batch and its lot, and advances the counters. STAMP_EEXIST when the
- * product already has a batch with that lot. Write transaction only.
+ * Take r->count serials: fills r->first_serial, advances the serial counter
+ * and records r as PENDING. STAMP_EEXIST when r->product_id already has a
+ * batch with r->lot; STAMP_EINPUT when the serial space is exhausted (it
+ * never wraps). Commit it before signing anything. Write transaction only.
+ */
+int stamp_store_reserve(stamp_txn *t, stamp_reservation *r) STAMP_WUR;
+/* Overwrite the reservation at r->first_serial (mark it burned). ENOTFOUND if none. */
+int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r) STAMP_WUR;
+typedef int (*stamp_reservation_cb)(const stamp_reservation *r, void *ctx);
+/* Every reservation still recorded (pending or burned), in serial order. */
+int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ctx) STAMP_WUR;
+
+/*
+ * Record batch b on the serials reserved for it: a PENDING reservation at
+ * b->first_serial of b->count serials, which this consumes (STAMP_ENOTFOUND
+ * without one). Fills b->id; records the batch and its lot. STAMP_EEXIST when
+ * the product already has a batch with that lot. Write transaction only.
  */
 int stamp_store_add_batch(stamp_txn *t, stamp_batch *b) STAMP_WUR;
 
