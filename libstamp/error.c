@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "stamp/version.h" /* TEMPORARY on branch cli-help */
 
 static const char *const names[] = {
 	[STAMP_EINPUT - STAMP_EINPUT] = "input rejected",
@@ -50,10 +49,4 @@ int stamp_diag_set(stamp_diag *diag, int err, const char *fmt, ...)
 		/* truncation is acceptable here: the message stays NUL-terminated */
 	}
 	return err;
-}
-
-/* TEMPORARY on branch cli-help: main has libstamp/version.c. */
-const char *stamp_version(void)
-{
-	return STAMP_VERSION;
 }
