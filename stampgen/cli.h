@@ -49,6 +49,35 @@ struct stamp_sheet_opts;
 int cli_sheet(cli *c, stamp_store *st, uint32_t batch, const char *tpl,
 	      const struct stamp_sheet_opts *o, const char *out);
 
+/*
+ * The usage table (main.c). A name is a verb ("issue"; for a verb with
+ * sub-verbs, all of them) or a verb and sub-verb ("key add").
+ */
+struct option;
+/* Print name's usage on stderr; returns EXIT_USAGE, for a usage error. */
+int cli_usage(const char *name);
+/*
+ * getopt_long for name with -h and --help added. Returns the next option, or
+ * -1 when there are no more; or '?' once it has printed the help (on stdout,
+ * *ex = EXIT_OK) or, after getopt's complaint, the usage (on stderr,
+ * *ex = EXIT_USAGE): return *ex then. *ex is untouched otherwise.
+ */
+int cli_getopt(int argc, char **argv, const char *name, const char *shortopts,
+	       const struct option *lo, int *ex);
+/*
+ * For a sub-verb that takes no options, only min to max operands: the index
+ * in argv of the first operand, or -1 when the help or usage was printed and
+ * *ex is the exit code.
+ */
+int cli_operands(int argc, char **argv, const char *name, int min, int max, int *ex);
+/*
+ * The sub-verb in argv[1] of the verb argv[0], as the table spells it. NULL
+ * when there is none to run: the help, the usage or a suggestion for a typo
+ * was printed, and *ex is the exit code. For a verb that also runs without a
+ * sub-verb (sheet), "" when argv[1] is absent or an option.
+ */
+const char *cli_subverb(int argc, char **argv, int *ex);
+
 /* Each verb: argv[0] is the verb name; returns the exit code. */
 int cmd_keygen(cli *c, int argc, char **argv);
 int cmd_key(cli *c, int argc, char **argv);

@@ -139,7 +139,7 @@ int cmd_issue(cli *c, int argc, char **argv)
 	uint64_t v;
 	int opt, rc, ex = EXIT_USAGE;
 
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "issue", "", lo, &ex)) != -1) {
 		switch (opt) {
 		case OPT_PRODUCT:
 			req.product_id = optarg;
@@ -203,19 +203,12 @@ int cmd_issue(cli *c, int argc, char **argv)
 			sheet_out = optarg;
 			break;
 		default:
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
 	if (optind != argc || !req.product_id || !req.lot || !req.produced || !req.count ||
-	    !keyfile || !req.base_url || !req.out_dir) {
-		cli_err("usage: stampgen issue --product ID --lot LOT --produced DATE [--expiry "
-			"DATE] "
-			"--count N --key FILE.key --base-url URL --out DIR [--size-mm MM] [--dpi "
-			"N] "
-			"[--no-images] [--threads N] [--passphrase-file F] [--sheet TEMPLATE "
-			"[--sheet-out FILE.pdf]]");
-		return EXIT_USAGE;
-	}
+	    !keyfile || !req.base_url || !req.out_dir)
+		return cli_usage("issue");
 	if (sheet_out && !sheet) {
 		cli_err("--sheet-out needs --sheet TEMPLATE");
 		return EXIT_USAGE;
@@ -290,8 +283,9 @@ int cmd_render(cli *c, int argc, char **argv)
 	uint64_t batch = 0;
 	stamp_store *st;
 	stamp_diag d = {{0}};
+	int ex;
 
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "render", "", lo, &ex)) != -1) {
 		switch (opt) {
 		case OPT_BATCH:
 			if (cli_parse_u64(optarg, 1, UINT32_MAX, &batch)) {
@@ -310,13 +304,11 @@ int cmd_render(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		default:
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
-	if (optind != argc || !batch || !out) {
-		cli_err("usage: stampgen render --batch ID --out DIR [--no-images] [--threads N]");
-		return EXIT_USAGE;
-	}
+	if (optind != argc || !batch || !out)
+		return cli_usage("render");
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
 	rc = stamp_render_batch(st, (uint32_t)batch, out, sink, threads, cli_progress, c, &d);

@@ -66,7 +66,7 @@ int cmd_keygen(cli *c, int argc, char **argv)
 	char *pass = NULL;
 	size_t passlen;
 
-	while ((opt = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "keygen", "o:", lo, &ex)) != -1) {
 		switch (opt) {
 		case 'o':
 			prefix = optarg;
@@ -81,14 +81,11 @@ int cmd_keygen(cli *c, int argc, char **argv)
 			noreg = 1;
 			break;
 		default:
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
-	if (!prefix || optind != argc) {
-		cli_err("usage: stampgen keygen -o PREFIX [--label TEXT] [--passphrase-file F] "
-			"[--no-register]");
-		return EXIT_USAGE;
-	}
+	if (!prefix || optind != argc)
+		return cli_usage("keygen");
 	if (snprintf(keypath, sizeof keypath, "%s.key", prefix) >= (int)sizeof keypath ||
 	    snprintf(pubpath, sizeof pubpath, "%s.pub", prefix) >= (int)sizeof pubpath) {
 		cli_err("%s: path too long", prefix);
@@ -137,9 +134,9 @@ static int key_add(cli *c, int argc, char **argv)
 	stamp_keyrec k = {0};
 	stamp_pubkey pub;
 	stamp_diag d = {{0}};
-	int opt, rc;
+	int opt, rc, ex;
 
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "key add", "", lo, &ex)) != -1) {
 		switch (opt) {
 		case OPT_LABEL:
 			if (set_label(&k, optarg))
@@ -154,14 +151,11 @@ static int key_add(cli *c, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		default:
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
-	if (optind + 1 != argc) {
-		cli_err("usage: stampgen key add FILE.pub [--label TEXT] [--valid-from D] "
-			"[--valid-until D]");
-		return EXIT_USAGE;
-	}
+	if (optind + 1 != argc)
+		return cli_usage("key add");
 	if ((rc = stamp_key_load_public(argv[optind], &pub, &d))) {
 		cli_fail(rc, &d, argv[optind]);
 		return cli_exit_code(rc) == EXIT_FAILED ? EXIT_FAILED : EXIT_USAGE;
@@ -184,11 +178,13 @@ static int print_key(const stamp_keyrec *k, void *ctx)
 	return 0;
 }
 
-static int key_list(cli *c)
+static int key_list(cli *c, int argc, char **argv)
 {
 	stamp_store *st;
 	stamp_txn *t;
-	int rc;
+	int rc, ex;
+	if (cli_operands(argc, argv, "key list", 0, 0, &ex) < 0)
+		return ex;
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, 0, &t)) == 0) {
@@ -212,14 +208,18 @@ static int key_retire(cli *c, int argc, char **argv)
 	stamp_store *st;
 	stamp_txn *t;
 	stamp_keyrec k;
-	int opt, rc;
+	int opt, rc, ex = EXIT_USAGE;
 
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (opt != OPT_ON || cli_parse_date("--on", optarg, &on))
+	while ((opt = cli_getopt(argc, argv, "key retire", "", lo, &ex)) != -1) {
+		if (opt != OPT_ON)
+			return ex;
+		if (cli_parse_date("--on", optarg, &on))
 			return EXIT_USAGE;
 	}
-	if (optind + 1 != argc || stamp_key_id_parse(argv[optind], id) != 0) {
-		cli_err("usage: stampgen key retire KEYID [--on DATE]  (KEYID: 8 hex digits)");
+	if (optind + 1 != argc)
+		return cli_usage("key retire");
+	if (stamp_key_id_parse(argv[optind], id) != 0) {
+		cli_err("key retire: expected KEYID as 8 hex digits, got \"%s\"", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (cli_open_store(c, 0, &st))
@@ -242,12 +242,13 @@ static int key_retire(cli *c, int argc, char **argv)
 
 int cmd_key(cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+	int ex;
+	const char *sub = cli_subverb(argc, argv, &ex);
+	if (!sub)
+		return ex;
+	if (strcmp(sub, "add") == 0)
 		return key_add(c, argc - 1, argv + 1);
-	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return key_list(c);
-	if (argc >= 2 && strcmp(argv[1], "retire") == 0)
-		return key_retire(c, argc - 1, argv + 1);
-	cli_err("usage: stampgen key add FILE.pub [...] | key list | key retire KEYID [--on D]");
-	return EXIT_USAGE;
+	if (strcmp(sub, "list") == 0)
+		return key_list(c, argc - 1, argv + 1);
+	return key_retire(c, argc - 1, argv + 1);
 }

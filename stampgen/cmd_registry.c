@@ -146,7 +146,8 @@ static size_t nfields(const kind *k)
 	return n;
 }
 
-static int add(const kind *k, cli *c, int argc, char **argv)
+/* name: the usage's, "coop add" or "product add" (likewise below). */
+static int add(const kind *k, cli *c, const char *name, int argc, char **argv)
 {
 	size_t n = nfields(k);
 	struct option *lo = calloc(n + 1, sizeof *lo);
@@ -160,9 +161,9 @@ static int add(const kind *k, cli *c, int argc, char **argv)
 		goto leave;
 	for (size_t i = 0; i < n; i++)
 		lo[i] = (struct option){k->fields[i], required_argument, NULL, (int)(256 + i)};
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, name, "", lo, &ex)) != -1) {
 		if (opt < 256 || (size_t)opt >= 256 + n)
-			goto leave;
+			goto leave; /* ex: the help was printed, or the usage */
 		const char *f = k->fields[opt - 256];
 		if ((rc = k->set(rec, f, optarg, &d))) {
 			cli_err("--%s: %s", f, d.msg);
@@ -225,13 +226,18 @@ static int print_record(const kind *k, const void *rec)
 	return 0;
 }
 
-static int list_or_show(const kind *k, cli *c, const char *id)
+static int list_or_show(const kind *k, cli *c, const char *name, int argc, char **argv)
 {
 	stamp_store *st;
 	stamp_txn *t;
-	void *rec = calloc(1, k->size);
-	int rc = ENOMEM;
+	void *rec;
+	int show = strcmp(strchr(name, ' '), " show") == 0, rc = ENOMEM, ex;
+	int first = cli_operands(argc, argv, name, show, show, &ex);
+	const char *id = show && first >= 0 ? argv[first] : NULL;
 
+	if (first < 0)
+		return ex;
+	rec = calloc(1, k->size);
 	if (!rec || cli_open_store(c, STAMP_STORE_RDONLY, &st)) {
 		free(rec);
 		return EXIT_USAGE;
@@ -263,26 +269,23 @@ static void print_import_error(const char *msg, void *ctx)
 	cli_err("%s", msg);
 }
 
-static int import(const kind *k, cli *c, int argc, char **argv)
+static int import(const kind *k, cli *c, const char *name, int argc, char **argv)
 {
-	int dry = 0, i = 1;
-	const char *path = NULL;
+	static const struct option lo[] = {{"dry-run", no_argument, NULL, 256}, {NULL, 0, NULL, 0}};
+	int dry = 0, opt, ex;
+	const char *path;
 	stamp_store *st;
 	stamp_diag d = {{0}};
 	size_t count = 0;
 
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "--dry-run") == 0)
-			dry = 1;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else
-			path = NULL, i = argc + 1;
+	while ((opt = cli_getopt(argc, argv, name, "", lo, &ex)) != -1) {
+		if (opt != 256)
+			return ex;
+		dry = 1;
 	}
-	if (!path || i > argc) {
-		cli_err("usage: stampgen %s import FILE.csv [--dry-run]", argv[-1]);
-		return EXIT_USAGE;
-	}
+	if (optind + 1 != argc)
+		return cli_usage(name);
+	path = argv[optind];
 	/* a dry run writes nothing, not even a new store: check against an empty one */
 	struct stat sb;
 	char scratch[] = "/tmp/ocopstamp-dry-run.XXXXXX";
@@ -325,19 +328,19 @@ static int import(const kind *k, cli *c, int argc, char **argv)
 
 static int registry_verb(const kind *k, cli *c, int argc, char **argv)
 {
-	const char *sub = argc >= 2 ? argv[1] : "";
+	char name[32];
+	int ex;
+	const char *sub = cli_subverb(argc, argv, &ex);
+
+	if (!sub)
+		return ex;
+	if (snprintf(name, sizeof name, "%s %s", argv[0], sub) >= (int)sizeof name)
+		return EXIT_USAGE; /* the table's names are short: cannot happen */
 	if (strcmp(sub, "add") == 0)
-		return add(k, c, argc - 1, argv + 1);
-	if (strcmp(sub, "list") == 0 && argc == 2)
-		return list_or_show(k, c, NULL);
-	if (strcmp(sub, "show") == 0 && argc == 3)
-		return list_or_show(k, c, argv[2]);
+		return add(k, c, name, argc - 1, argv + 1);
 	if (strcmp(sub, "import") == 0)
-		return import(k, c, argc - 1, argv + 1);
-	cli_err("usage: stampgen %s add --id ID ... | list | show ID | import FILE.csv [--dry-run]",
-		argv[0]);
-	cli_err("fields: see docs/registry.md");
-	return EXIT_USAGE;
+		return import(k, c, name, argc - 1, argv + 1);
+	return list_or_show(k, c, name, argc - 1, argv + 1);
 }
 
 int cmd_coop(cli *c, int argc, char **argv)
@@ -377,13 +380,19 @@ static int print_batch(const stamp_batch *b, void *ctx)
 int cmd_batch(cli *c, int argc, char **argv)
 {
 	uint64_t id = 0;
-	int show = argc == 3 && strcmp(argv[1], "show") == 0;
-	if (!(argc == 2 && strcmp(argv[1], "list") == 0) && !show) {
-		cli_err("usage: stampgen batch list | batch show ID");
-		return EXIT_USAGE;
-	}
-	if (show && cli_parse_u64(argv[2], 1, UINT32_MAX, &id)) {
-		cli_err("batch: expected a batch number, got \"%s\"", argv[2]);
+	int ex, show, first;
+	const char *sub = cli_subverb(argc, argv, &ex), *arg;
+
+	if (!sub)
+		return ex;
+	show = strcmp(sub, "show") == 0;
+	first = cli_operands(argc - 1, argv + 1, show ? "batch show" : "batch list", show, show,
+			     &ex);
+	if (first < 0)
+		return ex;
+	arg = argv[1 + first];
+	if (show && cli_parse_u64(arg, 1, UINT32_MAX, &id)) {
+		cli_err("batch: expected a batch number, got \"%s\"", arg);
 		return EXIT_USAGE;
 	}
 	stamp_store *st;
@@ -404,7 +413,7 @@ int cmd_batch(cli *c, int argc, char **argv)
 	}
 	stamp_store_close(st);
 	if (rc == STAMP_ENOTFOUND)
-		cli_err("batch %s does not exist", argv[2]);
+		cli_err("batch %s does not exist", arg);
 	else if (rc)
 		cli_fail(rc, NULL, c->store_dir);
 	return cli_exit_code(rc);

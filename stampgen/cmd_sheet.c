@@ -5,6 +5,7 @@
  * calls once the batch is committed.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,6 @@
 #include "stamp/print.h"
 
 enum { OPT_BATCH = 256, OPT_TEMPLATE, OPT_OUT, OPT_PNG, OPT_DPI, OPT_CUT, OPT_COOP, OPT_FOOTER };
-
-#define USAGE                                                                                      \
-	"usage: stampgen sheet --batch ID --template NAME|FILE --out FILE.pdf|DIR [--png [--dpi "  \
-	"N]] "                                                                                     \
-	"[--cut-marks] [--coop-name] [--footer]\n       stampgen sheet templates [FILE.ini ...]"
 
 /* One tab-separated line per template: its whole geometry, in millimetres. */
 static void print_template(const stamp_template *t)
@@ -34,13 +30,17 @@ static int list_templates(int argc, char **argv)
 	stamp_diag d = {{0}};
 	stamp_template t;
 	int ex = EXIT_OK;
+	int first = cli_operands(argc, argv, "sheet templates", 0, INT_MAX, &ex);
+
+	if (first < 0)
+		return ex;
 
 	printf("name\tcolumns\trows\tpage_w\tpage_h\tlabel_w\tlabel_h\tmargin_left\tmargin_top"
 	       "\tgap_x\tgap_y\tqr\tmodule (version 6/7)\tdescription\n");
-	if (argc == 0)
+	if (first == argc)
 		for (size_t i = 0; stamp_template_preset(i); i++)
 			print_template(stamp_template_preset(i));
-	for (int i = 0; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		int rc = stamp_template_find(argv[i], &t, &d);
 		if (rc) {
 			cli_fail(rc, &d, argv[i]);
@@ -93,11 +93,14 @@ int cmd_sheet(cli *c, int argc, char **argv)
 	char *out = NULL;
 	uint64_t batch = 0, v;
 	stamp_store *st;
-	int opt, dpi_given = 0;
+	int opt, dpi_given = 0, ex;
+	const char *sub = cli_subverb(argc, argv, &ex);
 
-	if (argc >= 2 && strcmp(argv[1], "templates") == 0)
-		return list_templates(argc - 2, argv + 2);
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	if (!sub)
+		return ex;
+	if (*sub)
+		return list_templates(argc - 1, argv + 1);
+	while ((opt = cli_getopt(argc, argv, "sheet", "", lo, &ex)) != -1) {
 		switch (opt) {
 		case OPT_BATCH:
 			if (cli_parse_u64(optarg, 1, UINT32_MAX, &batch)) {
@@ -133,21 +136,18 @@ int cmd_sheet(cli *c, int argc, char **argv)
 			o.footer = 1;
 			break;
 		default:
-			cli_err(USAGE);
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
-	if (optind != argc || !batch || !tpl || !out) {
-		cli_err(USAGE);
-		return EXIT_USAGE;
-	}
+	if (optind != argc || !batch || !tpl || !out)
+		return cli_usage("sheet");
 	if (dpi_given && !o.png) {
 		cli_err("--dpi applies to --png pages; a PDF is vector at true size");
 		return EXIT_USAGE;
 	}
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
-	int ex = cli_sheet(c, st, (uint32_t)batch, tpl, &o, out);
+	ex = cli_sheet(c, st, (uint32_t)batch, tpl, &o, out);
 	stamp_store_close(st);
 	return ex;
 }

@@ -103,9 +103,9 @@ int cmd_verify(cli *c, int argc, char **argv)
 	stamp_store *st = NULL;
 	stamp_diag d = {{0}};
 	struct stat sb;
-	int opt, nostore = 0, rc;
+	int opt, nostore = 0, rc, ex;
 
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "verify", "", lo, &ex)) != -1) {
 		switch (opt) {
 		case OPT_PUB:
 			if (v.nkeys == MAX_PUB) {
@@ -122,14 +122,11 @@ int cmd_verify(cli *c, int argc, char **argv)
 			nostore = 1;
 			break;
 		default:
-			return EXIT_USAGE;
+			return ex;
 		}
 	}
-	if (optind >= argc) {
-		cli_err("usage: stampgen verify [--pub FILE.pub]... [--no-store] CODE|IMAGE.png "
-			"...");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cli_usage("verify");
 	/* The store is optional: an inspector may carry only the public key. */
 	if (!nostore && stat(c->store_dir, &sb) == 0) {
 		if (cli_open_store(c, STAMP_STORE_RDONLY, &st) || stamp_txn_begin(st, 0, &v.t)) {

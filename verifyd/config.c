@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stamp/version.h"
 #include "verifyd.h"
 
 typedef struct setting {
@@ -130,24 +131,37 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
-void config_usage(void)
+void config_usage(FILE *f)
 {
-	fputs("usage: verifyd [--config FILE] [--FLAG VALUE ...]\n\n"
+	fputs("usage: verifyd [--config FILE] [--FLAG VALUE ...]\n"
+	      "       verifyd --help | --version\n\n"
 	      "Answers scans of ocopstamp codes: GET /S/<code> (page), /api/v1/stamps/<code> "
 	      "(JSON),\n"
 	      "/healthz, /metrics. Flags (and [section] name in the config file):\n",
-	      stderr);
+	      f);
 	for (size_t i = 0; i < NSETTINGS; i++)
-		fprintf(stderr, "  --%-18s [%s] %s: %s\n", settings[i].flag, settings[i].section,
+		fprintf(f, "  --%-18s [%s] %s: %s\n", settings[i].flag, settings[i].section,
 			settings[i].name, settings[i].help);
-	fputs("\nSignals: TERM/INT stop cleanly (scan counts flushed), HUP reopens the registry.\n"
+	fputs("  -c, --config FILE    read the settings from an INI file; flags win\n"
+	      "  -h, --help           print this help and exit\n"
+	      "  --version            print the version and exit\n"
+	      "\nSignals: TERM/INT stop cleanly (scan counts flushed), HUP reopens the registry.\n"
+	      "Exit status: 0 clean stop, 1 scan counts not written, 2 usage or start-up error.\n"
 	      "See verifyd(8) and docs/operations.md.\n",
-	      stderr);
+	      f);
 }
 
-int config_load(config *c, int argc, char **argv)
+/* The program's version, and the library's when it is not the one compiled in. */
+static void version(void)
 {
-	struct option lo[NSETTINGS + 3];
+	printf("verifyd %s\n", STAMP_VERSION);
+	if (strcmp(stamp_version(), STAMP_VERSION) != 0)
+		printf("libstamp %s\n", stamp_version());
+}
+
+static int load(config *c, int argc, char **argv)
+{
+	struct option lo[NSETTINGS + 4];
 	const char *file = NULL;
 	char err[160];
 	int opt;
@@ -157,17 +171,22 @@ int config_load(config *c, int argc, char **argv)
 		lo[i] = (struct option){settings[i].flag, required_argument, NULL, (int)(256 + i)};
 	lo[NSETTINGS] = (struct option){"config", required_argument, NULL, 'c'};
 	lo[NSETTINGS + 1] = (struct option){"help", no_argument, NULL, 'h'};
-	lo[NSETTINGS + 2] = (struct option){NULL, 0, NULL, 0};
+	lo[NSETTINGS + 2] = (struct option){"version", no_argument, NULL, 'V'};
+	lo[NSETTINGS + 3] = (struct option){NULL, 0, NULL, 0};
 
-	/* first pass: only --config, so that the flags apply over the file */
+	/* first pass: --help and --version end here; --config first, so that flags win over it */
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		if (opt == 'c')
 			file = optarg;
 		if (opt == 'h') {
-			config_usage();
-			return 2;
+			config_usage(stdout);
+			return CONFIG_DONE;
+		}
+		if (opt == 'V') {
+			version();
+			return CONFIG_DONE;
 		}
 	}
 	if (file) {
@@ -190,7 +209,7 @@ int config_load(config *c, int argc, char **argv)
 		if (opt == 'c')
 			continue;
 		if (opt < 256 || opt >= (int)(256 + NSETTINGS)) {
-			config_usage();
+			config_usage(stderr);
 			return 2;
 		}
 		const setting *s = &settings[opt - 256];
@@ -204,4 +223,14 @@ int config_load(config *c, int argc, char **argv)
 		return 2;
 	}
 	return 0;
+}
+
+int config_load(config *c, int argc, char **argv)
+{
+	static char prog[] = "verifyd";
+	char *argv0 = argv[0];
+	argv[0] = prog; /* getopt's complaints then read "verifyd: ...", not the path */
+	int rc = load(c, argc, argv);
+	argv[0] = argv0;
+	return rc;
 }

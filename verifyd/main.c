@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 	int sig, rc;
 
 	if ((rc = config_load(&cfg, argc, argv)) != 0)
-		return rc;
+		return rc == CONFIG_DONE ? 0 : rc;
 	if (stamp_init() != 0) {
 		vlog("cannot initialise libsodium");
 		return 2;

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "scans.h"
 #include "stamp/stamp.h"
@@ -36,9 +37,14 @@ typedef struct config {
 	int access_log;		   /* one line per request on stderr */
 } config;
 
-/* Defaults, then the file (if any), then the flags. 0 ok, else prints and 2. */
+/*
+ * Defaults, then the file (if any), then the flags. 0: run; CONFIG_DONE:
+ * --help or --version was printed, exit 0; else it printed why, exit 2.
+ */
+#define CONFIG_DONE (-1)
 int config_load(config *c, int argc, char **argv);
-void config_usage(void);
+/* The flags, and what they set in the file. */
+void config_usage(FILE *f);
 
 /* Languages of the page. */
 typedef enum { LANG_VI, LANG_EN } lang;
