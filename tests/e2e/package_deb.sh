@@ -1,12 +1,12 @@
 #!/bin/sh
 # The Debian packages, as an administrator gets them: the source tree (what git
 # tracks, plus new files not ignored) is copied to a temporary folder, built
-# with `dpkg-buildpackage -us -uc -b`, checked by lintian (no error allowed),
-# installed with apt-get, and tried through the INSTALLED files only: the
-# versions, verifyd's libraries (no printing stack), the system user, the
-# conffile and the unit, the manual pages, a small C program built with
-# pkg-config against the installed headers, and a round trip stampgen ->
-# verifyd -> curl. Then everything is purged and checked gone.
+# with `dpkg-buildpackage -us -uc -b` (and `dpkg-source -b`), checked by
+# lintian (no error allowed), installed with apt-get, and tried through the
+# INSTALLED files only: the versions, verifyd's libraries (no printing stack),
+# the system user, the conffile and the unit, the manual pages, a small C
+# program built with pkg-config against the installed headers, and a round
+# trip stampgen -> verifyd -> curl. Then everything is purged and checked gone.
 #
 # It needs root or passwordless sudo (apt-get), and a machine where none of
 # this is installed yet; otherwise it exits 77 (skipped). On every exit path it
@@ -105,6 +105,14 @@ fi
 [ -f "$SRC/debian/rules" ] && ok "source tree copied ($(wc -l 2>/dev/null <"$WORK/files" || echo all) files)" ||
 	{ fail "no debian/rules in the copy"; finish; }
 
+# The source package too (from the clean copy, before the build fills it), so
+# that lintian also sees debian/control and debian/rules as a source.
+if (cd "$WORK/pkg" && timeout 120 dpkg-source -b "ocopstamp-$UPSTREAM") >"$WORK/source.log" 2>&1; then
+	ok "dpkg-source -b: $(cd "$WORK/pkg" && ls ./*.dsc)"
+else
+	fail "dpkg-source -b failed:"
+	sed 's/^/     | /' "$WORK/source.log"
+fi
 # The parent make's jobserver (if any) means nothing here.
 unset MAKEFLAGS MFLAGS MAKELEVEL || true
 t=$(date +%s)
@@ -127,7 +135,8 @@ done
 
 t=$(date +%s)
 set +e
-timeout 600 lintian -I --fail-on error "$CHANGES" >"$WORK/lintian.log" 2>&1
+# shellcheck disable=SC2046
+timeout 600 lintian -I --fail-on error "$CHANGES" $(ls ./*.dsc 2>/dev/null) >"$WORK/lintian.log" 2>&1
 rc=$?
 set -e
 echo "lintian -I ($(($(date +%s) - t)) s):"
