@@ -1,5 +1,8 @@
 /*
- * internal.h - helpers shared by libstamp's modules; never installed.
+ * internal.h - helpers shared by the libraries and programs built in this tree
+ * (libstamp, libstamp-print, verifyd); never installed. Symbols the print
+ * library takes from libstamp.so are exported under the version node
+ * STAMP_PRIVATE (libstamp/libstamp.map): no promise to anyone else.
  */
 #ifndef STAMP_INTERNAL_H
 #define STAMP_INTERNAL_H

@@ -1,12 +1,11 @@
 /*
  * issue.c - issuing a batch of stamps, and rendering a stored batch again.
  *
- * The expensive part of a stamp is the QR encoding (libqrencode's mask
- * selection, ~150 us) and the PNG file; signing is ~16 us and the LMDB put
- * under 1 us. So the work is split into chunks that worker threads take from
- * an atomic counter (one per core), while the calling thread only reports
- * progress; then the calling thread, which owns the LMDB write transaction,
- * appends every stamp in serial order and commits once.
+ * The expensive part of a stamp is its file (the print library's sink: QR
+ * encoding with libqrencode's mask selection, ~150 us, and the PNG); signing is ~16 us and the LMDB
+ * put under 1 us. So the work is split into chunks that worker threads take from an atomic counter
+ * (one per core), while the calling thread only reports progress; then the calling thread, which
+ * owns the LMDB write transaction, appends every stamp in serial order and commits once.
  *
  * Atomicity: the batch, its lot and all its stamps go into one write
  * transaction, which is committed only after every file of the output folder
@@ -30,7 +29,6 @@
 #include "internal.h"
 #include "stamp/date.h"
 #include "stamp/issue.h"
-#include "stamp/render.h"
 
 #define CHUNK 64
 #define DEFAULT_SIZE_01MM 250
@@ -40,7 +38,8 @@ typedef struct job {
 	const stamp_keypair *kp; /* NULL: signatures are given (render) */
 	const stamp_batch *b;
 	uint8_t (*sigs)[STAMP_SIG_BYTES];
-	const char *dir; /* NULL: no images */
+	const char *dir;	      /* NULL: no per-stamp files */
+	const stamp_issue_sink *sink; /* set when dir is */
 	atomic_uint_fast64_t next;
 	atomic_uint_fast64_t done;
 	atomic_int err;
@@ -58,7 +57,8 @@ static void job_fail(job *j, int err, const stamp_diag *d)
 	}
 }
 
-static void code_of(const stamp_batch *b, uint64_t serial, const uint8_t *sig, stamp_code *c)
+void stamp_batch_code(const stamp_batch *b, uint64_t serial, const uint8_t sig[STAMP_SIG_BYTES],
+		      stamp_code *c)
 {
 	c->version = STAMP_CODE_VERSION;
 	memcpy(c->key_id, b->key_id, STAMP_KEYID_BYTES);
@@ -66,27 +66,15 @@ static void code_of(const stamp_batch *b, uint64_t serial, const uint8_t *sig, s
 	memcpy(c->sig, sig, STAMP_SIG_BYTES);
 }
 
-static int stamp_image(const job *j, const stamp_code *c, stamp_diag *d)
+static int stamp_file(const job *j, const stamp_code *c, stamp_diag *d)
 {
-	char url[STAMP_CODE_TEXT_MAX + 1], path[PATH_MAX];
-	unsigned ppm;
-	stamp_qr *qr;
-	int rc;
+	char path[PATH_MAX];
+	const stamp_issue_sink *k = j->sink;
 
-	stamp_code_to_url(c, j->b->base_url, url);
-	if ((rc = stamp_qr_encode(url, &qr)) != 0)
-		return stamp_diag_set(d, rc, "serial %llu: cannot encode the QR symbol",
-				      (unsigned long long)c->serial);
-	rc = stamp_png_geometry(qr->width, j->b->size_01mm, j->b->dpi, &ppm, d);
-	if (rc == 0) {
-		if (snprintf(path, sizeof path, "%s/%010llu.png", j->dir,
-			     (unsigned long long)c->serial) >= (int)sizeof path)
-			rc = stamp_diag_set(d, ENAMETOOLONG, "%s: path too long", j->dir);
-		else
-			rc = stamp_png_write(qr, ppm, j->b->dpi, path, d);
-	}
-	stamp_qr_free(qr);
-	return rc;
+	if (snprintf(path, sizeof path, "%s/%010llu%s", j->dir, (unsigned long long)c->serial,
+		     k->suffix) >= (int)sizeof path)
+		return stamp_diag_set(d, ENAMETOOLONG, "%s: path too long", j->dir);
+	return k->file(j->b, c, path, k->ctx, d);
 }
 
 static void *worker(void *arg)
@@ -102,7 +90,7 @@ static void *worker(void *arg)
 		uint64_t end = start + CHUNK < j->b->count ? start + CHUNK : j->b->count;
 		for (uint64_t i = start; i < end; i++) {
 			int rc = 0;
-			code_of(j->b, j->b->first_serial + i, j->sigs[i], &c);
+			stamp_batch_code(j->b, j->b->first_serial + i, j->sigs[i], &c);
 			if (j->kp) {
 				rc = stamp_key_sign(j->kp, &c);
 				if (rc)
@@ -112,7 +100,7 @@ static void *worker(void *arg)
 					memcpy(j->sigs[i], c.sig, STAMP_SIG_BYTES);
 			}
 			if (rc == 0 && j->dir)
-				rc = stamp_image(j, &c, &d);
+				rc = stamp_file(j, &c, &d);
 			if (rc) {
 				job_fail(j, rc, &d);
 				return NULL;
@@ -161,7 +149,8 @@ static int run_job(job *j, int threads, stamp_progress_cb progress, void *pctx, 
 
 /* The printer's manifest: serial,code,file. fsync'd: it is what gets printed. */
 static int write_manifest(const char *dir, const stamp_batch *b,
-			  const uint8_t (*sigs)[STAMP_SIG_BYTES], int images, stamp_diag *diag)
+			  const uint8_t (*sigs)[STAMP_SIG_BYTES], const char *suffix,
+			  stamp_diag *diag)
 {
 	char path[PATH_MAX], url[STAMP_CODE_TEXT_MAX + 1];
 	stamp_code c;
@@ -175,10 +164,10 @@ static int write_manifest(const char *dir, const stamp_batch *b,
 	fputs("serial,code,file\n", f);
 	for (uint32_t i = 0; i < b->count; i++) {
 		unsigned long long serial = b->first_serial + i;
-		code_of(b, serial, sigs[i], &c);
+		stamp_batch_code(b, serial, sigs[i], &c);
 		stamp_code_to_url(&c, b->base_url, url);
-		if (images)
-			fprintf(f, "%llu,%s,%010llu.png\n", serial, url, serial);
+		if (suffix)
+			fprintf(f, "%llu,%s,%010llu%s\n", serial, url, serial, suffix);
 		else
 			fprintf(f, "%llu,%s,\n", serial, url);
 	}
@@ -192,8 +181,8 @@ static int write_manifest(const char *dir, const stamp_batch *b,
 
 /* Files for a batch whose signatures are known or to be made (kp). */
 static int produce(const stamp_keypair *kp, const stamp_batch *b, uint8_t (*sigs)[STAMP_SIG_BYTES],
-		   const char *dir, int images, int threads, stamp_progress_cb progress, void *pctx,
-		   stamp_diag *diag)
+		   const char *dir, const stamp_issue_sink *sink, int threads,
+		   stamp_progress_cb progress, void *pctx, stamp_diag *diag)
 {
 	job *j = calloc(1, sizeof *j);
 	if (!j)
@@ -201,13 +190,15 @@ static int produce(const stamp_keypair *kp, const stamp_batch *b, uint8_t (*sigs
 	j->kp = kp;
 	j->b = b;
 	j->sigs = sigs;
-	j->dir = images ? dir : NULL;
+	j->dir = sink ? dir : NULL;
+	j->sink = sink;
 	pthread_mutex_init(&j->lock, NULL);
 	int rc = run_job(j, threads, progress, pctx, diag);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
 	if (rc == 0 && dir)
-		rc = write_manifest(dir, b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs, images, diag);
+		rc = write_manifest(dir, b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs,
+				    sink ? sink->suffix : NULL, diag);
 	return rc;
 }
 
@@ -281,25 +272,6 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 	return stamp_batch_check(b, &p, &c, diag);
 }
 
-/* Print gate before any work: the first code's symbol at the batch's size. */
-static int check_print(const stamp_batch *b, stamp_diag *diag)
-{
-	static const uint8_t zero_sig[STAMP_SIG_BYTES];
-	char url[STAMP_CODE_TEXT_MAX + 1];
-	stamp_code c;
-	stamp_qr *qr;
-	unsigned ppm;
-
-	code_of(b, b->first_serial, zero_sig, &c);
-	stamp_code_to_url(&c, b->base_url, url);
-	int rc = stamp_qr_encode(url, &qr);
-	if (rc)
-		return stamp_diag_set(diag, rc, "cannot encode a QR symbol for %s", url);
-	rc = stamp_png_geometry(qr->width, b->size_01mm, b->dpi, &ppm, diag);
-	stamp_qr_free(qr);
-	return rc;
-}
-
 int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req *req,
 		stamp_batch *out, stamp_diag *diag)
 {
@@ -312,7 +284,8 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 	if (req->out_dir && (rc = stamp_output_reserve(req->out_dir, 1, tmp, NULL, diag)))
 		return rc;
 	if ((rc = stamp_txn_begin(st, 1, &t)) || (rc = prepare_batch(t, kp, req, &b, diag)) ||
-	    (req->images && req->out_dir && (rc = check_print(&b, diag))))
+	    (req->sink && req->out_dir && req->sink->check &&
+	     (rc = req->sink->check(&b, req->sink->ctx, diag))))
 		goto leave;
 	rc = stamp_store_add_batch(t, &b);
 	if (rc == STAMP_EEXIST) {
@@ -327,7 +300,7 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 		rc = ENOMEM;
 		goto leave;
 	}
-	rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->images, req->threads,
+	rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->sink, req->threads,
 		     req->progress, req->progress_ctx, diag);
 	if (rc == 0)
 		rc = stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs);
@@ -356,9 +329,9 @@ leave:
 	return rc;
 }
 
-int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, int images,
-		       int threads, stamp_progress_cb progress, void *progress_ctx,
-		       stamp_diag *diag)
+int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir,
+		       const stamp_issue_sink *sink, int threads, stamp_progress_cb progress,
+		       void *progress_ctx, stamp_diag *diag)
 {
 	char tmp[PATH_MAX] = "";
 	uint8_t(*sigs)[STAMP_SIG_BYTES] = NULL;
@@ -385,7 +358,7 @@ int stamp_render_batch(stamp_store *st, uint32_t batch_id, const char *out_dir, 
 		goto leave;
 	stamp_txn_abort(t);
 	t = NULL;
-	rc = produce(NULL, &b, sigs, tmp, images, threads, progress, progress_ctx, diag);
+	rc = produce(NULL, &b, sigs, tmp, sink, threads, progress, progress_ctx, diag);
 	if (rc == 0)
 		rc = stamp_output_publish(tmp, out_dir, diag);
 leave:

@@ -11,10 +11,10 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "internal.h"
 #include "record.h"
+#include "stamp/env.h"
 #include "stamp/store.h"
 
 #define STORE_VERSION 1
@@ -108,39 +108,26 @@ int stamp_store_open(const char *dir, unsigned flags, stamp_store **out, stamp_d
 {
 	int rdonly = (flags & STAMP_STORE_RDONLY) != 0;
 	int create = (flags & STAMP_STORE_CREATE) != 0 && !rdonly;
-	int rc, dead;
 	stamp_store *st;
+	int rc;
 
 	*out = NULL;
-	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return stamp_diag_set(diag, errno, "%s: cannot create: %s", dir, strerror(errno));
 	st = calloc(1, sizeof *st);
 	if (!st)
 		return ENOMEM;
 	st->rdonly = rdonly;
-	rc = mdb_env_create(&st->env);
-	if (rc)
-		goto fail;
-	if ((rc = mdb_env_set_maxdbs(st->env, DB_COUNT)) ||
-	    (rc = mdb_env_set_mapsize(st->env, STORE_MAPSIZE)))
-		goto fail;
-	/* MDB_NOTLS: read transactions may move between a pool's threads. */
-	rc = mdb_env_open(st->env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600);
+	rc = stamp_env_open(dir, (rdonly ? STAMP_ENV_RDONLY : 0) | (create ? STAMP_ENV_CREATE : 0),
+			    DB_COUNT, STORE_MAPSIZE, "store", &st->env, diag);
+	if (rc == 0)
+		rc = open_dbs(st, create, diag, dir);
 	if (rc) {
-		stamp_diag_set(diag, rc, "%s: cannot open store: %s", dir, mdb_strerror(rc));
-		goto fail;
+		if (st->env)
+			mdb_env_close(st->env);
+		free(st);
+		return rc;
 	}
-	mdb_reader_check(st->env, &dead); /* clear slots of crashed readers */
-	rc = open_dbs(st, create, diag, dir);
-	if (rc)
-		goto fail;
 	*out = st;
 	return 0;
-fail:
-	if (st->env)
-		mdb_env_close(st->env);
-	free(st);
-	return rc;
 }
 
 void stamp_store_close(stamp_store *st)
@@ -205,14 +192,7 @@ int stamp_store_reader_check(stamp_store *st, int *dead)
 
 int stamp_store_size(stamp_store *st, uint64_t *bytes)
 {
-	MDB_envinfo info;
-	MDB_stat ms;
-	int rc = mdb_env_info(st->env, &info);
-	if (rc == 0)
-		rc = mdb_env_stat(st->env, &ms);
-	if (rc == 0)
-		*bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
-	return rc;
+	return stamp_env_size(st->env, bytes);
 }
 
 static int put(stamp_txn *t, int db, MDB_val k, const uint8_t *buf, size_t len, int overwrite)

@@ -2,27 +2,45 @@
  * verify.c - the verdict on a scanned code.
  *
  * One function decides for both the officers' offline check and the public
- * daemon, so the two can never disagree. The signature is verified on every
- * call (Ed25519), except on the daemon's fast path
- * (STAMP_VERIFY_TRUST_STORED, see verify.h), where a code that is byte-equal
- * to what the store recorded at issuance is accepted without recomputing.
+ * daemon, so the two can never disagree, and one table (about[]) names the
+ * verdicts and their exit codes and HTTP statuses for every front end. The signature is verified on
+ * every call (Ed25519), except on the daemon's fast path (STAMP_VERIFY_TRUST_STORED, see verify.h),
+ * where a code that is byte-equal to what the store recorded at issuance is accepted without
+ * recomputing.
  */
 #include <sodium.h>
 #include <string.h>
 
 #include "stamp/verify.h"
 
-static const char *const verdict_names[] = {
-	[STAMP_V_GENUINE] = "genuine",	       [STAMP_V_REVOKED] = "revoked",
-	[STAMP_V_UNKNOWN] = "unknown",	       [STAMP_V_FORGED] = "forged",
-	[STAMP_V_UNKNOWN_KEY] = "unknown-key", [STAMP_V_MALFORMED] = "malformed",
+static const stamp_verdict_info about[STAMP_V_COUNT] = {
+	[STAMP_V_GENUINE] = {"genuine", "GENUINE", "", STAMP_V_GENUINE, 1, 0, 200},
+	[STAMP_V_SUSPICIOUS] =
+		{"suspicious", "SUSPICIOUS",
+		 ": genuine signature, but scanned by more phones than a stamp should be",
+		 STAMP_V_SUSPICIOUS, 1, 1, 200},
+	[STAMP_V_REVOKED] = {"revoked", "REVOKED",
+			     ": genuine signature, but this stamp was withdrawn", STAMP_V_REVOKED,
+			     1, 1, 200},
+	[STAMP_V_UNKNOWN] = {"unknown", "UNKNOWN",
+			     ": the signature is valid but this serial is not in the store",
+			     STAMP_V_UNKNOWN, 1, 1, 200},
+	[STAMP_V_FORGED] = {"forged", "FORGED", ": the signature does not match", STAMP_V_FORGED, 0,
+			    1, 200},
+	[STAMP_V_UNKNOWN_KEY] = {"unknown-key", "UNKNOWN KEY",
+				 ": no registered key has this key id", STAMP_V_FORGED, 0, 1, 200},
+	[STAMP_V_MALFORMED] = {"malformed", "MALFORMED", ": not an ocopstamp code",
+			       STAMP_V_MALFORMED, 0, 1, 400},
 };
+
+const stamp_verdict_info *stamp_verdict_about(stamp_verdict v)
+{
+	return &about[(unsigned)v < STAMP_V_COUNT ? v : STAMP_V_MALFORMED];
+}
 
 const char *stamp_verdict_name(stamp_verdict v)
 {
-	if ((unsigned)v < sizeof verdict_names / sizeof verdict_names[0])
-		return verdict_names[v];
-	return "invalid";
+	return stamp_verdict_about(v)->name;
 }
 
 /* The public key a code names: key files first, then the store. */

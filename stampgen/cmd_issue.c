@@ -8,8 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "stamp/sheet.h"
-#include "stamp/template.h"
+#include "stamp/print.h"
 
 enum {
 	OPT_PRODUCT = 256,
@@ -95,7 +94,8 @@ int cmd_issue(cli *c, int argc, char **argv)
 		{"sheet", required_argument, NULL, OPT_SHEET},
 		{"sheet-out", required_argument, NULL, OPT_SHEET_OUT},
 		{NULL, 0, NULL, 0}};
-	stamp_issue_req req = {.images = 1, .progress = cli_progress, .progress_ctx = c};
+	stamp_issue_req req = {
+		.sink = stamp_png_sink(), .progress = cli_progress, .progress_ctx = c};
 	const char *keyfile = NULL, *passfile = NULL, *sheet = NULL, *sheet_out = NULL;
 	char sheet_path[4096];
 	stamp_keypair *kp = NULL;
@@ -153,7 +153,7 @@ int cmd_issue(cli *c, int argc, char **argv)
 			req.dpi = (unsigned)v;
 			break;
 		case OPT_NOIMAGES:
-			req.images = 0;
+			req.sink = NULL;
 			break;
 		case OPT_THREADS:
 			if (threads_arg(optarg, &req.threads))
@@ -239,7 +239,8 @@ int cmd_render(cli *c, int argc, char **argv)
 					   {"threads", required_argument, NULL, OPT_THREADS},
 					   {NULL, 0, NULL, 0}};
 	const char *out = NULL;
-	int opt, images = 1, threads = 0, rc;
+	const stamp_issue_sink *sink = stamp_png_sink();
+	int opt, threads = 0, rc;
 	uint64_t batch = 0;
 	stamp_store *st;
 	stamp_diag d = {{0}};
@@ -256,7 +257,7 @@ int cmd_render(cli *c, int argc, char **argv)
 			out = optarg;
 			break;
 		case OPT_NOIMAGES:
-			images = 0;
+			sink = NULL;
 			break;
 		case OPT_THREADS:
 			if (threads_arg(optarg, &threads))
@@ -272,7 +273,7 @@ int cmd_render(cli *c, int argc, char **argv)
 	}
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
-	rc = stamp_render_batch(st, (uint32_t)batch, out, images, threads, cli_progress, c, &d);
+	rc = stamp_render_batch(st, (uint32_t)batch, out, sink, threads, cli_progress, c, &d);
 	stamp_store_close(st);
 	if (rc) {
 		cli_fail(rc, &d, "render");

@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "stamp/sheet.h"
-#include "stamp/template.h"
+#include "stamp/print.h"
 
 enum { OPT_BATCH = 256, OPT_TEMPLATE, OPT_OUT, OPT_PNG, OPT_DPI, OPT_CUT, OPT_COOP, OPT_FOOTER };
 

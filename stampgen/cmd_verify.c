@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "stamp/photo.h"
 
 #define MAX_PUB 16
 
@@ -46,24 +47,6 @@ static void print_details(const stamp_check *k)
 	       a);
 }
 
-static const char *explain(stamp_verdict v)
-{
-	switch (v) {
-	case STAMP_V_GENUINE:
-		return "GENUINE";
-	case STAMP_V_REVOKED:
-		return "REVOKED: genuine signature, but this stamp was withdrawn";
-	case STAMP_V_UNKNOWN:
-		return "UNKNOWN: the signature is valid but this serial is not in the store";
-	case STAMP_V_FORGED:
-		return "FORGED: the signature does not match";
-	case STAMP_V_UNKNOWN_KEY:
-		return "UNKNOWN KEY: no registered key has this key id";
-	default:
-		return "MALFORMED: not an ocopstamp code";
-	}
-}
-
 static int check_text(const char *text, size_t len, void *ctx)
 {
 	vctx *v = ctx;
@@ -75,10 +58,11 @@ static int check_text(const char *text, size_t len, void *ctx)
 		v->error = 1;
 		return 0;
 	}
-	printf("%s: %s\n", v->source, explain(k.verdict));
+	const stamp_verdict_info *about = stamp_verdict_about(k.verdict);
+	printf("%s: %s%s\n", v->source, about->label, about->meaning);
 	if (k.verdict != STAMP_V_MALFORMED)
 		print_details(&k);
-	if (k.verdict == STAMP_V_GENUINE)
+	if (about->exit_code == EXIT_OK)
 		v->genuine++;
 	return 0;
 }

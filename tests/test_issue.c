@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "stamp/print.h"
 #include "internal.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -56,7 +57,7 @@ static void issue_writes_manifest_and_pngs(void **state)
 
 	out_path(f, "b1", out, sizeof out);
 	r.out_dir = out;
-	r.images = 1;
+	r.sink = stamp_png_sink();
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
 	assert_int_equal(b.id, 1);
 	assert_int_equal(b.first_serial, 1);
@@ -102,7 +103,7 @@ static void rejected_issue_changes_nothing(void **state)
 	/* print gate: 10 mm at 600 dpi is under 0.375 mm a module */
 	r = fixture_req("L2", 5);
 	r.out_dir = out;
-	r.images = 1;
+	r.sink = stamp_png_sink();
 	r.size_01mm = 100;
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EPRINT);
 	assert_false(exists(out));
@@ -208,10 +209,11 @@ static void render_again_is_byte_identical(void **state)
 	out_path(f, "issued", a, sizeof a);
 	out_path(f, "rendered", b2, sizeof b2);
 	r.out_dir = a;
-	r.images = 1;
+	r.sink = stamp_png_sink();
 	r.threads = 2;
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
-	assert_int_equal(stamp_render_batch(f->st, b.id, b2, 1, 1, NULL, NULL, &d), 0);
+	assert_int_equal(stamp_render_batch(f->st, b.id, b2, stamp_png_sink(), 1, NULL, NULL, &d),
+			 0);
 	/* issued on 2 threads, rendered on 1: same manifest, same PNG bytes */
 	for (unsigned i = 0; i <= 30; i++) {
 		char name[32];
@@ -224,9 +226,11 @@ static void render_again_is_byte_identical(void **state)
 		free(x);
 		free(y);
 	}
-	assert_int_not_equal(stamp_render_batch(f->st, b.id, b2, 1, 1, NULL, NULL, &d), 0);
+	assert_int_not_equal(
+		stamp_render_batch(f->st, b.id, b2, stamp_png_sink(), 1, NULL, NULL, &d), 0);
 	out_path(f, "none", b2, sizeof b2);
-	assert_int_equal(stamp_render_batch(f->st, 99, b2, 1, 1, NULL, NULL, &d), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_render_batch(f->st, 99, b2, stamp_png_sink(), 1, NULL, NULL, &d),
+			 STAMP_ENOTFOUND);
 	assert_false(exists(b2));
 }
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stamp/scans.h"
+#include "scans.h"
 
 static char dir[64];
 

@@ -10,7 +10,6 @@
  * it is formatted directly around the cached part.
  */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,61 +80,34 @@ static void time_json(int64_t t, char out[40])
 	strftime(out, 40, "\"%Y-%m-%dT%H:%M:%S+07:00\"", &tm);
 }
 
-typedef struct env {
-	char *p;
-	size_t n, cap;
-	int full;
-} env;
-
-static void add(env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(env *e, const char *fmt, ...)
-{
-	va_list ap;
-	if (e->full)
-		return;
-	va_start(ap, fmt);
-	int w = vsnprintf(e->p + e->n, e->cap - e->n, fmt, ap);
-	va_end(ap);
-	if (w < 0 || (size_t)w >= e->cap - e->n)
-		e->full = 1;
-	else
-		e->n += (size_t)w;
-}
-
 char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len)
 {
 	const stamp_check *k = &v->check;
-	env e = {malloc(ENVELOPE_MAX + dlen), 0, ENVELOPE_MAX + dlen, 0};
+	const stamp_verdict_info *about = stamp_verdict_about(k->verdict);
+	strbuf e;
 
-	if (!e.p)
+	if (buf_init(&e, ENVELOPE_MAX + dlen))
 		return NULL;
-	add(&e, "{\"verdict\":\"%s\",\"schema\":1", verdict_word(v));
+	buf_put(&e, "{\"verdict\":\"%s\",\"schema\":1", stamp_verdict_name(verdict_shown(v)));
 	if (!v->malformed) {
 		char kid[9];
-		int sig_ok = k->verdict == STAMP_V_GENUINE || k->verdict == STAMP_V_REVOKED ||
-			     k->verdict == STAMP_V_UNKNOWN;
 		stamp_key_id_format(k->code.key_id, kid);
-		add(&e,
-		    ",\"code\":{\"serial\":%llu,\"key_id\":\"%s\",\"version\":%u},"
-		    "\"signature_valid\":%s",
-		    (unsigned long long)k->code.serial, kid, k->code.version,
-		    sig_ok ? "true" : "false");
+		buf_put(&e,
+			",\"code\":{\"serial\":%llu,\"key_id\":\"%s\",\"version\":%u},"
+			"\"signature_valid\":%s",
+			(unsigned long long)k->code.serial, kid, k->code.version,
+			about->signature_valid ? "true" : "false");
 	}
 	if (k->in_store && details) {
 		char first[40], last[40];
 		time_json(v->scans.first, first);
 		time_json(v->scans.last, last);
-		add(&e, ",%.*s", (int)dlen, details);
-		add(&e,
-		    ",\"scans\":{\"count\":%llu,\"first\":%s,\"last\":%s,"
-		    "\"suspicious_after\":%u}",
-		    (unsigned long long)v->scans.count, first, last, v->suspicious_after);
+		buf_put(&e, ",%.*s", (int)dlen, details);
+		buf_put(&e,
+			",\"scans\":{\"count\":%llu,\"first\":%s,\"last\":%s,"
+			"\"suspicious_after\":%u}",
+			(unsigned long long)v->scans.count, first, last, v->suspicious_after);
 	}
-	add(&e, "}");
-	if (e.full) {
-		free(e.p);
-		return NULL;
-	}
-	*len = e.n;
-	return e.p;
+	buf_put(&e, "}");
+	return buf_take(&e, len);
 }

@@ -4,7 +4,6 @@
  * Relaxed atomics: each counter only goes up and is read whole; no counter
  * needs to agree with another at any instant.
  */
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +15,12 @@ static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 
 #define NBUCKETS (sizeof buckets / sizeof buckets[0])
 
 static atomic_ullong by_status[STATUS_KINDS];
-static atomic_ullong by_verdict[V_KINDS];
+static atomic_ullong by_verdict[STAMP_V_COUNT]; /* by the verdict as shown */
 static atomic_ullong latency[NBUCKETS + 1];
 static atomic_ullong latency_ns_sum;
 static atomic_ullong flushes, flush_failures, stamps_flushed;
 
 static const char *const status_names[STATUS_KINDS] = {"2xx", "3xx", "4xx", "5xx"};
-static const char *const verdict_names[V_KINDS] = {"genuine", "suspicious", "revoked",
-						   "unknown", "forged",	    "malformed"};
-
 void metrics_request(int status, double seconds)
 {
 	int k = status >= 500	? STATUS_5XX
@@ -42,25 +38,7 @@ void metrics_request(int status, double seconds)
 
 void metrics_verdict(const verdict *v)
 {
-	int k;
-	switch (v->check.verdict) {
-	case STAMP_V_GENUINE:
-		k = v->suspicious ? V_SUSPICIOUS : V_GENUINE;
-		break;
-	case STAMP_V_REVOKED:
-		k = V_REVOKED;
-		break;
-	case STAMP_V_UNKNOWN:
-		k = V_UNKNOWN;
-		break;
-	case STAMP_V_MALFORMED:
-		k = V_MALFORMED;
-		break;
-	default:
-		k = V_FORGED;
-		break;
-	}
-	atomic_fetch_add_explicit(&by_verdict[k], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&by_verdict[verdict_shown(v)], 1, memory_order_relaxed);
 }
 
 void metrics_flush(size_t written, int failed)
@@ -69,74 +47,49 @@ void metrics_flush(size_t written, int failed)
 	atomic_fetch_add_explicit(&stamps_flushed, written, memory_order_relaxed);
 }
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-	int failed;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		b->failed = 1; /* the buffer is sized for every line below */
-	else
-		b->len += (size_t)n;
-}
-
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
 {
-	buf b = {malloc(8192), 0, 8192, 0};
-	if (!b.p)
+	strbuf b; /* sized for every line below */
+	if (buf_init(&b, 8192))
 		return NULL;
-	put(&b, "# HELP verifyd_requests_total HTTP requests answered, by status class.\n"
-		"# TYPE verifyd_requests_total counter\n");
+	buf_put(&b, "# HELP verifyd_requests_total HTTP requests answered, by status class.\n"
+		    "# TYPE verifyd_requests_total counter\n");
 	for (int i = 0; i < STATUS_KINDS; i++)
-		put(&b, "verifyd_requests_total{status=\"%s\"} %llu\n", status_names[i],
-		    atomic_load(&by_status[i]));
-	put(&b, "# HELP verifyd_verdicts_total Code lookups, by verdict.\n"
-		"# TYPE verifyd_verdicts_total counter\n");
-	for (int i = 0; i < V_KINDS; i++)
-		put(&b, "verifyd_verdicts_total{verdict=\"%s\"} %llu\n", verdict_names[i],
-		    atomic_load(&by_verdict[i]));
-	put(&b, "# HELP verifyd_request_seconds Time to build an answer.\n"
-		"# TYPE verifyd_request_seconds histogram\n");
+		buf_put(&b, "verifyd_requests_total{status=\"%s\"} %llu\n", status_names[i],
+			atomic_load(&by_status[i]));
+	buf_put(&b, "# HELP verifyd_verdicts_total Code lookups, by verdict.\n"
+		    "# TYPE verifyd_verdicts_total counter\n");
+	for (int i = 0; i < STAMP_V_COUNT; i++)
+		if (stamp_verdict_about(i)->shown == (stamp_verdict)i)
+			buf_put(&b, "verifyd_verdicts_total{verdict=\"%s\"} %llu\n",
+				stamp_verdict_name(i), atomic_load(&by_verdict[i]));
+	buf_put(&b, "# HELP verifyd_request_seconds Time to build an answer.\n"
+		    "# TYPE verifyd_request_seconds histogram\n");
 	unsigned long long cum = 0;
 	for (size_t i = 0; i <= NBUCKETS; i++) {
 		cum += atomic_load(&latency[i]);
 		if (i < NBUCKETS)
-			put(&b, "verifyd_request_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
-			    cum);
+			buf_put(&b, "verifyd_request_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
+				cum);
 		else
-			put(&b, "verifyd_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+			buf_put(&b, "verifyd_request_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
 	}
-	put(&b, "verifyd_request_seconds_sum %.6f\nverifyd_request_seconds_count %llu\n",
-	    (double)atomic_load(&latency_ns_sum) / 1e9, cum);
-	put(&b,
-	    "# HELP verifyd_scan_flushes_total Durable writes of scan counts.\n"
-	    "# TYPE verifyd_scan_flushes_total counter\n"
-	    "verifyd_scan_flushes_total{result=\"ok\"} %llu\n"
-	    "verifyd_scan_flushes_total{result=\"failed\"} %llu\n"
-	    "# HELP verifyd_scan_stamps_written_total Stamp counters written by flushes.\n"
-	    "# TYPE verifyd_scan_stamps_written_total counter\n"
-	    "verifyd_scan_stamps_written_total %llu\n",
-	    atomic_load(&flushes), atomic_load(&flush_failures), atomic_load(&stamps_flushed));
-	put(&b,
-	    "# HELP verifyd_store_bytes Bytes used by each store.\n"
-	    "# TYPE verifyd_store_bytes gauge\n"
-	    "verifyd_store_bytes{store=\"registry\"} %llu\n"
-	    "verifyd_store_bytes{store=\"scans\"} %llu\n",
-	    (unsigned long long)registry_bytes, (unsigned long long)scans_bytes);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
+	buf_put(&b, "verifyd_request_seconds_sum %.6f\nverifyd_request_seconds_count %llu\n",
+		(double)atomic_load(&latency_ns_sum) / 1e9, cum);
+	buf_put(&b,
+		"# HELP verifyd_scan_flushes_total Durable writes of scan counts.\n"
+		"# TYPE verifyd_scan_flushes_total counter\n"
+		"verifyd_scan_flushes_total{result=\"ok\"} %llu\n"
+		"verifyd_scan_flushes_total{result=\"failed\"} %llu\n"
+		"# HELP verifyd_scan_stamps_written_total Stamp counters written by flushes.\n"
+		"# TYPE verifyd_scan_stamps_written_total counter\n"
+		"verifyd_scan_stamps_written_total %llu\n",
+		atomic_load(&flushes), atomic_load(&flush_failures), atomic_load(&stamps_flushed));
+	buf_put(&b,
+		"# HELP verifyd_store_bytes Bytes used by each store.\n"
+		"# TYPE verifyd_store_bytes gauge\n"
+		"verifyd_store_bytes{store=\"registry\"} %llu\n"
+		"verifyd_store_bytes{store=\"scans\"} %llu\n",
+		(unsigned long long)registry_bytes, (unsigned long long)scans_bytes);
+	return buf_take(&b, len);
 }

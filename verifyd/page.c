@@ -5,11 +5,10 @@
  * product, OCOP rating, producer and place, batch and dates, the OCOP
  * decision, the scan history. Vietnamese by default, English on request.
  * Mobile first, self-contained (inline CSS, no script, no fonts, no images),
- * a few KB. Every string from the store goes through esc(). The CSS is fixed,
+ * a few KB. Every string from the store goes through buf_esc(). The CSS is fixed,
  * so the Content-Security-Policy allows exactly its hash and nothing else.
  */
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,68 +56,14 @@ const char *page_csp(void)
 	return csp;
 }
 
-typedef struct out {
-	char *p;
-	size_t len;
-	int full;
-} out;
-
-static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out *o, const char *fmt, ...)
-{
-	va_list ap;
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(o->p + o->len, PAGE_MAX - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= PAGE_MAX - o->len)
-		o->full = 1;
-	else
-		o->len += (size_t)n;
-}
-
-/* Text from the store, HTML-escaped (also safe inside quoted attributes). */
-static void esc(out *o, const char *s)
-{
-	for (; *s && !o->full; s++) {
-		const char *e = NULL;
-		switch (*s) {
-		case '&':
-			e = "&amp;";
-			break;
-		case '<':
-			e = "&lt;";
-			break;
-		case '>':
-			e = "&gt;";
-			break;
-		case '"':
-			e = "&quot;";
-			break;
-		case '\'':
-			e = "&#39;";
-			break;
-		}
-		if (e) {
-			put(o, "%s", e);
-		} else if (o->len + 1 < PAGE_MAX) {
-			o->p[o->len++] = *s;
-			o->p[o->len] = '\0';
-		} else {
-			o->full = 1;
-		}
-	}
-}
-
-static void date_text(uint32_t d, lang l, char buf[16])
+static void date_text(uint32_t d, lang l, char text[16])
 {
 	if (!d)
-		snprintf(buf, 16, "—");
+		snprintf(text, 16, "—");
 	else if (l == LANG_VI)
-		snprintf(buf, 16, "%02u/%02u/%04u", d % 100, d / 100 % 100, d / 10000);
+		snprintf(text, 16, "%02u/%02u/%04u", d % 100, d / 100 % 100, d / 10000);
 	else
-		stamp_date_format(d, buf);
+		stamp_date_format(d, text);
 }
 
 /*
@@ -140,100 +85,89 @@ void vn_time(int64_t t, struct tm *tm)
 	tm->tm_sec = (int)(sec % 60);
 }
 
-static void time_text(int64_t t, lang l, char buf[40])
+static void time_text(int64_t t, lang l, char text[40])
 {
 	struct tm tm;
 	vn_time(t, &tm);
 	if (l == LANG_VI)
-		strftime(buf, 40, "%H:%M ngày %d/%m/%Y", &tm);
+		strftime(text, 40, "%H:%M ngày %d/%m/%Y", &tm);
 	else
-		strftime(buf, 40, "%Y-%m-%d %H:%M (Vietnam time)", &tm);
+		strftime(text, 40, "%Y-%m-%d %H:%M (Vietnam time)", &tm);
 }
 
-static void head(out *o, lang l, const char *title)
+static void head(strbuf *o, lang l, const char *title)
 {
-	put(o,
-	    "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-	    "<meta name=\"robots\" content=\"noindex\"><title>%s</title><style>%s</style></head>"
-	    "<body><main>",
-	    l == LANG_EN ? "en" : "vi", title, css);
+	buf_put(o,
+		"<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+		"<meta name=\"robots\" "
+		"content=\"noindex\"><title>%s</title><style>%s</style></head>"
+		"<body><main>",
+		l == LANG_EN ? "en" : "vi", title, css);
 }
 
-static void foot(out *o, lang l)
+static void foot(strbuf *o, lang l)
 {
-	put(o,
-	    "<footer><p>%s</p><p><a href=\"?lang=%s\">%s</a></p></footer></main></body></html>\n",
-	    l == LANG_EN ? "OCOP product traceability stamps"
-			 : "Hệ thống tem truy xuất nguồn gốc sản phẩm OCOP",
-	    l == LANG_EN ? "vi" : "en", l == LANG_EN ? "Tiếng Việt" : "English");
+	buf_put(o,
+		"<footer><p>%s</p><p><a "
+		"href=\"?lang=%s\">%s</a></p></footer></main></body></html>\n",
+		l == LANG_EN ? "OCOP product traceability stamps"
+			     : "Hệ thống tem truy xuất nguồn gốc sản phẩm OCOP",
+		l == LANG_EN ? "vi" : "en", l == LANG_EN ? "Tiếng Việt" : "English");
 }
 
 typedef struct banner {
 	const char *cls, *icon, *vi, *en, *vi_sub, *en_sub;
 } banner;
 
-static const banner banners[] = {
-	[V_GENUINE] = {"ok", "✓", "Tem chính hãng", "Genuine stamp",
-		       "Chữ ký số hợp lệ. Sản phẩm đã được đăng ký với cơ quan quản lý.",
-		       "The digital signature is valid and the product is registered."},
-	[V_SUSPICIOUS] = {"warn", "!", "Cảnh báo: tem có thể bị sao chép",
-			  "Warning: this stamp may be a copy", NULL, NULL}, /* see page_render */
-	[V_REVOKED] = {"bad", "✕", "Tem đã bị thu hồi", "Revoked stamp",
-		       "Tem này đã bị cơ quan quản lý thu hồi. Không nên mua sản phẩm.",
-		       "This stamp was withdrawn by the authority. Do not buy the product."},
-	[V_UNKNOWN] =
+static const banner banners[STAMP_V_COUNT] = {
+	/* the verdicts as shown */
+	[STAMP_V_GENUINE] = {"ok", "✓", "Tem chính hãng", "Genuine stamp",
+			     "Chữ ký số hợp lệ. Sản phẩm đã được đăng ký với cơ quan quản lý.",
+			     "The digital signature is valid and the product is registered."},
+	[STAMP_V_SUSPICIOUS] = {"warn", "!", "Cảnh báo: tem có thể bị sao chép",
+				"Warning: this stamp may be a copy", NULL,
+				NULL}, /* see page_render */
+	[STAMP_V_REVOKED] = {"bad", "✕", "Tem đã bị thu hồi", "Revoked stamp",
+			     "Tem này đã bị cơ quan quản lý thu hồi. Không nên mua sản phẩm.",
+			     "This stamp was withdrawn by the authority. Do not buy the product."},
+	[STAMP_V_UNKNOWN] =
 		{"bad", "?", "Không tìm thấy tem", "Stamp not found",
 		 "Chữ ký hợp lệ nhưng mã này chưa từng được cấp. Hãy báo cho cơ quan quản lý.",
 		 "The signature is valid, but this code was never issued. Please report it."},
-	[V_FORGED] = {"bad", "✕", "Tem giả", "Counterfeit stamp",
-		      "Chữ ký số không khớp: mã này không do cơ quan quản lý cấp. Không nên mua.",
-		      "The digital signature does not match: the authority did not issue this "
-		      "code. Do not buy the product."},
-	[V_MALFORMED] = {"none", "?", "Mã không hợp lệ", "Invalid code",
-			 "Đây không phải là mã tem truy xuất nguồn gốc OCOP.",
-			 "This is not an OCOP traceability stamp code."},
+	[STAMP_V_FORGED] =
+		{"bad", "✕", "Tem giả", "Counterfeit stamp",
+		 "Chữ ký số không khớp: mã này không do cơ quan quản lý cấp. Không nên mua.",
+		 "The digital signature does not match: the authority did not issue this "
+		 "code. Do not buy the product."},
+	[STAMP_V_MALFORMED] = {"none", "?", "Mã không hợp lệ", "Invalid code",
+			       "Đây không phải là mã tem truy xuất nguồn gốc OCOP.",
+			       "This is not an OCOP traceability stamp code."},
 };
 
-static int kind_of(const verdict *v)
+stamp_verdict verdict_shown(const verdict *v)
 {
-	switch (v->check.verdict) {
-	case STAMP_V_GENUINE:
-		return v->suspicious ? V_SUSPICIOUS : V_GENUINE;
-	case STAMP_V_REVOKED:
-		return V_REVOKED;
-	case STAMP_V_UNKNOWN:
-		return V_UNKNOWN;
-	case STAMP_V_MALFORMED:
-		return V_MALFORMED;
-	default:
-		return V_FORGED;
-	}
-}
-
-const char *verdict_word(const verdict *v)
-{
-	static const char *const words[] = {"genuine", "suspicious", "revoked",
-					    "unknown", "forged",     "malformed"};
-	return words[kind_of(v)];
+	if (v->suspicious && v->check.verdict == STAMP_V_GENUINE)
+		return STAMP_V_SUSPICIOUS;
+	return stamp_verdict_about(v->check.verdict)->shown;
 }
 
 /* One <dt>/<dd> pair; value escaped; empty values are left out. */
-static void item(out *o, const char *label, const char *value)
+static void item(strbuf *o, const char *label, const char *value)
 {
 	if (!value || !*value)
 		return;
-	put(o, "<dt>%s</dt><dd>", label);
-	esc(o, value);
-	put(o, "</dd>");
+	buf_put(o, "<dt>%s</dt><dd>", label);
+	buf_esc(o, value);
+	buf_put(o, "</dd>");
 }
 
-static void note(out *o, const char *text)
+static void note(strbuf *o, const char *text)
 {
-	put(o, "<p class=\"note\">%s</p>", text);
+	buf_put(o, "<p class=\"note\">%s</p>", text);
 }
 
-static void product_section(out *o, const verdict *v, lang l)
+static void product_section(strbuf *o, const verdict *v, lang l)
 {
 	const stamp_check *k = &v->check;
 	int en = l == LANG_EN;
@@ -241,10 +175,10 @@ static void product_section(out *o, const verdict *v, lang l)
 
 	for (int i = 0; i < 5; i++)
 		strcat(stars, i < k->product.stars ? "★" : "☆");
-	put(o, "<section><h2>%s</h2><dl>", en ? "Product" : "Sản phẩm");
+	buf_put(o, "<section><h2>%s</h2><dl>", en ? "Product" : "Sản phẩm");
 	item(o, en ? "Name" : "Tên sản phẩm", k->product.name);
-	put(o, "<dt>%s</dt><dd><span class=\"star\">%s</span> %u %s</dd>",
-	    en ? "OCOP rating" : "Hạng OCOP", stars, k->product.stars, en ? "stars" : "sao");
+	buf_put(o, "<dt>%s</dt><dd><span class=\"star\">%s</span> %u %s</dd>",
+		en ? "OCOP rating" : "Hạng OCOP", stars, k->product.stars, en ? "stars" : "sao");
 	item(o, en ? "Product group" : "Nhóm sản phẩm", k->product.group);
 	date_text(k->product.ocop_date, l, d1);
 	snprintf(line, sizeof line, en ? "No. %s of %s" : "Số %s ngày %s", k->product.ocop_decision,
@@ -253,7 +187,7 @@ static void product_section(out *o, const verdict *v, lang l)
 	date_text(k->product.cert_valid_until, l, d2);
 	snprintf(line, sizeof line, en ? "valid until %s" : "hiệu lực đến %s", d2);
 	item(o, en ? "OCOP certificate" : "Giấy chứng nhận OCOP", line);
-	put(o, "</dl>");
+	buf_put(o, "</dl>");
 	if (k->product.cert_valid_until && k->product.cert_valid_until < v->today)
 		note(o,
 		     en ? "The OCOP certificate of this product has expired. The stamp itself is "
@@ -261,13 +195,13 @@ static void product_section(out *o, const verdict *v, lang l)
 			: "Giấy chứng nhận OCOP của sản phẩm đã hết hiệu lực. Bản thân tem vẫn là "
 			  "tem "
 			  "thật.");
-	put(o, "<dl>");
+	buf_put(o, "<dl>");
 	item(o, en ? "Standards applied" : "Tiêu chuẩn áp dụng", k->product.standards);
 	item(o, "GTIN", k->product.gtin);
-	put(o, "</dl></section>");
+	buf_put(o, "</dl></section>");
 }
 
-static void producer_section(out *o, const verdict *v, lang l)
+static void producer_section(strbuf *o, const verdict *v, lang l)
 {
 	const stamp_coop *c = &v->check.coop;
 	int en = l == LANG_EN;
@@ -275,57 +209,60 @@ static void producer_section(out *o, const verdict *v, lang l)
 
 	snprintf(place, sizeof place, "%s%s%s%s%s", c->commune, c->commune[0] ? ", " : "",
 		 c->district, c->district[0] ? ", " : "", c->province);
-	put(o, "<section><h2>%s</h2><dl>", en ? "Producer" : "Cơ sở sản xuất");
+	buf_put(o, "<section><h2>%s</h2><dl>", en ? "Producer" : "Cơ sở sản xuất");
 	item(o, en ? "Name" : "Tên", c->name);
 	item(o, en ? "Locality" : "Địa phương", place);
 	item(o, en ? "Address" : "Địa chỉ", c->address);
 	item(o, en ? "Phone" : "Điện thoại", c->phone);
-	put(o, "</dl></section>");
+	buf_put(o, "</dl></section>");
 }
 
-static void batch_section(out *o, const verdict *v, lang l)
+static void batch_section(strbuf *o, const verdict *v, lang l)
 {
 	const stamp_batch *b = &v->check.batch;
 	int en = l == LANG_EN;
 	char d[16];
 
-	put(o, "<section><h2>%s</h2><dl>", en ? "Batch" : "Lô hàng");
+	buf_put(o, "<section><h2>%s</h2><dl>", en ? "Batch" : "Lô hàng");
 	item(o, en ? "Lot" : "Số lô", b->lot);
 	date_text(b->produced, l, d);
 	item(o, en ? "Production date" : "Ngày sản xuất", d);
 	date_text(b->expiry, l, d);
 	item(o, en ? "Expiry date" : "Hạn sử dụng", b->expiry ? d : "");
-	put(o, "</dl>");
+	buf_put(o, "</dl>");
 	if (b->expiry && b->expiry < v->today)
 		note(o, en ? "This batch is past its expiry date."
 			   : "Lô hàng này đã hết hạn sử dụng.");
-	put(o, "</section>");
+	buf_put(o, "</section>");
 }
 
-static void scans_section(out *o, const verdict *v, lang l)
+static void scans_section(strbuf *o, const verdict *v, lang l)
 {
 	char first[40], last[40];
 	int en = l == LANG_EN;
 
-	put(o, "<section><h2>%s</h2><dl><dt>%s</dt><dd>%llu</dd></dl><p>",
-	    en ? "This stamp" : "Tem này", en ? "Stamp number" : "Số tem",
-	    (unsigned long long)v->check.code.serial);
+	buf_put(o, "<section><h2>%s</h2><dl><dt>%s</dt><dd>%llu</dd></dl><p>",
+		en ? "This stamp" : "Tem này", en ? "Stamp number" : "Số tem",
+		(unsigned long long)v->check.code.serial);
 	if (v->scans.count == 0) {
-		put(o, "%s",
-		    en ? "This code has not been scanned before."
-		       : "Mã này chưa được quét lần nào.");
+		buf_put(o, "%s",
+			en ? "This code has not been scanned before."
+			   : "Mã này chưa được quét lần nào.");
 	} else {
 		time_text(v->scans.first, l, first);
 		time_text(v->scans.last, l, last);
 		if (en)
-			put(o, "This code has been scanned %llu time%s, first on %s, last on %s.",
-			    (unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s",
-			    first, last);
+			buf_put(o,
+				"This code has been scanned %llu time%s, first on %s, last on %s.",
+				(unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s",
+				first, last);
 		else
-			put(o, "Mã này đã được quét %llu lần, lần đầu lúc %s, lần gần nhất lúc %s.",
-			    (unsigned long long)v->scans.count, first, last);
+			buf_put(o,
+				"Mã này đã được quét %llu lần, lần đầu lúc %s, lần gần nhất lúc "
+				"%s.",
+				(unsigned long long)v->scans.count, first, last);
 	}
-	put(o, "</p></section>");
+	buf_put(o, "</p></section>");
 }
 
 /*
@@ -334,64 +271,50 @@ static void scans_section(out *o, const verdict *v, lang l)
  */
 char *page_details(const verdict *v, lang l, size_t *len)
 {
-	out o = {malloc(PAGE_MAX), 0, 0};
-	if (!o.p)
+	strbuf o;
+	if (buf_init(&o, PAGE_MAX))
 		return NULL;
-	o.p[0] = '\0';
 	product_section(&o, v, l);
 	producer_section(&o, v, l);
 	batch_section(&o, v, l);
-	if (o.full) {
-		free(o.p);
-		return NULL;
-	}
-	*len = o.len;
-	return o.p;
+	return buf_take(&o, len);
 }
 
 char *page_render(const verdict *v, lang l, const char *details, size_t dlen, size_t *len)
 {
-	out o = {malloc(PAGE_MAX), 0, 0};
-	int k = kind_of(v), en = l == LANG_EN;
+	strbuf o;
+	stamp_verdict k = verdict_shown(v);
+	int en = l == LANG_EN;
 	const banner *b = &banners[k];
 
-	if (!o.p)
+	if (buf_init(&o, PAGE_MAX))
 		return NULL;
-	o.p[0] = '\0';
 	head(&o, l, en ? b->en : b->vi);
-	put(&o,
-	    "<div class=\"v %s\"><span class=\"i\" aria-hidden=\"true\">%s</span><h1>%s</h1><p>",
-	    b->cls, b->icon, en ? b->en : b->vi);
-	if (k == V_SUSPICIOUS && en)
-		put(&o,
-		    "The stamp is genuine, but this code has been scanned %llu times — more than "
-		    "one product would be. Check the product and the seller carefully.",
-		    (unsigned long long)v->scans.count);
-	else if (k == V_SUSPICIOUS)
-		put(&o,
-		    "Tem thật, nhưng mã này đã được quét %llu lần — nhiều hơn một sản phẩm bình "
-		    "thường. Hãy kiểm tra kỹ sản phẩm và nơi bán.",
-		    (unsigned long long)v->scans.count);
+	buf_put(&o,
+		"<div class=\"v %s\"><span class=\"i\" "
+		"aria-hidden=\"true\">%s</span><h1>%s</h1><p>",
+		b->cls, b->icon, en ? b->en : b->vi);
+	if (k == STAMP_V_SUSPICIOUS && en)
+		buf_put(&o,
+			"The stamp is genuine, but this code has been scanned %llu times — more "
+			"than "
+			"one product would be. Check the product and the seller carefully.",
+			(unsigned long long)v->scans.count);
+	else if (k == STAMP_V_SUSPICIOUS)
+		buf_put(&o,
+			"Tem thật, nhưng mã này đã được quét %llu lần — nhiều hơn một sản phẩm "
+			"bình "
+			"thường. Hãy kiểm tra kỹ sản phẩm và nơi bán.",
+			(unsigned long long)v->scans.count);
 	else
-		put(&o, "%s", en ? b->en_sub : b->vi_sub);
-	put(&o, "</p></div>");
+		buf_put(&o, "%s", en ? b->en_sub : b->vi_sub);
+	buf_put(&o, "</p></div>");
 	if (v->check.in_store && details) {
-		if (dlen >= PAGE_MAX - o.len)
-			o.full = 1;
-		else {
-			memcpy(o.p + o.len, details, dlen);
-			o.len += dlen;
-			o.p[o.len] = '\0';
-		}
+		buf_add(&o, details, dlen);
 		scans_section(&o, v, l);
 	}
 	foot(&o, l);
-	if (o.full) {
-		free(o.p);
-		return NULL;
-	}
-	*len = o.len;
-	return o.p;
+	return buf_take(&o, len);
 }
 
 char *page_message(int status, lang l, size_t *len)
@@ -424,18 +347,12 @@ char *page_message(int status, lang l, size_t *len)
 		en = "Bad request.";
 		break;
 	}
-	out o = {malloc(PAGE_MAX), 0, 0};
-	if (!o.p)
+	strbuf o;
+	if (buf_init(&o, PAGE_MAX))
 		return NULL;
-	o.p[0] = '\0';
 	head(&o, l, l == LANG_EN ? "OCOP stamps" : "Tem OCOP");
-	put(&o, "<div class=\"v %s\"><h1>%s</h1></div>", status == 200 ? "ok" : "none",
-	    l == LANG_EN ? en : vi);
+	buf_put(&o, "<div class=\"v %s\"><h1>%s</h1></div>", status == 200 ? "ok" : "none",
+		l == LANG_EN ? en : vi);
 	foot(&o, l);
-	if (o.full) {
-		free(o.p);
-		return NULL;
-	}
-	*len = o.len;
-	return o.p;
+	return buf_take(&o, len);
 }

@@ -219,9 +219,9 @@ static lang pick_lang(struct MHD_Connection *c)
 		return LANG_VI;
 	/* the first of vi or en in the list, weighed by q; Vietnamese on a tie */
 	double qvi = -1, qen = -1;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", al);
-	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	char list[256];
+	snprintf(list, sizeof list, "%s", al);
+	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
@@ -383,7 +383,7 @@ static unsigned lookup(server *s, const char *code, int count, int kind, verdict
 	if (stamp_code_from_b32(code, strlen(code), &c) != 0) {
 		v->malformed = 1;
 		v->check.verdict = STAMP_V_MALFORMED;
-		return MHD_HTTP_BAD_REQUEST;
+		return stamp_verdict_about(STAMP_V_MALFORMED)->http_status;
 	}
 	stamp_txn *t = worker_txn(s, &w);
 	if (!t)
@@ -406,7 +406,7 @@ static unsigned lookup(server *s, const char *code, int count, int kind, verdict
 		v->suspicious = v->check.verdict == STAMP_V_GENUINE &&
 				v->scans.count > s->cfg.suspicious_after;
 	}
-	return MHD_HTTP_OK;
+	return stamp_verdict_about(verdict_shown(v))->http_status;
 }
 
 static enum MHD_Result route_code(server *s, struct MHD_Connection *conn, const char *code,

@@ -8,6 +8,8 @@
  *   page.c     the shopper's HTML page (vi/en)
  *   api.c      the JSON verdict (jansson)
  *   metrics.c  counters and the Prometheus text
+ *   scans.c    the scan counts (scans.h)
+ *   buf.c      the bounded text builder the three answers share
  */
 #ifndef VERIFYD_H
 #define VERIFYD_H
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scans.h"
 #include "stamp/stamp.h"
 
 typedef struct config {
@@ -50,8 +53,26 @@ typedef struct verdict {
 	uint32_t today; /* date in Vietnam, for expiry warnings */
 } verdict;
 
-/* "genuine", "suspicious", "revoked", "unknown", "forged", "malformed". */
-const char *verdict_word(const verdict *v);
+/*
+ * What the shopper and programs are told: the verdict as shown
+ * (stamp_verdict_about()->shown: an unknown key is forged), or
+ * STAMP_V_SUSPICIOUS for a genuine stamp scanned too often.
+ */
+stamp_verdict verdict_shown(const verdict *v);
+
+/* buf.c: a builder of at most cap - 1 bytes of text, NUL-terminated. */
+typedef struct strbuf {
+	char *p;
+	size_t len, cap;
+	int full; /* a write did not fit (or no memory): the text is void */
+} strbuf;
+int buf_init(strbuf *b, size_t cap); /* 0, or -1 (and full) without memory */
+void buf_put(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_add(strbuf *b, const char *s, size_t n);
+/* Text from the store, HTML-escaped (also safe inside quoted attributes). */
+void buf_esc(strbuf *b, const char *s);
+/* The text (the caller frees it), or NULL when full; b is empty after. */
+char *buf_take(strbuf *b, size_t *len);
 
 /*
  * page.c: the HTML page; *len set; malloc'd text or NULL. The details (the
@@ -75,7 +96,6 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 
 /* metrics.c */
 enum { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX, STATUS_KINDS };
-enum { V_GENUINE, V_SUSPICIOUS, V_REVOKED, V_UNKNOWN, V_FORGED, V_MALFORMED, V_KINDS };
 void metrics_request(int status, double seconds);
 void metrics_verdict(const verdict *v);
 void metrics_flush(size_t written, int failed);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "issue.h"
+#include "registry.h"
 
 #define STAMP_QUIET_MODULES 4
 #define STAMP_MODULE_MIN_UM 375
@@ -47,5 +49,19 @@ int stamp_png_geometry(int width, unsigned size_01mm, unsigned dpi, unsigned *px
  */
 int stamp_png_write(const stamp_qr *qr, unsigned px_per_module, unsigned dpi, const char *path,
 		    stamp_diag *diag) STAMP_WUR;
+
+/*
+ * Modules per side of the symbols of batch b (all its codes have one
+ * length, so the first code's symbol stands for every one): what the print
+ * gates of stamp_png_geometry and stamp_template_check are given.
+ */
+int stamp_batch_symbol(const stamp_batch *b, int *modules, stamp_diag *diag) STAMP_WUR;
+
+/*
+ * Issuance's sink for one PNG per stamp (NNNNNNNNNN.png) at the batch's size
+ * and dpi, refusing at check time a batch whose modules would print under
+ * 0.375 mm. Static; never NULL.
+ */
+const stamp_issue_sink *stamp_png_sink(void);
 
 #endif

@@ -1,20 +1,21 @@
-/* stamp.h - umbrella header of libstamp. */
+/*
+ * stamp.h - umbrella header of libstamp, the core library: stamp codes,
+ * keys, the registry and its store, CSV import, issuance and verdicts.
+ * Drawing (QR images, sheets, photos) is libstamp-print: stamp/print.h.
+ */
 #ifndef STAMP_STAMP_H
 #define STAMP_STAMP_H
 
+#include "stamp/version.h" /* generated: in the build tree, or installed beside this file */
 #include "error.h"
 #include "date.h"
 #include "code.h"
 #include "key.h"
 #include "registry.h"
+#include "env.h"
 #include "store.h"
 #include "import.h"
-#include "render.h"
-#include "photo.h"
 #include "issue.h"
 #include "verify.h"
-#include "scans.h"
-#include "template.h"
-#include "sheet.h"
 
 #endif

@@ -3,9 +3,11 @@
  * verifyd.
  *
  * Order of checks: well-formed -> key known (from the store's keys and/or
- * public key files) -> signature (always checked: Ed25519 verify) -> serial
- * in the store -> stamp status. The store is optional: without it a good
- * signature is GENUINE with no product details (offline, key file only).
+ * public key files) -> signature (Ed25519 verify; a daemon may skip the
+ * recomputation for a code byte-equal to what the store recorded, see
+ * STAMP_VERIFY_TRUST_STORED) -> serial in the store -> stamp status. The
+ * store is optional: without it a good signature is GENUINE with no product
+ * details (offline, key file only).
  */
 #ifndef STAMP_VERIFY_H
 #define STAMP_VERIFY_H
@@ -16,16 +18,36 @@
 #include "key.h"
 #include "store.h"
 
+/*
+ * Every verdict a front end can give; stamp_verdict_about() is the one place
+ * that says what each is called and what it does to an exit code or an HTTP
+ * status, for stampgen, verifyd's page, JSON and metrics alike.
+ */
 typedef enum {
 	STAMP_V_GENUINE = 0,
+	STAMP_V_SUSPICIOUS,  /* genuine, but scanned more than a stamp should be (verifyd) */
 	STAMP_V_REVOKED,     /* signature good, stamp revoked in the store */
 	STAMP_V_UNKNOWN,     /* signature good, serial not in this store */
 	STAMP_V_FORGED,	     /* signature bad */
 	STAMP_V_UNKNOWN_KEY, /* code names a key nobody registered */
 	STAMP_V_MALFORMED,   /* not a stamp code */
+	STAMP_V_COUNT
 } stamp_verdict;
 
-/* "genuine", "revoked", "unknown", "forged", "unknown-key", "malformed". */
+typedef struct stamp_verdict_info {
+	const char *name;     /* "genuine", "unknown-key", ...: logs, stampgen */
+	const char *label;    /* stampgen verify's word: "GENUINE", "UNKNOWN KEY" */
+	const char *meaning;  /* stampgen verify's explanation, after the label */
+	stamp_verdict shown;  /* what a shopper is told: an unknown key is forged */
+	int signature_valid;  /* the code's signature verified */
+	int exit_code;	      /* stampgen verify: 0 only for genuine */
+	unsigned http_status; /* verifyd's status for the code's page and JSON */
+} stamp_verdict_info;
+
+/* The facts of verdict v; an out-of-range v gives those of MALFORMED. Never NULL. */
+const stamp_verdict_info *stamp_verdict_about(stamp_verdict v);
+
+/* stamp_verdict_about(v)->name. */
 const char *stamp_verdict_name(stamp_verdict v);
 
 typedef struct stamp_check {

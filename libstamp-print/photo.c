@@ -18,6 +18,7 @@
 #include <zbar.h>
 
 #include "internal.h"
+#include "pngfile.h"
 #include "stamp/photo.h"
 
 #define SIDE_MAX 20000
@@ -27,26 +28,6 @@ struct grey {
 	uint8_t *px;
 	unsigned w, h;
 };
-
-struct read_ctx {
-	stamp_diag *diag;
-	const char *path;
-	jmp_buf jmp;
-};
-
-static void on_png_error(png_structp png, png_const_charp msg)
-{
-	struct read_ctx *c = png_get_error_ptr(png);
-	stamp_diag_set(c->diag, STAMP_EIMAGE, "%s: not a readable PNG (%s)", c->path, msg);
-	longjmp(c->jmp, 1);
-}
-
-static void on_png_warning(png_structp png, png_const_charp msg)
-{
-	/* libstamp never prints; a damaged ancillary chunk does not stop a scan */
-	(void)png;
-	(void)msg;
-}
 
 /* Grey + alpha pairs to grey over white, in place (the output never overtakes the input). */
 static void composite_on_white(uint8_t *p, size_t npx)
@@ -62,11 +43,10 @@ static void composite_on_white(uint8_t *p, size_t npx)
  * handed back through *out (volatile-free: written only after the last
  * libpng call that can fail) or freed by the caller through `rows`/`buf`.
  */
-static int read_grey(FILE *fp, struct read_ctx *c, uint8_t **buf, png_bytep **rows,
-		     struct grey *out)
+static int read_grey(FILE *fp, stamp_png_err *c, uint8_t **buf, png_bytep **rows, struct grey *out)
 {
-	png_structp png =
-		png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_png_error, on_png_warning);
+	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, stamp_png_on_error,
+						 stamp_png_on_warning);
 	if (!png)
 		return stamp_diag_set(c->diag, ENOMEM, "%s: out of memory", c->path);
 	png_infop info = png_create_info_struct(png);
@@ -201,7 +181,7 @@ int stamp_photo_scan(const char *path, stamp_photo_cb cb, void *ctx, stamp_diag 
 		rc = stamp_diag_set(diag, STAMP_EIMAGE, "%s: not a PNG file", path);
 		goto leave;
 	}
-	struct read_ctx c = {.diag = diag, .path = path};
+	stamp_png_err c = {.diag = diag, .path = path, .err = STAMP_EIMAGE};
 	rc = read_grey(fp, &c, &buf, &rows, &g);
 	if (rc)
 		goto leave;

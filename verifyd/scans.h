@@ -1,5 +1,5 @@
 /*
- * scans.h - how often each stamp has been scanned, kept by verifyd.
+ * scans.h - verifyd: how often each stamp has been scanned, kept by verifyd.
  *
  * A second LMDB environment, written only by verifyd, so that verifyd never
  * needs write access to the registry nor contends with stampgen's write lock.
@@ -16,13 +16,13 @@
  *
  * No IP address or other data about the person scanning is kept.
  */
-#ifndef STAMP_SCANS_H
-#define STAMP_SCANS_H
+#ifndef VERIFYD_SCANS_H
+#define VERIFYD_SCANS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "stamp/error.h"
 
 typedef struct stamp_scans stamp_scans;
 

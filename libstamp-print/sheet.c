@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pngfile.h"
 #include "sheet_text.h"
 #include "stamp/render.h"
 #include "stamp/sheet.h"
@@ -197,55 +198,40 @@ static cairo_status_t pdf_write(void *ctx, const unsigned char *data, unsigned i
 	return CAIRO_STATUS_SUCCESS;
 }
 
-/* 8-bit grey PNG of an A8 surface (ink = alpha), with pHYs and no time. */
+/* The writer's rows of an A8 page surface: ink is alpha, paper is white. */
+typedef struct page_rows {
+	const unsigned char *data;
+	int stride;
+	unsigned char *row;
+	int width;
+} page_rows;
+
+static const uint8_t *page_row(void *ctx, uint32_t y)
+{
+	page_rows *p = ctx;
+	const unsigned char *a = p->data + (size_t)y * (size_t)p->stride;
+	for (int x = 0; x < p->width; x++)
+		p->row[x] = (unsigned char)(255 - a[x]);
+	return p->row;
+}
+
+/* 8-bit grey PNG of an A8 surface, with pHYs and no time. */
 static int png_page(cairo_surface_t *s, unsigned dpi, const char *path, stamp_diag *diag)
 {
-	int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
-	int stride = cairo_image_surface_get_stride(s);
-	const unsigned char *data = cairo_image_surface_get_data(s);
-	png_structp png = NULL;
-	png_infop info = NULL;
-	unsigned char *row = malloc((size_t)w);
-	FILE *f = NULL;
-	int rc = 0;
-
-	if (!row)
+	page_rows p = {cairo_image_surface_get_data(s), cairo_image_surface_get_stride(s), NULL,
+		       cairo_image_surface_get_width(s)};
+	stamp_png_spec spec = {.width = (uint32_t)p.width,
+			       .height = (uint32_t)cairo_image_surface_get_height(s),
+			       .depth = 8,
+			       .dpi = dpi,
+			       .level = 6,
+			       .filters = PNG_FILTER_NONE | PNG_FILTER_UP,
+			       .row = page_row,
+			       .ctx = &p};
+	if (!(p.row = malloc((size_t)p.width)))
 		return ENOMEM;
-	if (!(f = fopen(path, "wb"))) {
-		rc = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
-		goto leave;
-	}
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	info = png ? png_create_info_struct(png) : NULL;
-	if (!info) {
-		rc = ENOMEM;
-		goto leave;
-	}
-	if (setjmp(png_jmpbuf(png))) {
-		rc = stamp_diag_set(diag, EIO, "%s: cannot write the PNG", path);
-		goto leave;
-	}
-	png_init_io(png, f);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
-		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_uint_32 ppm = (png_uint_32)lround(dpi / 0.0254);
-	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
-	png_set_compression_level(png, 6);
-	png_set_filter(png, 0, PNG_FILTER_NONE | PNG_FILTER_UP);
-	png_write_info(png, info);
-	for (int y = 0; y < h; y++) {
-		const unsigned char *a = data + (size_t)y * (size_t)stride;
-		for (int x = 0; x < w; x++)
-			row[x] = (unsigned char)(255 - a[x]);
-		png_write_row(png, row);
-	}
-	png_write_end(png, NULL);
-leave:
-	if (png)
-		png_destroy_write_struct(&png, info ? &info : NULL);
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = stamp_diag_set(diag, errno, "%s: write failed: %s", path, strerror(errno));
-	free(row);
+	int rc = stamp_png_file(path, &spec, diag);
+	free(p.row);
 	return rc;
 }
 
@@ -273,14 +259,6 @@ typedef struct sheet {
 	char path[PATH_MAX];
 	uint8_t edges[178 * 178]; /* outline_qr's scratch: version 40 is 177 modules */
 } sheet;
-
-static void code_of(const stamp_batch *b, uint64_t serial, const uint8_t *sig, stamp_code *c)
-{
-	c->version = STAMP_CODE_VERSION;
-	memcpy(c->key_id, b->key_id, STAMP_KEYID_BYTES);
-	c->serial = serial;
-	memcpy(c->sig, sig, STAMP_SIG_BYTES);
-}
 
 /* Serials zero-padded to 10 digits, as the per-stamp PNG files are named. */
 static void serial_text(unsigned long long serial, char *out, size_t cap)
@@ -434,7 +412,7 @@ static int draw_label(sheet *sh, const stamp_stamp *s, double lx, double ly, sta
 	stamp_qr *qr;
 	int rc;
 
-	code_of(&sh->b, s->serial, s->sig, &c);
+	stamp_batch_code(&sh->b, s->serial, s->sig, &c);
 	stamp_code_to_url(&c, sh->b.base_url, url);
 	if ((rc = stamp_qr_encode(url, &qr)))
 		return stamp_diag_set(diag, rc, "serial %llu: cannot encode the QR symbol",
@@ -641,21 +619,13 @@ static int fit_labels(sheet *sh, stamp_diag *diag)
 	return 0;
 }
 
-/* Print gate with the batch's real symbol size (all its codes have one length). */
+/* Print gate with the batch's real symbol size. */
 static int gate(sheet *sh, stamp_diag *diag)
 {
-	static const uint8_t zero_sig[STAMP_SIG_BYTES];
-	char url[STAMP_CODE_TEXT_MAX + 1];
-	stamp_code c;
-	stamp_qr *qr;
-
-	code_of(&sh->b, sh->b.first_serial, zero_sig, &c);
-	stamp_code_to_url(&c, sh->b.base_url, url);
-	int rc = stamp_qr_encode(url, &qr);
-	if (rc)
-		return stamp_diag_set(diag, rc, "cannot encode a QR symbol for %s", url);
-	rc = stamp_template_check(sh->t, qr->width, diag);
-	stamp_qr_free(qr);
+	int modules;
+	int rc = stamp_batch_symbol(&sh->b, &modules, diag);
+	if (rc == 0)
+		rc = stamp_template_check(sh->t, modules, diag);
 	if (rc == 0)
 		stamp_template_layout(sh->t, &sh->box);
 	return rc;

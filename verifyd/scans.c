@@ -18,10 +18,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "internal.h"
-#include "stamp/scans.h"
+#include "scans.h"
+#include "stamp/env.h"
 
 #define SHARDS 64
 #define SHARD_KEEP 16384 /* clean entries kept per shard before dropping them */
@@ -143,22 +143,14 @@ int stamp_scans_open(const char *dir, stamp_scans **out, stamp_diag *diag)
 {
 	stamp_scans *s;
 	MDB_txn *txn;
-	int rc, dead, shards = 0;
+	int rc, shards = 0;
 
 	*out = NULL;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return stamp_diag_set(diag, errno, "%s: cannot create: %s", dir, strerror(errno));
 	if (!(s = calloc(1, sizeof *s)))
 		return ENOMEM;
-	if ((rc = mdb_env_create(&s->env)))
+	rc = stamp_env_open(dir, STAMP_ENV_CREATE, 1, MAPSIZE, "scans store", &s->env, diag);
+	if (rc)
 		goto fail;
-	if ((rc = mdb_env_set_maxdbs(s->env, 1)) || (rc = mdb_env_set_mapsize(s->env, MAPSIZE)))
-		goto fail;
-	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) {
-		stamp_diag_set(diag, rc, "%s: cannot open scans store: %s", dir, mdb_strerror(rc));
-		goto fail;
-	}
-	mdb_reader_check(s->env, &dead);
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
 		goto fail;
 	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) != 0)
@@ -345,12 +337,5 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 
 int stamp_scans_size(stamp_scans *s, uint64_t *bytes)
 {
-	MDB_envinfo info;
-	MDB_stat st;
-	int rc = mdb_env_info(s->env, &info);
-	if (rc == 0)
-		rc = mdb_env_stat(s->env, &st);
-	if (rc == 0)
-		*bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
-	return rc;
+	return stamp_env_size(s->env, bytes);
 }
