@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <lmdb.h>
+
 #include "stamp/error.h"
+#include "stamp/store.h"
 
 /* Write a formatted sentence into diag (NULL is fine); returns err. */
 int stamp_diag_set(stamp_diag *diag, int err, const char *fmt, ...)
@@ -41,6 +44,13 @@ static inline uint64_t stamp_be_get(const uint8_t *p, int n)
 int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag);
 int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag);
 void stamp_output_discard(char *tmp);
+
+/*
+ * store.c, for the modules that own databases of the store (revocation.c):
+ * the LMDB transaction of t and the named database. STAMP_ENOTFOUND when the
+ * store predates that database and was opened read-only (it is empty).
+ */
+int stamp_store_db(stamp_txn *t, const char *name, MDB_txn **txn, MDB_dbi *dbi);
 
 /*
  * registry.c, for import.c to reject a CSV that lacks a required column

@@ -258,6 +258,52 @@ int stamp_unrec_reservation(const void *buf, size_t len, stamp_reservation *out)
 	return finish(&r, out, sizeof *out);
 }
 
+size_t stamp_rec_revocation(const stamp_revocation *r, uint8_t *buf)
+{
+	wbuf w = {buf, 0};
+	put_int(&w, REC_V1, 1);
+	put_int(&w, r->scope, 1);
+	put_int(&w, r->first, 8);
+	put_int(&w, r->last, 8);
+	put_int(&w, r->batch_id, 4);
+	put_str(&w, r->product_id);
+	put_str(&w, r->lot);
+	put_bytes(&w, r->key_id, STAMP_KEYID_BYTES);
+	put_int(&w, r->from, 4);
+	put_int(&w, r->reason, 1);
+	put_str(&w, r->note);
+	put_int(&w, (uint64_t)r->since, 8);
+	put_str(&w, r->actor);
+	put_int(&w, (uint64_t)r->undone, 8);
+	put_str(&w, r->undone_by);
+	return w.len;
+}
+
+int stamp_unrec_revocation(const void *buf, size_t len, stamp_revocation *out)
+{
+	rbuf r;
+	if (start(&r, buf, len, out, sizeof *out))
+		return STAMP_ECORRUPT;
+	out->scope = (uint8_t)get_int(&r, 1);
+	out->first = get_int(&r, 8);
+	out->last = get_int(&r, 8);
+	out->batch_id = (uint32_t)get_int(&r, 4);
+	get_str(&r, out->product_id, sizeof out->product_id);
+	get_str(&r, out->lot, sizeof out->lot);
+	get_bytes(&r, out->key_id, STAMP_KEYID_BYTES);
+	out->from = (uint32_t)get_int(&r, 4);
+	out->reason = (uint8_t)get_int(&r, 1);
+	get_str(&r, out->note, sizeof out->note);
+	out->since = (int64_t)get_int(&r, 8);
+	get_str(&r, out->actor, sizeof out->actor);
+	out->undone = (int64_t)get_int(&r, 8);
+	get_str(&r, out->undone_by, sizeof out->undone_by);
+	if (out->scope < STAMP_SCOPE_SERIALS || out->scope > STAMP_SCOPE_KEY ||
+	    !stamp_reason_name(out->reason))
+		r.bad = 1;
+	return finish(&r, out, sizeof *out);
+}
+
 void stamp_rec_stamp(uint32_t batch_id, uint8_t status, const uint8_t sig[STAMP_SIG_BYTES],
 		     uint8_t buf[STAMP_STAMP_REC_BYTES])
 {

@@ -29,15 +29,19 @@ enum {
 	DB_LOTS,
 	DB_STAMPS,
 	DB_RESERVED,
+	DB_REVOCATIONS,
+	DB_REVIDX,
 	DB_COUNT
 };
-static const char *const db_names[DB_COUNT] = {"meta",	  "keys", "coops",  "products",
-					       "batches", "lots", "stamps", "reserved"};
+static const char *const db_names[DB_COUNT] = {"meta",	      "keys",  "coops",	 "products",
+					       "batches",     "lots",  "stamps", "reserved",
+					       "revocations", "revidx"};
 /*
  * Databases added after the first stores were made: a writable open creates
  * them, a read-only open of an older store reads them as empty.
  */
-static const unsigned char db_added[DB_COUNT] = {[DB_RESERVED] = 1};
+static const unsigned char db_added[DB_COUNT] = {
+	[DB_RESERVED] = 1, [DB_REVOCATIONS] = 1, [DB_REVIDX] = 1};
 
 struct stamp_store {
 	MDB_env *env;
@@ -381,6 +385,20 @@ int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx)
 	return each(t, &w);
 }
 
+int stamp_store_db(stamp_txn *t, const char *name, MDB_txn **txn, MDB_dbi *dbi)
+{
+	for (int i = 0; i < DB_COUNT; i++) {
+		if (strcmp(db_names[i], name) == 0) {
+			if (t->st->absent[i])
+				return STAMP_ENOTFOUND;
+			*txn = t->txn;
+			*dbi = t->st->dbi[i];
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
 /* "product id" NUL "lot": ids cannot hold NUL, so the split is unambiguous. */
 static size_t lot_key(const stamp_batch *b, uint8_t *buf)
 {
@@ -389,6 +407,23 @@ static size_t lot_key(const stamp_batch *b, uint8_t *buf)
 	buf[a] = '\0';
 	memcpy(buf + a + 1, b->lot, l);
 	return a + 1 + l;
+}
+
+int stamp_store_find_lot(stamp_txn *t, const char *product_id, const char *lot, uint32_t *batch_id)
+{
+	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX];
+	stamp_batch b = {0};
+	MDB_val v;
+	if (strlen(product_id) > STAMP_ID_MAX || strlen(lot) > STAMP_SHORT_MAX)
+		return STAMP_ENOTFOUND;
+	memcpy(b.product_id, product_id, strlen(product_id) + 1);
+	memcpy(b.lot, lot, strlen(lot) + 1);
+	int rc = get(t, DB_LOTS, val_of(lk, lot_key(&b, lk)), &v);
+	if (rc == 0 && v.mv_size != 4)
+		rc = STAMP_ECORRUPT;
+	if (rc == 0)
+		*batch_id = (uint32_t)stamp_be_get(v.mv_data, 4);
+	return rc;
 }
 
 static int lot_taken(stamp_txn *t, const stamp_batch *b, uint8_t *lk, size_t *lklen)

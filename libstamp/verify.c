@@ -29,6 +29,10 @@ static const stamp_verdict_info about[STAMP_V_COUNT] = {
 			    1, 200},
 	[STAMP_V_UNKNOWN_KEY] = {"unknown-key", "UNKNOWN KEY",
 				 ": no registered key has this key id", STAMP_V_FORGED, 0, 1, 200},
+	[STAMP_V_FOREIGN_HOST] = {"foreign-host", "FOREIGN HOST",
+				  ": genuine signature, but the code names another host than its "
+				  "batch's",
+				  STAMP_V_FORGED, 1, 1, 200},
 	[STAMP_V_MALFORMED] = {"malformed", "MALFORMED", ": not an ocopstamp code",
 			       STAMP_V_MALFORMED, 0, 1, 400},
 };
@@ -83,9 +87,19 @@ static int stored_equal(const stamp_check *k)
 	       sodium_memcmp(k->code.sig, k->stamp.sig, STAMP_SIG_BYTES) == 0;
 }
 
-static stamp_verdict stored_verdict(const stamp_check *k)
+/* A stamp of the store, its code checked: genuine unless revoked. */
+static int settle(stamp_txn *t, stamp_check *k)
 {
-	return k->stamp.status == STAMP_STAMP_REVOKED ? STAMP_V_REVOKED : STAMP_V_GENUINE;
+	k->in_store = 1;
+	k->verdict = k->stamp.status == STAMP_STAMP_REVOKED ? STAMP_V_REVOKED : STAMP_V_GENUINE;
+	int rc = stamp_revocation_find(t, k->code.serial, &k->batch, &k->revocation);
+	if (rc == STAMP_ENOTFOUND)
+		return 0;
+	if (rc == 0) {
+		k->revoked = 1;
+		k->verdict = STAMP_V_REVOKED;
+	}
+	return rc;
 }
 
 int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, const stamp_code *c,
@@ -96,16 +110,14 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 
 	out->code = *c;
 	out->in_store = 0;
+	out->revoked = 0;
 	if (t && (flags & STAMP_VERIFY_TRUST_STORED)) {
 		rc = look_up(t, flags, out);
 		if (rc && rc != STAMP_ENOTFOUND)
 			return rc;
 		found = rc == 0;
-		if (found && stored_equal(out)) {
-			out->in_store = 1;
-			out->verdict = stored_verdict(out);
-			return 0;
-		}
+		if (found && stored_equal(out))
+			return settle(t, out);
 	}
 	rc = find_key(t, keys, nkeys, c->key_id, pk);
 	if (rc == STAMP_ENOTFOUND) {
@@ -139,9 +151,14 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 		out->verdict = STAMP_V_FORGED;
 		return 0;
 	}
-	out->in_store = 1;
-	out->verdict = stored_verdict(out);
-	return 0;
+	return settle(t, out);
+}
+
+/* host ("HOST[:PORT]", upper case) is the host of base ("HTTPS://HOST[:PORT]"). */
+static int same_host(const char *host, const char *base)
+{
+	const char *h = strstr(base, "://");
+	return h && strcmp(h + 3, host) == 0;
 }
 
 int stamp_verify_text(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, const char *text,
@@ -154,5 +171,9 @@ int stamp_verify_text(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 		out->verdict = STAMP_V_MALFORMED;
 		return 0;
 	}
-	return stamp_verify_code(t, keys, nkeys, &c, 0, out);
+	int rc = stamp_verify_code(t, keys, nkeys, &c, 0, out);
+	if (rc == 0 && out->verdict == STAMP_V_GENUINE && out->in_store && out->host[0] &&
+	    !same_host(out->host, out->batch.base_url))
+		out->verdict = STAMP_V_FOREIGN_HOST;
+	return rc;
 }

@@ -88,5 +88,10 @@ int cmd_issue(cli *c, int argc, char **argv);
 int cmd_render(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
 int cmd_sheet(cli *c, int argc, char **argv);
+int cmd_revoke(cli *c, int argc, char **argv);
+int cmd_unrevoke(cli *c, int argc, char **argv);
+
+/* Who acts: given (--actor), else the operating-system user; into out. */
+void cli_actor(const char *given, char *out, size_t cap);
 
 #endif

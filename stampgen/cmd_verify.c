@@ -59,7 +59,19 @@ static int check_text(const char *text, size_t len, void *ctx)
 		return 0;
 	}
 	const stamp_verdict_info *about = stamp_verdict_about(k.verdict);
-	printf("%s: %s%s\n", v->source, about->label, about->meaning);
+	if (k.revoked) {
+		const stamp_revocation *r = &k.revocation;
+		char since[11];
+		stamp_date_format(stamp_date_from_unix(r->since), since);
+		printf("%s: %s: %s%s%s (since %s, revocation %u)\n", v->source, about->label,
+		       stamp_reason_name(r->reason), r->note[0] ? " — " : "", r->note, since,
+		       r->id);
+	} else if (k.verdict == STAMP_V_FOREIGN_HOST) {
+		printf("%s: %s%s: %s, not %s\n", v->source, about->label, about->meaning, k.host,
+		       k.batch.base_url);
+	} else {
+		printf("%s: %s%s\n", v->source, about->label, about->meaning);
+	}
 	if (k.verdict != STAMP_V_MALFORMED)
 		print_details(&k);
 	if (about->exit_code == EXIT_OK)

@@ -17,7 +17,7 @@
 
 #include "verifyd.h"
 
-#define ENVELOPE_MAX 512
+#define ENVELOPE_MAX 2048 /* the revocation's note is the largest part */
 
 static json_t *date_json(uint32_t d)
 {
@@ -80,10 +80,28 @@ static void time_json(int64_t t, char out[40])
 	strftime(out, 40, "\"%Y-%m-%dT%H:%M:%S+07:00\"", &tm);
 }
 
+/* The revocation in force, serialised by jansson: its note is an officer's text. */
+static char *revocation_json(const stamp_revocation *r)
+{
+	char since[40];
+	struct tm tm;
+	vn_time(r->since, &tm);
+	strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+	json_t *j = json_pack("{s:i, s:s, s:o, s:s, s:s}", "id", (json_int_t)r->id, "reason",
+			      stamp_reason_name(r->reason), "note", str_or_null(r->note), "since",
+			      since, "scope", stamp_scope_name(r->scope));
+	if (!j)
+		return NULL;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return text;
+}
+
 char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len)
 {
 	const stamp_check *k = &v->check;
 	const stamp_verdict_info *about = stamp_verdict_about(k->verdict);
+	char *revocation = NULL;
 	strbuf e;
 
 	if (buf_init(&e, ENVELOPE_MAX + dlen))
@@ -98,6 +116,13 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 			(unsigned long long)k->code.serial, kid, k->code.version,
 			about->signature_valid ? "true" : "false");
 	}
+	if (k->revoked && !(revocation = revocation_json(&k->revocation))) {
+		free(e.p);
+		return NULL;
+	}
+	if (revocation)
+		buf_put(&e, ",\"revocation\":%s", revocation);
+	free(revocation);
 	if (k->in_store && details) {
 		char first[40], last[40];
 		time_json(v->scans.first, first);

@@ -145,6 +145,37 @@ static const banner banners[STAMP_V_COUNT] = {
 			       "This is not an OCOP traceability stamp code."},
 };
 
+/* A recall is the one revocation that is about the product, not the label. */
+static const banner recall_banner = {
+	"bad",
+	"✕",
+	"Sản phẩm bị thu hồi — không sử dụng",
+	"Product recalled — do not consume",
+	"Lô hàng này đã bị cơ quan quản lý thu hồi. Không ăn, uống hay sử dụng sản phẩm; hãy "
+	"trả lại nơi bán.",
+	"The authority has recalled this lot. Do not eat, drink or use the product; take it back "
+	"to the seller."};
+
+/* Why a stamp was withdrawn, in the shopper's words. */
+static const char *const reason_vi[] = {
+	[STAMP_REASON_LOST] = "Tem bị thất lạc",
+	[STAMP_REASON_STOLEN] = "Tem bị đánh cắp",
+	[STAMP_REASON_RECALLED] = "Sản phẩm bị thu hồi",
+	[STAMP_REASON_CERT_WITHDRAWN] = "Giấy chứng nhận OCOP của sản phẩm đã bị thu hồi",
+	[STAMP_REASON_KEY_COMPROMISED] = "Khóa ký của tem bị lộ",
+	[STAMP_REASON_PRINTED_IN_ERROR] = "Tem in nhầm",
+	[STAMP_REASON_OTHER] = "Lý do khác",
+};
+static const char *const reason_en[] = {
+	[STAMP_REASON_LOST] = "The stamp was lost",
+	[STAMP_REASON_STOLEN] = "The stamp was stolen",
+	[STAMP_REASON_RECALLED] = "The product was recalled",
+	[STAMP_REASON_CERT_WITHDRAWN] = "The product's OCOP certificate was withdrawn",
+	[STAMP_REASON_KEY_COMPROMISED] = "The stamp's signing key was compromised",
+	[STAMP_REASON_PRINTED_IN_ERROR] = "The stamp was printed in error",
+	[STAMP_REASON_OTHER] = "Another reason",
+};
+
 stamp_verdict verdict_shown(const verdict *v)
 {
 	if (v->suspicious && v->check.verdict == STAMP_V_GENUINE)
@@ -160,6 +191,20 @@ static void item(strbuf *o, const char *label, const char *value)
 	buf_put(o, "<dt>%s</dt><dd>", label);
 	buf_esc(o, value);
 	buf_put(o, "</dd>");
+}
+
+static void revocation_section(strbuf *o, const stamp_revocation *r, lang l)
+{
+	int en = l == LANG_EN;
+	unsigned why = stamp_reason_name(r->reason) ? r->reason : STAMP_REASON_OTHER;
+	char d[16];
+
+	date_text(stamp_date_from_unix(r->since), l, d);
+	buf_put(o, "<section><h2>%s</h2><dl>", en ? "Revocation" : "Thu hồi");
+	item(o, en ? "Reason" : "Lý do", en ? reason_en[why] : reason_vi[why]);
+	item(o, en ? "Note from the authority" : "Ghi chú của cơ quan quản lý", r->note);
+	item(o, en ? "Since" : "Từ ngày", d);
+	buf_put(o, "</dl></section>");
 }
 
 static void note(strbuf *o, const char *text)
@@ -287,6 +332,8 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 	int en = l == LANG_EN;
 	const banner *b = &banners[k];
 
+	if (v->check.revoked && v->check.revocation.reason == STAMP_REASON_RECALLED)
+		b = &recall_banner;
 	if (buf_init(&o, PAGE_MAX))
 		return NULL;
 	head(&o, l, en ? b->en : b->vi);
@@ -309,6 +356,8 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 	else
 		buf_put(&o, "%s", en ? b->en_sub : b->vi_sub);
 	buf_put(&o, "</p></div>");
+	if (v->check.revoked)
+		revocation_section(&o, &v->check.revocation, l);
 	if (v->check.in_store && details) {
 		buf_add(&o, details, dlen);
 		scans_section(&o, v, l);

@@ -14,6 +14,7 @@
 #include "registry.h"
 #include "env.h"
 #include "store.h"
+#include "revocation.h"
 #include "import.h"
 #include "issue.h"
 #include "verify.h"

@@ -9,6 +9,7 @@
  *   lots      product id '\0' lot         -> batch id (a lot is issued once)
  *   stamps    serial (u64 big-endian)     -> stamp record (status, batch, signature)
  *   reserved  first serial (u64 BE)       -> reservation (serials taken, not yet a batch)
+ *   revocations, revidx                   -> revocation.c (revocation.h)
  *
  * Integer keys are big-endian so LMDB's byte order is numeric order (no
  * MDB_INTEGERKEY). Every value starts with a record version byte; an unknown
@@ -97,6 +98,9 @@ int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite) STAM
 int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES],
 			stamp_keyrec *out) STAMP_WUR;
 int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out) STAMP_WUR;
+/* The batch of a product's lot (a lot is issued once). */
+int stamp_store_find_lot(stamp_txn *t, const char *product_id, const char *lot,
+			 uint32_t *batch_id) STAMP_WUR;
 int stamp_store_get_stamp(stamp_txn *t, uint64_t serial, stamp_stamp *out) STAMP_WUR;
 
 /*

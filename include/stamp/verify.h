@@ -16,6 +16,7 @@
 
 #include "code.h"
 #include "key.h"
+#include "revocation.h"
 #include "store.h"
 
 /*
@@ -25,12 +26,13 @@
  */
 typedef enum {
 	STAMP_V_GENUINE = 0,
-	STAMP_V_SUSPICIOUS,  /* genuine, but scanned more than a stamp should be (verifyd) */
-	STAMP_V_REVOKED,     /* signature good, stamp revoked in the store */
-	STAMP_V_UNKNOWN,     /* signature good, serial not in this store */
-	STAMP_V_FORGED,	     /* signature bad */
-	STAMP_V_UNKNOWN_KEY, /* code names a key nobody registered */
-	STAMP_V_MALFORMED,   /* not a stamp code */
+	STAMP_V_SUSPICIOUS,   /* genuine, but scanned more than a stamp should be (verifyd) */
+	STAMP_V_REVOKED,      /* signature good, stamp revoked in the store */
+	STAMP_V_UNKNOWN,      /* signature good, serial not in this store */
+	STAMP_V_FORGED,	      /* signature bad */
+	STAMP_V_UNKNOWN_KEY,  /* code names a key nobody registered */
+	STAMP_V_FOREIGN_HOST, /* a real code, under another host than its batch's */
+	STAMP_V_MALFORMED,    /* not a stamp code */
 	STAMP_V_COUNT
 } stamp_verdict;
 
@@ -55,6 +57,8 @@ typedef struct stamp_check {
 	stamp_code code;	       /* valid unless MALFORMED */
 	char host[STAMP_HOST_MAX + 1]; /* "" when the text had no URL part */
 	int in_store;		       /* stamp, batch, product, coop below are filled */
+	int revoked;		       /* revocation below is the one in force */
+	stamp_revocation revocation;
 	stamp_stamp stamp;
 	stamp_batch batch;
 	stamp_product product;
@@ -81,7 +85,9 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 		      unsigned flags, stamp_check *out) STAMP_WUR;
 
 /*
- * Verify text (a code URL or its base32 part). t may be NULL (no store);
+ * Verify text (a code URL or its base32 part). A code URL whose host is not
+ * its batch's is FOREIGN_HOST (a genuine code copied under another address).
+ * t may be NULL (no store);
  * keys/nkeys are extra public keys (key files) searched before the store.
  * Returns 0 with out->verdict set whatever the verdict; non-zero only for a
  * store error (then out->verdict is meaningless).
