@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -234,12 +236,198 @@ static void render_again_is_byte_identical(void **state)
 	assert_false(exists(b2));
 }
 
+/* ---- serials reserved before signing ---- */
+
+typedef struct res_list {
+	stamp_reservation *v;
+	int n, max;
+} res_list;
+
+static int collect(const stamp_reservation *r, void *ctx)
+{
+	res_list *a = ctx;
+	if (a->n < a->max)
+		a->v[a->n] = *r;
+	a->n++;
+	return 0;
+}
+
+/* The store's reservations into v (at most max); how many there are. */
+static int reservations(fixture *f, stamp_reservation *v, int max)
+{
+	res_list a = {v, 0, max};
+	stamp_txn *t;
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_each_reservation(t, collect, &a), 0);
+	stamp_txn_abort(t);
+	return a.n;
+}
+
+/* A sink that fails on its 7th stamp, as a full disk would. */
+static int fail_7th(const stamp_batch *b, const stamp_code *c, const char *path, void *ctx,
+		    stamp_diag *d)
+{
+	(void)path;
+	(void)ctx;
+	if (c->serial == b->first_serial + 6) {
+		snprintf(d->msg, sizeof d->msg, "disk full (test)");
+		return ENOSPC;
+	}
+	return 0;
+}
+
+static void failed_issue_burns_its_serials(void **state)
+{
+	fixture *f = *state;
+	char out[256];
+	stamp_issue_sink sink = {".x", NULL, fail_7th, NULL};
+	stamp_issue_req r = fixture_req("L1", 10);
+	stamp_reservation v[4];
+	stamp_batch b;
+	stamp_diag d = {{0}};
+
+	out_path(f, "fails", out, sizeof out);
+	r.out_dir = out;
+	r.sink = &sink;
+	r.threads = 1;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), ENOSPC);
+	assert_string_equal(d.msg, "disk full (test)");
+	assert_false(exists(out));
+	/* serials 1-10 are a recorded gap: burned, never a batch */
+	assert_int_equal(reservations(f, v, 4), 1);
+	assert_int_equal(v[0].first_serial, 1);
+	assert_int_equal(v[0].count, 10);
+	assert_int_equal(v[0].state, STAMP_RESERVE_BURNED);
+	assert_string_equal(v[0].lot, "L1");
+
+	/* the same lot may be issued again, on new serials */
+	r.sink = NULL;
+	r.out_dir = NULL;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	assert_int_equal(b.first_serial, 11);
+	stamp_txn *t;
+	stamp_stamp s;
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_get_stamp(t, 7, &s), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_get_stamp(t, 11, &s), 0);
+	stamp_txn_abort(t);
+	/* a consumed reservation is gone; the burned one stays */
+	assert_int_equal(reservations(f, v, 4), 1);
+}
+
+static void note_to(const char *msg, void *ctx)
+{
+	snprintf(ctx, 1024, "%s", msg);
+}
+
+/* A killed issuance: its reservation pending, its process gone, its folder left. */
+static void stale_reservation_is_burned_and_its_folder_removed(void **state)
+{
+	fixture *f = *state;
+	char tmp[256], file[300], host[STAMP_HOSTNAME_MAX + 1] = "", said[1024] = "";
+	stamp_reservation v[4], dead = {.count = 500, .created = 1795000000};
+	stamp_issue_req r = fixture_req("L2", 3);
+	stamp_batch b;
+	stamp_txn *t;
+
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid); /* a pid that no longer runs */
+	out_path(f, "killed.tmp-Ab12Cd", tmp, sizeof tmp);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	snprintf(file, sizeof file, "%s/0000000001.png", tmp);
+	FILE *fp = fopen(file, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(gethostname(host, sizeof host - 1), 0);
+	dead.pid = pid;
+	strcpy(dead.host, host);
+	strcpy(dead.product_id, "NM-01");
+	strcpy(dead.lot, "L9");
+	strcpy(dead.tmp, tmp);
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_reserve(t, &dead), 0);
+	/* and one of a process on another machine: only reported, never touched */
+	stamp_reservation other = dead;
+	strcpy(other.host, "other-host");
+	strcpy(other.lot, "L8");
+	other.tmp[0] = '\0';
+	assert_int_equal(stamp_store_reserve(t, &other), 0);
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	r.note = note_to;
+	r.note_ctx = said;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, NULL), 0);
+	assert_int_equal(b.first_serial, 1001);
+	assert_non_null(strstr(said, "serials 1-500"));
+	assert_non_null(strstr(said, "burned"));
+	assert_non_null(strstr(said, "was removed"));
+	assert_false(exists(tmp));
+	assert_int_equal(reservations(f, v, 4), 2);
+	assert_int_equal(v[0].state, STAMP_RESERVE_BURNED);
+	assert_int_equal(v[1].state, STAMP_RESERVE_PENDING);
+}
+
+/* The finish hook's files are published with the folder; a clash is ENOTPUBLISHED. */
+static int add_sheet(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+		     stamp_diag *d)
+{
+	char path[512];
+	(void)st;
+	(void)b;
+	(void)d;
+	snprintf(path, sizeof path, "%s/sheet.pdf", dir);
+	FILE *fp = fopen(path, "w");
+	if (!fp)
+		return errno;
+	fputs("%PDF-1.5\n", fp);
+	fclose(fp);
+	if (ctx) /* somebody makes the folder meanwhile */
+		return mkdir(ctx, 0700) ? errno : 0;
+	return 0;
+}
+
+static void finish_hook_and_unpublished(void **state)
+{
+	fixture *f = *state;
+	char out[256], path[300];
+	stamp_issue_req r = fixture_req("L1", 4);
+	stamp_batch b;
+	stamp_diag d = {{0}};
+
+	out_path(f, "with-sheet", out, sizeof out);
+	r.out_dir = out;
+	r.finish = add_sheet;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+	snprintf(path, sizeof path, "%s/sheet.pdf", out);
+	assert_true(exists(path));
+
+	r = fixture_req("L2", 4);
+	out_path(f, "clash", out, sizeof out);
+	r.out_dir = out;
+	r.finish = add_sheet;
+	r.finish_ctx = out;
+	memset(&b, 0, sizeof b);
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_ENOTPUBLISHED);
+	assert_int_equal(b.id, 2); /* stored all the same */
+	assert_non_null(strstr(d.msg, "is stored"));
+	assert_non_null(strstr(d.msg, "stampgen render --batch 2"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(issue_writes_manifest_and_pngs, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(failed_issue_burns_its_serials, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(stale_reservation_is_burned_and_its_folder_removed,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(finish_hook_and_unpublished, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, fixture_setup,
 						fixture_teardown),
