@@ -89,6 +89,7 @@ int cmd_render(cli *c, int argc, char **argv);
 int cmd_verify(cli *c, int argc, char **argv);
 int cmd_sheet(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
+int cmd_serials(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
 
 /* Who acts: given (--actor), else the operating-system user; into out. */

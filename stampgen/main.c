@@ -147,6 +147,13 @@ static const usage usages[] = {
 	 "ID",
 	 "Print one batch: its product, dates, key and print size.",
 	 {{0}}},
+	{"serials",
+	 NULL,
+	 cmd_serials,
+	 "",
+	 "List the serial space in order: each batch, and the burned gaps of issuances that "
+	 "failed or were killed.",
+	 {{0}}},
 	{"issue",
 	 NULL,
 	 cmd_issue,

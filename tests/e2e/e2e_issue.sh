@@ -114,6 +114,9 @@ expect_exit 0 "the next issue" -- "$G" issue --product "$P" --lot LOT-NEXT --pro
 	--count 2 --key k1.key --base-url "$URL" --out b-next --no-images
 expect_out "serials 1001-201000 of an issuance that did not complete .* are burned; its temporary folder .*b-kill.tmp-.* was removed" \
 	"it reports the burned serials and the removed folder"
+expect_exit 0 "stampgen serials" -- "$G" serials
+expect_out "^1001-201000	burned	$P	LOT-KILL	" "serials lists the killed issue's range as burned"
+expect_out "^201001-201002	batch 2	$P	LOT-NEXT	" "and the next batch after it"
 [ -z "$(ls -d b-kill.tmp-* 2>/dev/null)" ] && ok "the stale temporary folder is gone" ||
 	fail "the stale temporary folder is still there"
 [ "$(sed -n 2p b-next/manifest.csv | cut -d, -f1)" = 201001 ] && ok "serials continue after the burned ones" ||
