@@ -14,6 +14,8 @@
 
 #include "internal.h"
 #include "record.h"
+#include "stamp/date.h"
+#include "stamp/key.h"
 #include "stamp/env.h"
 #include "stamp/store.h"
 
@@ -288,6 +290,34 @@ int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], stamp
 	MDB_val v;
 	int rc = get(t, DB_KEYS, val_of(id, STAMP_KEYID_BYTES), &v);
 	return rc ? rc : stamp_unrec_key(v.mv_data, v.mv_size, out);
+}
+
+int stamp_store_retire_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], uint32_t on,
+			   stamp_diag *diag)
+{
+	stamp_keyrec k;
+	char kid[9], d[11];
+	int rc = stamp_store_get_key(t, id, &k);
+	stamp_key_id_format(id, kid);
+	if (rc == STAMP_ENOTFOUND)
+		return stamp_diag_set(diag, rc, "key %s is not registered", kid);
+	if (rc)
+		return rc;
+	if (k.valid_from && on < k.valid_from) {
+		stamp_date_format(k.valid_from, d);
+		return stamp_diag_set(diag, STAMP_EINPUT,
+				      "key %s: --on would end its window before it starts (%s)",
+				      kid, d);
+	}
+	if (k.valid_until && on > k.valid_until) {
+		stamp_date_format(k.valid_until, d);
+		return stamp_diag_set(diag, STAMP_EINPUT,
+				      "key %s is retired on %s already: retiring cannot extend a "
+				      "key's window",
+				      kid, d);
+	}
+	k.valid_until = on;
+	return stamp_store_put_key(t, &k, 1);
 }
 
 int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out)

@@ -207,7 +207,7 @@ static int key_retire(cli *c, int argc, char **argv)
 	uint8_t id[STAMP_KEYID_BYTES];
 	stamp_store *st;
 	stamp_txn *t;
-	stamp_keyrec k;
+	stamp_diag d = {{0}};
 	int opt, rc, ex = EXIT_USAGE;
 
 	while ((opt = cli_getopt(argc, argv, "key retire", "", lo, &ex)) != -1) {
@@ -225,18 +225,12 @@ static int key_retire(cli *c, int argc, char **argv)
 	if (cli_open_store(c, 0, &st))
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
-		rc = stamp_store_get_key(t, id, &k);
-		if (rc == 0) {
-			k.valid_until = on;
-			rc = stamp_store_put_key(t, &k, 1);
-		}
+		rc = stamp_store_retire_key(t, id, on, &d);
 		rc = rc ? (stamp_txn_abort(t), rc) : stamp_txn_commit(t);
 	}
 	stamp_store_close(st);
-	if (rc == STAMP_ENOTFOUND)
-		cli_err("key %s is not registered in %s", argv[optind], c->store_dir);
-	else if (rc)
-		cli_fail(rc, NULL, c->store_dir);
+	if (rc)
+		cli_fail(rc, &d, c->store_dir);
 	return cli_exit_code(rc);
 }
 

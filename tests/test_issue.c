@@ -236,6 +236,41 @@ static void render_again_is_byte_identical(void **state)
 	assert_false(exists(b2));
 }
 
+/* Key windows: retiring cannot extend one nor end it early; issuance checks them. */
+static void key_windows_are_kept(void **state)
+{
+	fixture *f = *state;
+	const uint8_t *id = stamp_key_public(f->kp)->id;
+	stamp_issue_req r = fixture_req("L1", 3); /* now: 2026-11-18 */
+	stamp_keyrec k;
+	stamp_batch b;
+	stamp_diag d = {{0}};
+	stamp_txn *t;
+
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	assert_int_equal(stamp_store_get_key(t, id, &k), 0);
+	k.valid_from = 20261101;
+	assert_int_equal(stamp_store_put_key(t, &k, 1), 0);
+	assert_int_equal(stamp_store_retire_key(t, id, 20261031, &d), STAMP_EINPUT);
+	assert_non_null(strstr(d.msg, "before it starts"));
+	assert_int_equal(stamp_store_retire_key(t, id, 20261117, &d), 0);
+	assert_int_equal(stamp_store_retire_key(t, id, 20271231, &d), STAMP_EINPUT);
+	assert_non_null(strstr(d.msg, "cannot extend"));
+	assert_int_equal(stamp_store_retire_key(t, id, 20261117, &d), 0); /* the same day again */
+	assert_int_equal(stamp_txn_commit(t), 0);
+
+	/* retired the day before: it may not sign now */
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+	assert_non_null(strstr(d.msg, "may not sign today"));
+	assert_non_null(strstr(d.msg, "2026-11-17"));
+	/* and before its window opens neither */
+	r.now = 1793000000; /* 2026-10-26 */
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
+	/* inside the window it signs */
+	r.now = 1794000000; /* 2026-11-06 */
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), 0);
+}
+
 /* ---- serials reserved before signing ---- */
 
 typedef struct res_list {
@@ -424,6 +459,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rejected_issue_changes_nothing, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(failed_issue_burns_its_serials, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(key_windows_are_kept, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(stale_reservation_is_burned_and_its_folder_removed,
 						fixture_setup, fixture_teardown),

@@ -97,6 +97,13 @@ int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out) ST
 int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite) STAMP_WUR;
 int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES],
 			stamp_keyrec *out) STAMP_WUR;
+/*
+ * Key id may sign until date on, included (rotation). STAMP_EINPUT when that
+ * would end its window before it starts, or extend a window that ends
+ * earlier: a retired key is never brought back by a later date.
+ */
+int stamp_store_retire_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], uint32_t on,
+			   stamp_diag *diag) STAMP_WUR;
 int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out) STAMP_WUR;
 /* The batch of a product's lot (a lot is issued once). */
 int stamp_store_find_lot(stamp_txn *t, const char *product_id, const char *lot,

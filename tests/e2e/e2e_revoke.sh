@@ -106,11 +106,11 @@ page() {
 dry() {
 	args=
 	while [ "$1" != -- ]; do args="$args $1"; shift; done
-	want=$2
+	count=$2
 	dump_store "$WORK/before.dump"
 	# shellcheck disable=SC2086
 	expect_exit 0 "dry run of revoke$args" -- "$G" revoke $args --reason lost --dry-run
-	out_has ": $want issued stamps" "dry run of revoke$args counts $want stamps"
+	out_has ": $count issued stamps" "dry run of revoke$args counts $count stamps"
 	out_has "nothing was written" "dry run of revoke$args says nothing was written"
 	same_store "dry run of revoke$args"
 }
