@@ -53,6 +53,17 @@ void stamp_output_discard(char *tmp);
 int stamp_store_db(stamp_txn *t, const char *name, MDB_txn **txn, MDB_dbi *dbi);
 
 /*
+ * store.c: record one change made in write transaction t, for its audit
+ * entry ("batch 3 issued: ..."). A transaction with changes appends one
+ * entry when it commits (audit.c); a long list is cut, with a count.
+ */
+void stamp_txn_change(stamp_txn *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* audit.c, from stamp_txn_commit: fills e->seq, prev and hash; appends. */
+struct stamp_audit_entry;
+int stamp_audit_append(stamp_txn *t, struct stamp_audit_entry *e);
+
+/*
  * registry.c, for import.c to reject a CSV that lacks a required column
  * before reading any row: 1 required, 0 optional, -1 no such field.
  */

@@ -304,6 +304,35 @@ int stamp_unrec_revocation(const void *buf, size_t len, stamp_revocation *out)
 	return finish(&r, out, sizeof *out);
 }
 
+size_t stamp_rec_audit(const stamp_audit_entry *e, uint8_t *buf)
+{
+	wbuf w = {buf, 0};
+	put_int(&w, REC_V1, 1);
+	put_int(&w, (uint64_t)e->time, 8);
+	put_str(&w, e->user);
+	put_str(&w, e->actor);
+	put_str(&w, e->what);
+	put_str(&w, e->result);
+	put_bytes(&w, e->prev, STAMP_AUDIT_HASH_BYTES);
+	put_bytes(&w, e->hash, STAMP_AUDIT_HASH_BYTES);
+	return w.len;
+}
+
+int stamp_unrec_audit(const void *buf, size_t len, stamp_audit_entry *out)
+{
+	rbuf r;
+	if (start(&r, buf, len, out, sizeof *out))
+		return STAMP_ECORRUPT;
+	out->time = (int64_t)get_int(&r, 8);
+	get_str(&r, out->user, sizeof out->user);
+	get_str(&r, out->actor, sizeof out->actor);
+	get_str(&r, out->what, sizeof out->what);
+	get_str(&r, out->result, sizeof out->result);
+	get_bytes(&r, out->prev, STAMP_AUDIT_HASH_BYTES);
+	get_bytes(&r, out->hash, STAMP_AUDIT_HASH_BYTES);
+	return finish(&r, out, sizeof *out);
+}
+
 void stamp_rec_stamp(uint32_t batch_id, uint8_t status, const uint8_t sig[STAMP_SIG_BYTES],
 		     uint8_t buf[STAMP_STAMP_REC_BYTES])
 {

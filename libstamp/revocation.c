@@ -347,22 +347,38 @@ static int check_target(stamp_txn *t, stamp_revocation *r, stamp_diag *diag)
 	}
 }
 
+/* Clean text in place, zero-filled after it (records are compared whole). */
+static int clean(char *field, size_t size, const char *what, stamp_diag *diag)
+{
+	char v[STAMP_NOTE_MAX + 1] = "";
+	int rc = stamp_text_clean(field, v, size - 1, what, diag);
+	if (rc == 0)
+		memcpy(field, v, size);
+	return rc;
+}
+
+/* What add and count both check: the reason, the texts, the target. */
+static int validate(stamp_txn *t, stamp_revocation *r, stamp_diag *diag)
+{
+	int rc;
+	if (!stamp_reason_name(r->reason))
+		return stamp_diag_set(diag, STAMP_EINPUT, "reason: expected one of %s",
+				      stamp_reason_list());
+	if ((rc = clean(r->note, sizeof r->note, "note", diag)) ||
+	    (rc = clean(r->actor, sizeof r->actor, "actor", diag)))
+		return rc;
+	return check_target(t, r, diag);
+}
+
 int stamp_revocation_add(stamp_txn *t, stamp_revocation *r, stamp_diag *diag)
 {
-	char note[STAMP_NOTE_MAX + 1] = ""; /* zeroed whole: the record is compared whole */
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
 
-	if (!stamp_reason_name(r->reason))
-		return stamp_diag_set(diag, STAMP_EINPUT, "reason: expected one of %s",
-				      stamp_reason_list());
-	if ((rc = stamp_text_clean(r->note, note, STAMP_NOTE_MAX, "note", diag)))
-		return rc;
-	memcpy(r->note, note, sizeof note);
-	if ((rc = check_target(t, r, diag)) || (rc = stamp_store_db(t, "revocations", &txn, &dbi)))
+	if ((rc = validate(t, r, diag)) || (rc = stamp_store_db(t, "revocations", &txn, &dbi)))
 		return rc;
 	if ((rc = mdb_cursor_open(txn, dbi, &cur)))
 		return rc;
@@ -376,9 +392,11 @@ int stamp_revocation_add(stamp_txn *t, stamp_revocation *r, stamp_diag *diag)
 	r->id = (uint32_t)last + 1;
 	r->undone = 0;
 	r->undone_by[0] = '\0';
-	if ((rc = put_record(txn, dbi, r, MDB_NOOVERWRITE | MDB_APPEND)))
+	if ((rc = put_record(txn, dbi, r, MDB_NOOVERWRITE | MDB_APPEND)) || (rc = index_add(t, r)))
 		return rc;
-	return index_add(t, r);
+	stamp_txn_change(t, "revocation %u: %s, %s", r->id, stamp_scope_name(r->scope),
+			 stamp_reason_name(r->reason));
+	return 0;
 }
 
 int stamp_revocation_undo(stamp_txn *t, uint32_t id, int64_t now, const char *actor,
@@ -395,11 +413,17 @@ int stamp_revocation_undo(stamp_txn *t, uint32_t id, int64_t now, const char *ac
 	if (r.undone)
 		return stamp_diag_set(diag, STAMP_EINPUT, "revocation %u is undone already", id);
 	r.undone = now ? now : 1;
-	snprintf(r.undone_by, sizeof r.undone_by, "%s", actor ? actor : "");
-	if ((rc = stamp_store_db(t, "revocations", &txn, &dbi)) ||
-	    (rc = put_record(txn, dbi, &r, 0)))
+	if (strlen(actor ? actor : "") >= sizeof r.undone_by)
+		return stamp_diag_set(diag, STAMP_EINPUT, "actor: longer than %zu bytes",
+				      sizeof r.undone_by - 1);
+	memcpy(r.undone_by, actor ? actor : "", strlen(actor ? actor : "") + 1);
+	if ((rc = clean(r.undone_by, sizeof r.undone_by, "actor", diag)))
 		return rc;
-	return rebuild_index(t);
+	if ((rc = stamp_store_db(t, "revocations", &txn, &dbi)) ||
+	    (rc = put_record(txn, dbi, &r, 0)) || (rc = rebuild_index(t)))
+		return rc;
+	stamp_txn_change(t, "revocation %u undone", id);
+	return 0;
 }
 
 /* ---- what a revocation covers ---- */
@@ -438,12 +462,10 @@ static int count_batch(const stamp_batch *b, void *ctx)
 	return 0;
 }
 
-int stamp_revocation_count(stamp_txn *t, const stamp_revocation *r, uint64_t *stamps,
-			   stamp_diag *diag)
+int stamp_revocation_count(stamp_txn *t, stamp_revocation *r, uint64_t *stamps, stamp_diag *diag)
 {
-	stamp_revocation copy = *r;
-	counting c = {&copy, 0};
-	int rc = check_target(t, &copy, diag);
+	counting c = {r, 0};
+	int rc = validate(t, r, diag);
 	if (rc == 0)
 		rc = stamp_store_each_batch(t, count_batch, &c);
 	*stamps = c.n;

@@ -9,11 +9,15 @@
  */
 #include <errno.h>
 #include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "record.h"
+#include "stamp/audit.h"
 #include "stamp/date.h"
 #include "stamp/key.h"
 #include "stamp/env.h"
@@ -33,28 +37,38 @@ enum {
 	DB_RESERVED,
 	DB_REVOCATIONS,
 	DB_REVIDX,
+	DB_AUDIT,
 	DB_COUNT
 };
-static const char *const db_names[DB_COUNT] = {"meta",	      "keys",  "coops",	 "products",
-					       "batches",     "lots",  "stamps", "reserved",
-					       "revocations", "revidx"};
+static const char *const db_names[] = {"meta",	      "keys",	"coops",  "products",
+				       "batches",     "lots",	"stamps", "reserved",
+				       "revocations", "revidx", "audit"};
+/* every database has its name: a missing one fails the build, not a test */
+_Static_assert(sizeof db_names / sizeof db_names[0] == DB_COUNT, "a database without a name");
 /*
  * Databases added after the first stores were made: a writable open creates
  * them, a read-only open of an older store reads them as empty.
  */
 static const unsigned char db_added[DB_COUNT] = {
-	[DB_RESERVED] = 1, [DB_REVOCATIONS] = 1, [DB_REVIDX] = 1};
+	[DB_RESERVED] = 1, [DB_REVOCATIONS] = 1, [DB_REVIDX] = 1, [DB_AUDIT] = 1};
 
 struct stamp_store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	unsigned char absent[DB_COUNT]; /* db_added, in a store opened read-only */
 	int rdonly;
+	/* for the audit entry of each write transaction */
+	char user[STAMP_SHORT_MAX + 1], actor[STAMP_SHORT_MAX + 1];
+	char what[STAMP_AUDIT_WHAT_MAX + 1];
 };
 
 struct stamp_txn {
 	stamp_store *st;
 	MDB_txn *txn;
+	int write;
+	unsigned changes, dropped; /* recorded by stamp_txn_change; cut for room */
+	size_t rlen;
+	char result[STAMP_AUDIT_RESULT_MAX + 1];
 };
 
 static MDB_val val_of(const void *p, size_t n)
@@ -89,7 +103,7 @@ static int meta_put_u64(stamp_txn *t, const char *name, uint64_t value)
 /* Open (or create) the databases and check the store's format version. */
 static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *dir)
 {
-	stamp_txn t = {st, NULL};
+	stamp_txn t = {.st = st};
 	int rc = mdb_txn_begin(st->env, NULL, st->rdonly ? MDB_RDONLY : 0, &t.txn);
 	if (rc)
 		return stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
@@ -174,6 +188,10 @@ int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out)
 	if (!t)
 		return ENOMEM;
 	t->st = st;
+	t->write = write;
+	t->changes = t->dropped = 0;
+	t->rlen = 0;
+	t->result[0] = '\0';
 	int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc) {
 		free(t);
@@ -183,9 +201,59 @@ int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out)
 	return 0;
 }
 
+void stamp_store_set_identity(stamp_store *st, const char *user, const char *actor,
+			      const char *what)
+{
+	snprintf(st->user, sizeof st->user, "%s", user ? user : "");
+	snprintf(st->actor, sizeof st->actor, "%s", actor ? actor : "");
+	snprintf(st->what, sizeof st->what, "%s", what ? what : "");
+}
+
+void stamp_txn_change(stamp_txn *t, const char *fmt, ...)
+{
+	char one[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(one, sizeof one, fmt, ap);
+	va_end(ap);
+	t->changes++;
+	/* keep room for "; " and the " (+N more)" that a cut list ends with */
+	if (n < 0 || t->dropped || t->rlen + (size_t)n + 2 > sizeof t->result - 24) {
+		t->dropped++;
+		return;
+	}
+	t->rlen += (size_t)snprintf(t->result + t->rlen, sizeof t->result - t->rlen, "%s%s",
+				    t->rlen ? "; " : "", one);
+}
+
+/* The audit entry of a write transaction that changed something. */
+static int audit(stamp_txn *t)
+{
+	stamp_audit_entry *e = calloc(1, sizeof *e);
+	if (!e)
+		return ENOMEM;
+	e->time = time(NULL);
+	memcpy(e->user, t->st->user, sizeof e->user);
+	memcpy(e->actor, t->st->actor, sizeof e->actor);
+	memcpy(e->what, t->st->what, sizeof e->what);
+	memcpy(e->result, t->result, sizeof e->result);
+	if (t->dropped)
+		snprintf(e->result + t->rlen, sizeof e->result - t->rlen, " (+%u more)",
+			 t->dropped);
+	int rc = stamp_audit_append(t, e);
+	free(e);
+	return rc;
+}
+
 int stamp_txn_commit(stamp_txn *t)
 {
-	int rc = mdb_txn_commit(t->txn);
+	int rc = t->write && t->changes ? audit(t) : 0;
+	if (rc) {
+		mdb_txn_abort(t->txn);
+		free(t);
+		return rc;
+	}
+	rc = mdb_txn_commit(t->txn);
 	free(t);
 	return rc;
 }
@@ -254,7 +322,10 @@ int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite)
 {
 	uint8_t buf[STAMP_REC_MAX];
 	size_t n = stamp_rec_coop(c, buf);
-	return put(t, DB_COOPS, val_of(c->id, strlen(c->id)), buf, n, overwrite);
+	int rc = put(t, DB_COOPS, val_of(c->id, strlen(c->id)), buf, n, overwrite);
+	if (rc == 0)
+		stamp_txn_change(t, "coop %s %s", c->id, overwrite ? "written" : "added");
+	return rc;
 }
 
 int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out)
@@ -268,7 +339,10 @@ int stamp_store_put_product(stamp_txn *t, const stamp_product *p, int overwrite)
 {
 	uint8_t buf[STAMP_REC_MAX];
 	size_t n = stamp_rec_product(p, buf);
-	return put(t, DB_PRODUCTS, val_of(p->id, strlen(p->id)), buf, n, overwrite);
+	int rc = put(t, DB_PRODUCTS, val_of(p->id, strlen(p->id)), buf, n, overwrite);
+	if (rc == 0)
+		stamp_txn_change(t, "product %s %s", p->id, overwrite ? "written" : "added");
+	return rc;
 }
 
 int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out)
@@ -278,11 +352,26 @@ int stamp_store_get_product(stamp_txn *t, const char *id, stamp_product *out)
 	return rc ? rc : stamp_unrec_product(v.mv_data, v.mv_size, out);
 }
 
-int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite)
+static int put_keyrec(stamp_txn *t, const stamp_keyrec *k, int overwrite)
 {
 	uint8_t buf[STAMP_REC_MAX];
 	size_t n = stamp_rec_key(k, buf);
 	return put(t, DB_KEYS, val_of(k->id, STAMP_KEYID_BYTES), buf, n, overwrite);
+}
+
+int stamp_store_put_key(stamp_txn *t, const stamp_keyrec *k, int overwrite)
+{
+	char id[9], from[11], until[11];
+	int rc = put_keyrec(t, k, overwrite);
+	if (rc == 0) {
+		stamp_key_id_format(k->id, id);
+		stamp_date_format(k->valid_from, from);
+		stamp_date_format(k->valid_until, until);
+		stamp_txn_change(t, "key %s %s (valid %s to %s)", id,
+				 overwrite ? "written" : "registered", from[0] ? from : "-",
+				 until[0] ? until : "-");
+	}
+	return rc;
 }
 
 int stamp_store_get_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], stamp_keyrec *out)
@@ -317,7 +406,11 @@ int stamp_store_retire_key(stamp_txn *t, const uint8_t id[STAMP_KEYID_BYTES], ui
 				      kid, d);
 	}
 	k.valid_until = on;
-	return stamp_store_put_key(t, &k, 1);
+	if ((rc = put_keyrec(t, &k, 1)) == 0) {
+		stamp_date_format(on, d);
+		stamp_txn_change(t, "key %s retired: signs until %s", kid, d);
+	}
+	return rc;
 }
 
 int stamp_store_get_batch(stamp_txn *t, uint32_t id, stamp_batch *out)
@@ -502,9 +595,13 @@ int stamp_store_reserve(stamp_txn *t, stamp_reservation *r)
 		return STAMP_EINPUT; /* serial space exhausted: never wrap */
 	r->first_serial = next_serial;
 	r->state = STAMP_RESERVE_PENDING;
-	if ((rc = put_reservation(t, r, 0)))
+	if ((rc = put_reservation(t, r, 0)) ||
+	    (rc = meta_put_u64(t, "next_serial", next_serial + r->count)))
 		return rc;
-	return meta_put_u64(t, "next_serial", next_serial + r->count);
+	stamp_txn_change(
+		t, "serials %llu-%llu reserved for %s lot %s", (unsigned long long)r->first_serial,
+		(unsigned long long)(r->first_serial + r->count - 1), r->product_id, r->lot);
+	return 0;
 }
 
 int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r)
@@ -515,7 +612,12 @@ int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r)
 		return rc;
 	if (old.count != r->count)
 		return STAMP_EINPUT; /* a reservation's range never changes */
-	return put_reservation(t, r, 1);
+	if ((rc = put_reservation(t, r, 1)) == 0 && r->state != old.state)
+		stamp_txn_change(t, "serials %llu-%llu %s", (unsigned long long)r->first_serial,
+				 (unsigned long long)(r->first_serial + r->count - 1),
+				 r->state == STAMP_RESERVE_BURNED ? "burned (not issued)"
+								  : "pending");
+	return rc;
 }
 
 int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ctx)
@@ -568,9 +670,13 @@ int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
 	stamp_be_put(rk, b->first_serial, 8);
 	if ((rc = put(t, DB_LOTS, val_of(lk, lklen), idk, 4, 0)) ||
 	    (rc = put(t, DB_BATCHES, val_of(idk, 4), rec, stamp_rec_batch(b, rec), 0)) ||
-	    (rc = mdb_del(t->txn, t->st->dbi[DB_RESERVED], &(MDB_val){8, rk}, NULL)))
+	    (rc = mdb_del(t->txn, t->st->dbi[DB_RESERVED], &(MDB_val){8, rk}, NULL)) ||
+	    (rc = meta_put_u64(t, "next_batch", next_batch + 1)))
 		return rc;
-	return meta_put_u64(t, "next_batch", next_batch + 1);
+	stamp_txn_change(t, "batch %u issued: %s lot %s, %u stamps, serials %llu-%llu", b->id,
+			 b->product_id, b->lot, b->count, (unsigned long long)b->first_serial,
+			 (unsigned long long)(b->first_serial + b->count - 1));
+	return 0;
 }
 
 int stamp_store_put_stamps(stamp_txn *t, const stamp_batch *b,

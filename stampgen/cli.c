@@ -55,10 +55,34 @@ int cli_exit_code(int rc)
 int cli_open_store(const cli *c, unsigned flags, stamp_store **out)
 {
 	stamp_diag d = {{0}};
+	char user[STAMP_SHORT_MAX + 1];
 	int rc = stamp_store_open(c->store_dir, flags, out, &d);
-	if (rc)
+	if (rc) {
 		cli_fail(rc, &d, c->store_dir);
-	return rc;
+		return rc;
+	}
+	if (!(flags & STAMP_STORE_RDONLY)) {
+		if (cli_actor(NULL, user, sizeof user))
+			user[0] = '\0';
+		stamp_store_set_identity(*out, user, c->actor, c->command);
+	}
+	return 0;
+}
+
+void cli_command_line(cli *c, int argc, char **argv)
+{
+	size_t n = 0;
+	c->command[0] = '\0';
+	for (int i = 0; i < argc && n + 1 < sizeof c->command; i++) {
+		int w = snprintf(c->command + n, sizeof c->command - n, "%s%s", i ? " " : "",
+				 argv[i]);
+		if (w < 0 || (size_t)w >= sizeof c->command - n) {
+			/* cut, and say so */
+			memcpy(c->command + sizeof c->command - 4, "...", 4);
+			break;
+		}
+		n += (size_t)w;
+	}
 }
 
 int cli_passphrase(const char *file, char **pass, size_t *len)

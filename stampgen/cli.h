@@ -16,6 +16,8 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_UNPUBLISHED = 3 };
 typedef struct cli {
 	const char *store_dir; /* -s, $OCOPSTAMP_STORE, or "store" */
 	int quiet;	       /* -q: no progress bar, no notes */
+	const char *actor;     /* -a, $OCOPSTAMP_ACTOR: for the audit log; may be NULL */
+	char command[512];     /* the verb and its arguments, for the audit log */
 } cli;
 
 /* "stampgen: <message>" on stderr. */
@@ -25,7 +27,10 @@ void cli_fail(int rc, const stamp_diag *diag, const char *what);
 /* Exit code for a libstamp error: input/verification failures 1, the rest 2. */
 int cli_exit_code(int rc);
 
+/* Open the store; a writable one records c's identity for the audit log. */
 int cli_open_store(const cli *c, unsigned flags, stamp_store **out);
+/* The verb line for the audit log, from argv: words joined by spaces, bounded. */
+void cli_command_line(cli *c, int argc, char **argv);
 
 /*
  * Passphrase from --passphrase-file (first line) or $OCOPSTAMP_PASSPHRASE, in
@@ -90,9 +95,11 @@ int cmd_verify(cli *c, int argc, char **argv);
 int cmd_sheet(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
 int cmd_serials(cli *c, int argc, char **argv);
+int cmd_audit(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
 
-/* Who acts: given (--actor), else the operating-system user; into out. */
-void cli_actor(const char *given, char *out, size_t cap);
+/* Who acts: given (--actor), else the operating-system user; into out. 0, or
+ * an exit code after saying that given is too long. */
+int cli_actor(const char *given, char *out, size_t cap);
 
 #endif

@@ -28,15 +28,21 @@ enum {
 	OPT_DRYRUN
 };
 
-void cli_actor(const char *given, char *out, size_t cap)
+int cli_actor(const char *given, char *out, size_t cap)
 {
 	const struct passwd *pw = getpwuid(geteuid());
-	if (given && *given)
-		snprintf(out, cap, "%s", given);
-	else if (pw && pw->pw_name && *pw->pw_name)
-		snprintf(out, cap, "%s", pw->pw_name);
-	else
+	if (given && *given) {
+		if (strlen(given) >= cap) {
+			cli_err("--actor: at most %zu bytes, got %zu", cap - 1, strlen(given));
+			return EXIT_FAILED;
+		}
+		memcpy(out, given, strlen(given) + 1);
+	} else if (pw && pw->pw_name && *pw->pw_name && strlen(pw->pw_name) < cap) {
+		memcpy(out, pw->pw_name, strlen(pw->pw_name) + 1);
+	} else {
 		snprintf(out, cap, "uid %u", (unsigned)geteuid());
+	}
+	return 0;
 }
 
 /* "A-B" into a range of serials. */
@@ -135,8 +141,14 @@ static int set_scope(target *g, int scope, const char *arg, cli *c)
 		cli_err("--lot: expected PRODUCT:LOT, got \"%s\"", arg);
 		return EXIT_USAGE;
 	}
-	cli_err("--%s: not a valid %s: \"%s\"", stamp_scope_name((unsigned)scope),
-		stamp_scope_name((unsigned)scope), arg);
+	cli_err("--%s: expected %s, got \"%s\"",
+		scope == STAMP_SCOPE_SERIALS ? "serial"
+		: scope == STAMP_SCOPE_BATCH ? "batch"
+					     : "product",
+		scope == STAMP_SCOPE_SERIALS ? "a serial number from 1"
+		: scope == STAMP_SCOPE_BATCH ? "a batch number"
+					     : "a product id",
+		arg);
 	return EXIT_USAGE;
 }
 
@@ -217,12 +229,15 @@ int cmd_revoke(cli *c, int argc, char **argv)
 		cli_fail(rc, &d, "--reason");
 		return EXIT_USAGE;
 	}
-	if (strlen(note) > STAMP_NOTE_MAX) {
-		cli_err("--note: at most %d bytes, got %zu", STAMP_NOTE_MAX, strlen(note));
+	/* trimmed and NFC first: the limit is on the text that is kept */
+	if ((rc = stamp_text_clean(note, g.r.note, STAMP_NOTE_MAX, "--note", &d))) {
+		cli_fail(rc, &d, "--note");
 		return EXIT_FAILED;
 	}
-	snprintf(g.r.note, sizeof g.r.note, "%s", note);
-	cli_actor(actor, g.r.actor, sizeof g.r.actor);
+	if (actor)
+		c->actor = actor; /* the audit entry names the same actor */
+	if ((ex = cli_actor(c->actor, g.r.actor, sizeof g.r.actor)))
+		return ex;
 	g.r.since = time(NULL);
 
 	stamp_store *st;
@@ -248,11 +263,12 @@ int cmd_revoke(cli *c, int argc, char **argv)
 	}
 	describe(&g.r, what, sizeof what);
 	if (dry)
-		printf("would revoke %s: %llu issued stamps (reason %s); nothing was written\n",
-		       what, (unsigned long long)n, reason);
+		printf("would revoke %s: %llu issued stamp%s (reason %s); nothing was written\n",
+		       what, (unsigned long long)n, n == 1 ? "" : "s", reason);
 	else
-		printf("revocation %u: %s, %llu issued stamps, reason %s%s%s\n", g.r.id, what,
-		       (unsigned long long)n, reason, g.r.note[0] ? ": " : "", g.r.note);
+		printf("revocation %u: %s, %llu issued stamp%s, reason %s%s%s\n", g.r.id, what,
+		       (unsigned long long)n, n == 1 ? "" : "s", reason, g.r.note[0] ? ": " : "",
+		       g.r.note);
 	return EXIT_OK;
 }
 
@@ -311,7 +327,10 @@ int cmd_unrevoke(cli *c, int argc, char **argv)
 		cli_err("unrevoke: expected a revocation number, got \"%s\"", argv[optind]);
 		return EXIT_USAGE;
 	}
-	cli_actor(actor, who, sizeof who);
+	if (actor)
+		c->actor = actor;
+	if ((ex = cli_actor(c->actor, who, sizeof who)))
+		return ex;
 
 	stamp_store *st;
 	stamp_txn *t;

@@ -67,8 +67,9 @@ static int check_text(const char *text, size_t len, void *ctx)
 		       stamp_reason_name(r->reason), r->note[0] ? " — " : "", r->note, since,
 		       r->id);
 	} else if (k.verdict == STAMP_V_FOREIGN_HOST) {
+		const char *own = strstr(k.batch.base_url, "://");
 		printf("%s: %s%s: %s, not %s\n", v->source, about->label, about->meaning, k.host,
-		       k.batch.base_url);
+		       own ? own + 3 : k.batch.base_url);
 	} else {
 		printf("%s: %s%s\n", v->source, about->label, about->meaning);
 	}

@@ -237,6 +237,19 @@ static const usage usages[] = {
 	 "ID [--actor NAME]",
 	 "Undo revocation ID (a mistake); both acts stay on the list.",
 	 {{"--actor NAME", "who undoes it (default: the operating-system user)"}}},
+	{"audit",
+	 "list",
+	 cmd_audit,
+	 "[--since DATE]",
+	 "Print the log of registry changes: time (UTC+7), user and actor, command, changes.",
+	 {{"--since DATE", "only entries from that day on (" DATE_FORMS ")"}}},
+	{"audit",
+	 "verify",
+	 cmd_audit,
+	 "",
+	 "Recompute the log's hash chain: exit 1 at the first altered or removed entry; print "
+	 "the head hash.",
+	 {{0}}},
 	{"verify",
 	 NULL,
 	 cmd_verify,
@@ -252,6 +265,8 @@ static const option_help help_option = {"-h, --help", "print this help and exit"
 static const option_help global_options[] = {
 	{"-s STORE", "the registry store folder (default $OCOPSTAMP_STORE, else ./store)"},
 	{"-q", "quiet: no progress bar, no notes"},
+	{"-a, --actor NAME", "who acts, for the audit log (default $OCOPSTAMP_ACTOR; the "
+			     "operating-system user is recorded too)"},
 	{"-h, --help", "print this help and exit; after a verb, that verb's"},
 	{"--version", "print the version and exit"},
 };
@@ -594,18 +609,22 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
 					   {"version", no_argument, NULL, 'V'},
+					   {"actor", required_argument, NULL, 'a'},
 					   {NULL, 0, NULL, 0}};
 	static char prog[] = "stampgen";
-	cli c = {.store_dir = getenv("OCOPSTAMP_STORE")};
+	cli c = {.store_dir = getenv("OCOPSTAMP_STORE"), .actor = getenv("OCOPSTAMP_ACTOR")};
 	int opt;
 
 	if (!c.store_dir || !*c.store_dir)
 		c.store_dir = "store";
 	argv[0] = prog; /* getopt's complaints read "stampgen: ..." */
-	while ((opt = getopt_long(argc, argv, "+s:qh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:qha:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			c.store_dir = optarg;
+			break;
+		case 'a':
+			c.actor = optarg;
 			break;
 		case 'q':
 			c.quiet = 1;
@@ -632,6 +651,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[optind], usages[i].verb) == 0) {
 			int vargc = argc - optind;
 			char **vargv = argv + optind;
+			cli_command_line(&c, vargc, vargv);
 			optind = 0; /* reset getopt for the verb's own options */
 			return usages[i].run(&c, vargc, vargv);
 		}

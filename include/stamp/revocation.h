@@ -75,7 +75,10 @@ const char *stamp_scope_name(unsigned scope);
  */
 int stamp_revocation_add(stamp_txn *t, stamp_revocation *r, stamp_diag *diag) STAMP_WUR;
 
-/* Mark revocation id undone at now by actor. STAMP_EINPUT when already undone. */
+/*
+ * Mark revocation id undone at now by actor (clean text, at most
+ * STAMP_SHORT_MAX bytes). STAMP_EINPUT when already undone.
+ */
 int stamp_revocation_undo(stamp_txn *t, uint32_t id, int64_t now, const char *actor,
 			  stamp_diag *diag) STAMP_WUR;
 
@@ -85,8 +88,12 @@ int stamp_revocation_get(stamp_txn *t, uint32_t id, stamp_revocation *out) STAMP
 typedef int (*stamp_revocation_cb)(const stamp_revocation *r, void *ctx);
 int stamp_revocation_each(stamp_txn *t, stamp_revocation_cb cb, void *ctx) STAMP_WUR;
 
-/* How many issued stamps r would cover (for --dry-run); r as for _add. */
-int stamp_revocation_count(stamp_txn *t, const stamp_revocation *r, uint64_t *stamps,
+/*
+ * How many issued stamps r would cover (for --dry-run). Checks r as _add
+ * does and resolves it the same way (a lot to its batch, the texts cleaned),
+ * so a dry run refuses what the real one refuses and describes the same.
+ */
+int stamp_revocation_count(stamp_txn *t, stamp_revocation *r, uint64_t *stamps,
 			   stamp_diag *diag) STAMP_WUR;
 
 /*

@@ -15,6 +15,7 @@
 #include "env.h"
 #include "store.h"
 #include "revocation.h"
+#include "audit.h"
 #include "import.h"
 #include "issue.h"
 #include "verify.h"

@@ -13,7 +13,6 @@
 . "$(dirname "$0")/lib_verifyd.sh"
 G=$STAMPGEN
 URL=https://tem.thanhhoa.gov.vn
-g() { "$G" -q "$@"; }
 # Dates as stampgen counts them: Vietnam time (UTC+7, no summer time).
 TODAY=$(TZ=UTC-7 date +%Y-%m-%d)
 TOMORROW=$(TZ=UTC-7 date -d '+1 day' +%Y-%m-%d)
@@ -35,26 +34,27 @@ same_store() {
 }
 
 # ---- setup: key, registry, three batches -----------------------------------
-g keygen -o k1 --label test >/dev/null
-g coop import "$SAMPLES/coops.csv" >/dev/null
-g product import "$SAMPLES/products.csv" >/dev/null
+expect_exit 0 "keygen" -- "$G" keygen -o k1 --label test
+expect_exit 0 "import the sample cooperatives" -- "$G" coop import "$SAMPLES/coops.csv"
+expect_exit 0 "import the sample products" -- "$G" product import "$SAMPLES/products.csv"
 KID=$("$G" key list | sed -n 2p | cut -f1)
 echo "$KID" | grep -Eq '^[0-9A-F]{8}$' && ok "key list gives the key id $KID" || fail "key id '$KID'"
 issue() { # PRODUCT LOT OUT: 5 stamps
-	g issue --product "$1" --lot "$2" --produced 2026-11-01 --count 5 --key k1.key \
-		--base-url "$URL" --out "$3" --no-images
+	expect_exit 0 "issue $1 lot $2" -- "$G" issue --product "$1" --lot "$2" --produced 2026-11-01 \
+		--count 5 --key k1.key --base-url "$URL" --out "$3" --no-images
 }
 issue NM-COT-HH LOT-A a # batch 1, serials 1-5
 issue NM-COT-HH LOT-B b # batch 2, serials 6-10
 issue NM-KP-30 LOT-C c  # batch 3, serials 11-15
 # code N: stamp N's full code (URL) from its batch's manifest; b32 N: its base32
-code() { awk -F, -v s="$1" '$1 == s { print $2 }' a/manifest.csv b/manifest.csv c/manifest.csv; }
+code() { awk -F, -v s="$1" '$1 == s { print $2 }' a/manifest.csv b/manifest.csv c/manifest.csv 2>/dev/null; }
 b32() { b32_of "$(code "$1")"; }
 [ -n "$(code 1)" ] && [ -n "$(code 10)" ] && [ -n "$(code 15)" ] && [ -z "$(code 16)" ] &&
 	ok "three batches issued: serials 1-15" || fail "batches not issued as expected"
 # A second store with its own key: that key is not registered in ours.
-g -s other keygen -o k2 >/dev/null
+expect_exit 0 "keygen in another store" -- "$G" -s other keygen -o k2
 KID2=$("$G" -s other key list | sed -n 2p | cut -f1)
+[ "$FAILS" -eq 0 ] || { echo "setup failed: stopping"; finish; }
 
 vd_start --registry "$WORK/store" --scans "$WORK/scans" || { fail "verifyd starts"; finish; }
 ok "verifyd listens on 127.0.0.1:$VD_PORT, before any revocation"
@@ -110,7 +110,8 @@ dry() {
 	dump_store "$WORK/before.dump"
 	# shellcheck disable=SC2086
 	expect_exit 0 "dry run of revoke$args" -- "$G" revoke $args --reason lost --dry-run
-	out_has ": $count issued stamps" "dry run of revoke$args counts $count stamps"
+	if [ "$count" = 1 ]; then word=stamp; else word=stamps; fi
+	out_has ": $count issued $word " "dry run of revoke$args counts $count stamps"
 	out_has "nothing was written" "dry run of revoke$args says nothing was written"
 	same_store "dry run of revoke$args"
 }
@@ -127,7 +128,7 @@ genuine 1 "before any revocation"
 dry --serial 2 -- 1
 expect_exit 0 "revoke --serial 2" -- "$G" revoke --serial 2 --reason stolen --note "$NOTE_HTML" \
 	--actor "$ACTOR"
-out_has "revocation 1: serial 2, 1 issued stamps" "revoke --serial 2 is revocation 1 of 1 stamp"
+out_has "revocation 1: serial 2, 1 issued stamp," "revoke --serial 2 is revocation 1 of 1 stamp"
 revoked 2 stolen "$NOTE_HTML" serials 1
 grep -Fq '"note":"Tem <b>mất</b> & \"giả\" '\''kho 3'\''"' "$WORK/body" &&
 	ok "API: the note is JSON-escaped in the body" || fail "API: note not JSON-escaped as expected: $(cat "$WORK/body")"
@@ -276,9 +277,18 @@ bad 1 "batch 99 does not exist" "--batch 99" -- --batch 99 --reason lost
 bad 1 '"NOPE" is not registered' "--product NOPE" -- --product NOPE --reason lost
 bad 1 "$KID2 is not registered" "--key of an unregistered key" -- --key "$KID2" --reason lost
 LONG=$(printf '%0256d' 0)
-bad 1 "at most 255 bytes" "a note of 256 bytes" -- --serial 1 --reason lost --note "$LONG"
+bad 1 "longer than 255 bytes" "a note of 256 bytes" -- --serial 1 --reason lost --note "$LONG"
 bad 1 "control character" "a note with a control character" -- --serial 1 --reason lost \
 	--note "$(printf 'a\001b')"
+bad 1 "control character" "a dry run refuses the note the real run refuses" -- --serial 1 \
+	--reason lost --note "$(printf 'a\001b')" --dry-run
+bad 1 "at most 63 bytes" "an --actor of 64 bytes" -- --serial 1 --reason lost \
+	--actor "$(printf '%064d' 0)"
+bad 1 "actor: control character" "an --actor with a tab" -- --serial 1 --reason lost \
+	--actor "$(printf 'x\ty')"
+# a dry run of a lot names the batch the real run would revoke
+expect_exit 0 "dry run of --lot" -- "$G" revoke --lot NM-COT-HH:LOT-B --reason lost --dry-run
+out_has "would revoke batch 2 (NM-COT-HH, lot LOT-B): 5 issued stamps" "dry run of --lot names batch 2"
 dump_store "$WORK/before.dump"
 expect_exit 0 "a note of 255 bytes" -- "$G" revoke --serial 1 --reason other --note "${LONG#0}"
 revoked 1 other "${LONG#0}" serials 9

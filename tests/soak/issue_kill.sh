@@ -21,10 +21,9 @@
 # [0, SPREAD x T) (one per slice, slices shuffled), so the moments are spread
 # evenly and some runs complete.
 #
-# POSIX sh plus GNU coreutils (fractional sleep, date +%N, timeout), mdb_dump,
-# zbarimg and pdfinfo. The outcome of a killed run is read from the store's
-# "reserved" table with mdb_dump (layout: libstamp/record.c, reservation v1):
-# there is no stampgen verb that lists reservations.
+# POSIX sh plus GNU coreutils (fractional sleep, date +%N, timeout), zbarimg
+# and pdfinfo. The outcome of a killed run is read from `stampgen serials`
+# (its pending reservation, by pid) and `stampgen batch list` (its lot).
 #
 # Published folders lose their PNGs and sheet once checked (manifests stay,
 # for the render comparison): 100 trials would otherwise keep ~1.5 GB.
@@ -53,7 +52,7 @@ for v in "$TRIALS" "$COUNT" "$SEED" "$TMO"; do
 	esac
 done
 [ "$TRIALS" -ge 1 ] && [ "$COUNT" -ge 1 ] || { echo "issue_kill.sh: N and SOAK_COUNT must be >= 1" >&2; exit 2; }
-for t in mdb_dump zbarimg pdfinfo timeout; do
+for t in zbarimg pdfinfo timeout; do
 	command -v "$t" >/dev/null || { echo "issue_kill.sh: needs $t" >&2; exit 2; }
 done
 
@@ -87,24 +86,28 @@ bad() {
      FAIL $*"
 }
 
-# The reservations table: "first count state pid" (state 0 pending, 1 burned).
+# The reservations, from `stampgen serials`: "first count state pid" (state
+# 0 pending, 1 burned); its batch lines into sbat ("first last id").
 reservations() {
-	{ mdb_dump -s reserved "$OCOPSTAMP_STORE" 2>/dev/null || true; } | awk '
-	function h2d(s, i, n) { n = 0; s = tolower(s)
-		for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-		return n }
-	/^HEADER=END/ { data = 1; next }
-	/^DATA=END/ { data = 0; next }
-	data && /^ / { if (!haskey) { key = $1; haskey = 1; next }
-		haskey = 0
-		printf "%.0f %.0f %.0f %.0f\n", h2d(key), h2d(substr($1, 3, 8)), h2d(substr($1, 11, 2)), h2d(substr($1, 29, 8)) }' >res
+	if ! run "$G" -q serials >serials 2>serials.err </dev/null; then
+		bad "stampgen serials: $(cat serials.err)"
+		: >res
+		: >sbat
+		return
+	fi
+	awk -F '\t' 'NR > 1 && ($2 == "burned" || $2 == "pending") {
+		split($1, r, "-"); pid = $5; sub(/.*pid /, "", pid); sub(/ .*/, "", pid)
+		printf "%.0f %.0f %d %d\n", r[1], r[2] - r[1] + 1, $2 == "burned", pid }' serials >res
+	awk -F '\t' 'NR > 1 && $2 ~ /^batch / { split($1, r, "-"); sub(/^batch /, "", $2); print r[1], r[2], $2 }' serials >sbat
 }
 
 # batch list into "id lot count first last"; non-zero when the verb fails.
 batches() {
-	run "$G" batch list >blist 2>blist.err || return 1
+	run "$G" batch list >blist 2>blist.err </dev/null || return 1
 	sed 1d blist | awk -F '\t' '{ split($6, r, "-"); print $1, $3, $5, r[1], r[2] }' >bat
 }
+
+# (POSIX sh has no local variables: each function's own carry its prefix.)
 
 # Every batch renders; its manifest is the published one (serial and code;
 # byte for byte for a --no-images batch). Ranges never overlap, ever.
@@ -114,151 +117,160 @@ store_checks() {
 		return
 	fi
 	reservations
-	nb=0 rbad=0
-	while read -r id lot cnt first last <&4; do
-		nb=$((nb + 1))
+	sc_bad=0
+	while read -r sc_id sc_lot sc_cnt sc_rest <&4; do
 		rm -rf chk/r
-		if ! run "$G" -q render --batch "$id" --out chk/r --no-images >chk/log 2>&1 </dev/null; then
-			rbad=1
-			bad "render --batch $id: $(cat chk/log)"
+		if ! run "$G" -q render --batch "$sc_id" --out chk/r --no-images >chk/log 2>&1 </dev/null; then
+			sc_bad=1
+			bad "render --batch $sc_id: $(cat chk/log)"
 			continue
 		fi
-		rows=$(($(wc -l <chk/r/manifest.csv) - 1))
-		[ "$rows" -eq "$cnt" ] || { rbad=1; bad "render --batch $id: $rows rows, count $cnt"; }
-		o=$(awk -v l="$lot" '$1 == l { print $2; m = $3 } END { print m }' lots)
-		dir=$(echo "$o" | sed -n 1p) mode=$(echo "$o" | sed -n 2p)
-		if [ -n "$dir" ] && [ -f "$dir/manifest.csv" ]; then
-			if [ "$mode" = noimg ]; then
-				cmp -s chk/r/manifest.csv "$dir/manifest.csv" || { rbad=1; bad "batch $id: rendered manifest differs from $dir/manifest.csv"; }
+		sc_rows=$(($(wc -l <chk/r/manifest.csv) - 1))
+		[ "$sc_rows" -eq "$sc_cnt" ] || { sc_bad=1; bad "render --batch $sc_id: $sc_rows rows, count $sc_cnt"; }
+		sc_dir=$(awk -v l="$sc_lot" '$1 == l { print $2 }' lots)
+		sc_mode=$(awk -v l="$sc_lot" '$1 == l { print $3 }' lots)
+		if [ -n "$sc_dir" ] && [ -f "$sc_dir/manifest.csv" ]; then
+			if [ "$sc_mode" = noimg ]; then
+				cmp -s chk/r/manifest.csv "$sc_dir/manifest.csv" || { sc_bad=1; bad "batch $sc_id: rendered manifest differs from $sc_dir/manifest.csv"; }
 			else
 				cut -d, -f1,2 chk/r/manifest.csv >chk/a
-				cut -d, -f1,2 "$dir/manifest.csv" >chk/b
-				cmp -s chk/a chk/b || { rbad=1; bad "batch $id: rendered codes differ from $dir/manifest.csv"; }
+				cut -d, -f1,2 "$sc_dir/manifest.csv" >chk/b
+				cmp -s chk/a chk/b || { sc_bad=1; bad "batch $sc_id: rendered codes differ from $sc_dir/manifest.csv"; }
 			fi
 		fi
 	done 4<bat
 	rm -rf chk/r
-	[ "$rbad" -eq 0 ] && pass
+	[ "$sc_bad" -eq 0 ] && pass
 	awk '{ print $4, $5, "batch", $1 }' bat >>ranges
 	awk '{ print $1, $1 + $2 - 1, ($3 == 1 ? "burned" : "pending"), $1 }' res >>ranges
 	sort -u -k1,1n -k2,2n -k3,3 -k4,4n ranges -o ranges
 	# One range may be seen pending (a killed run's) and later burned; never
 	# as two batches, and a batch's range is never a killed run's reservation.
-	overlap=$(awk '
+	sc_overlap=$(awk '
 		{ k = $1 " " $2
 		  if (k != prev) { if (NR > 1 && $1 <= last) print "serials " $1 "-" $2 " overlap " plast
 		                   prev = k; if ($2 > last) { last = $2; plast = $1 "-" $2 }; nb = 0; nr = 0 }
 		  if ($3 == "batch") nb++; else nr++
 		  if (nb > 1) print "serials " k " belong to two batches"
 		  if (nb && nr) print "serials " k " are a batch and a killed run reservation" }' ranges | sort -u)
-	if [ -z "$overlap" ]; then pass; else bad "$overlap"; fi
+	if [ -z "$sc_overlap" ]; then pass; else bad "$sc_overlap"; fi
+	# `serials` and `batch list` tell the same batches
+	awk '{ print $4, $5, $1 }' bat | sort >chk/a
+	sort sbat >chk/b
+	if cmp -s chk/a chk/b; then pass; else bad "stampgen serials and batch list disagree: $(diff chk/a chk/b | head -4 | tr '\n' ' ')"; fi
 }
 
 # verify_none_genuine WHAT CODE...: none of the codes may verify as genuine.
-NVERIFIED=0
 verify_none_genuine() {
-	what=$1
+	vg_what=$1
 	shift
-	gbad=0
-	for code in "$@"; do
-		NVERIFIED=$((NVERIFIED + 1))
-		vrc=0
-		run "$G" verify "$code" >chk/v 2>&1 || vrc=$?
-		if [ "$vrc" -eq 0 ] || grep -q GENUINE chk/v; then
-			gbad=1
-			bad "$what: a leftover code verifies: $(head -4 chk/v | tr '\n' ' ')"
+	vg_bad=0
+	for vg_code in "$@"; do
+		vg_rc=0
+		run "$G" verify "$vg_code" >chk/v 2>&1 </dev/null || vg_rc=$?
+		# UNKNOWN (a burned serial) is expected; MALFORMED is a half-written manifest row
+		if [ "$vg_rc" -eq 0 ] || grep -q GENUINE chk/v || ! grep -Eq '^code: (UNKNOWN|MALFORMED):' chk/v; then
+			vg_bad=1
+			bad "$vg_what: a leftover code says: $(head -4 chk/v | tr '\n' ' ')"
 			break
 		fi
 	done
-	[ "$gbad" -eq 0 ] && pass
+	[ "$vg_bad" -eq 0 ] && pass
 	return 0
 }
 
 # Leftover temporary folder of a killed run: its codes must not be genuine.
+LEFTCODES=0
 check_leftover() {
-	d=$1
+	cl_dir=$1
 	set --
-	for f in $(find "$d" -maxdepth 1 -name '*.png' | sort | head -5); do
-		c=$(run zbarimg --raw -q --nodbus "$f" 2>/dev/null || true) # half-written: no code
-		[ -n "$c" ] && set -- "$@" "$c"
+	for cl_f in $(find "$cl_dir" -maxdepth 1 -name '*.png' | sort | head -5); do
+		cl_c=$(run zbarimg --raw -q --nodbus "$cl_f" 2>/dev/null </dev/null || true) # half-written: no code
+		[ -n "$cl_c" ] && set -- "$@" "$cl_c"
 	done
-	if [ -f "$d/manifest.csv" ]; then
-		for c in $(sed -n '2,6p' "$d/manifest.csv" | cut -d, -f2); do set -- "$@" "$c"; done
+	if [ -f "$cl_dir/manifest.csv" ]; then
+		for cl_c in $(sed -n '2,6p' "$cl_dir/manifest.csv" | cut -d, -f2); do set -- "$@" "$cl_c"; done
 	fi
 	LEFTCODES=$((LEFTCODES + $#))
-	verify_none_genuine "$d" "$@"
+	verify_none_genuine "$cl_dir" "$@"
 }
 
 # A published folder is whole: the manifest's rows, every PNG, the sheet, no
 # temporary entries; one of its codes verifies (the control for the checks
 # above: the verifier does say GENUINE to a stored code).
 check_published() {
-	out=$1 mode=$2
-	pb=0
-	if [ ! -f "$out/manifest.csv" ]; then
-		bad "$out is published without manifest.csv"
+	cp_out=$1 cp_mode=$2 cp_n=$3
+	cp_bad=0
+	if [ ! -f "$cp_out/manifest.csv" ]; then
+		bad "$cp_out is published without manifest.csv"
 		return
 	fi
-	rows=$(($(wc -l <"$out/manifest.csv") - 1))
-	[ "$rows" -eq "$COUNT" ] || { pb=1; bad "$out/manifest.csv: $rows rows, expected $COUNT"; }
-	tmps=$(find "$out" -name '*.tmp-*' | head -3)
-	[ -z "$tmps" ] || { pb=1; bad "temporary entries in a published folder: $tmps"; }
-	npng=$(find "$out" -name '*.png' | wc -l)
-	small=$(find "$out" -name '*.png' -size -100c | wc -l)
-	want=$COUNT
-	[ "$mode" = noimg ] && want=0
-	[ "$npng" -eq "$want" ] && [ "$small" -eq 0 ] || { pb=1; bad "$out: $npng PNGs ($small truncated), expected $want"; }
-	if [ "$mode" = sheet ]; then
-		pages=$(pdfinfo "$out/sheet.pdf" 2>/dev/null | awk '/^Pages:/ { print $2 }')
-		wantp=$(((COUNT + PAGES_PER_SHEET - 1) / PAGES_PER_SHEET))
-		[ "${pages:-0}" -eq "$wantp" ] || { pb=1; bad "$out/sheet.pdf: pdfinfo says ${pages:-nothing} pages, expected $wantp"; }
-	elif [ -e "$out/sheet.pdf" ]; then
-		pb=1
-		bad "$out/sheet.pdf without --sheet"
+	cp_rows=$(($(wc -l <"$cp_out/manifest.csv") - 1))
+	[ "$cp_rows" -eq "$cp_n" ] || { cp_bad=1; bad "$cp_out/manifest.csv: $cp_rows rows, expected $cp_n"; }
+	cp_tmps=$(find "$cp_out" -name '*.tmp-*' | head -3)
+	[ -z "$cp_tmps" ] || { cp_bad=1; bad "temporary entries in a published folder: $cp_tmps"; }
+	cp_png=$(find "$cp_out" -name '*.png' | wc -l)
+	cp_small=$(find "$cp_out" -name '*.png' -size -100c | wc -l)
+	cp_want=$cp_n
+	[ "$cp_mode" = noimg ] && cp_want=0
+	[ "$cp_png" -eq "$cp_want" ] && [ "$cp_small" -eq 0 ] || { cp_bad=1; bad "$cp_out: $cp_png PNGs ($cp_small truncated), expected $cp_want"; }
+	if [ "$cp_mode" = sheet ]; then
+		cp_pages=$(run pdfinfo "$cp_out/sheet.pdf" 2>/dev/null | awk '/^Pages:/ { print $2 }')
+		cp_wantp=$(((cp_n + PAGES_PER_SHEET - 1) / PAGES_PER_SHEET))
+		[ "${cp_pages:-0}" -eq "$cp_wantp" ] || { cp_bad=1; bad "$cp_out/sheet.pdf: pdfinfo says ${cp_pages:-nothing} pages, expected $cp_wantp"; }
+	elif [ -e "$cp_out/sheet.pdf" ]; then
+		cp_bad=1
+		bad "$cp_out/sheet.pdf without --sheet"
 	fi
-	code=$(sed -n 2p "$out/manifest.csv" | cut -d, -f2)
-	if [ "$mode" != noimg ]; then
-		z=$(run zbarimg --raw -q --nodbus "$out/$(sed -n 2p "$out/manifest.csv" | cut -d, -f3)" 2>/dev/null || true)
-		[ "$z" = "$code" ] || { pb=1; bad "$out: first PNG decodes to '$z', manifest says '$code'"; }
+	cp_code=$(sed -n 2p "$cp_out/manifest.csv" | cut -d, -f2)
+	if [ "$cp_mode" != noimg ]; then
+		cp_z=$(run zbarimg --raw -q --nodbus "$cp_out/$(sed -n 2p "$cp_out/manifest.csv" | cut -d, -f3)" 2>/dev/null </dev/null || true)
+		[ "$cp_z" = "$cp_code" ] || { cp_bad=1; bad "$cp_out: first PNG decodes to '$cp_z', manifest says '$cp_code'"; }
 	fi
-	run "$G" verify "$code" >chk/v 2>&1 && grep -q GENUINE chk/v || { pb=1; bad "$out: a published code does not verify: $(head -2 chk/v | tr '\n' ' ')"; }
-	[ "$pb" -eq 0 ] && pass
+	run "$G" verify "$cp_code" >chk/v 2>&1 </dev/null && grep -q GENUINE chk/v ||
+		{ cp_bad=1; bad "$cp_out: a published code does not verify: $(head -2 chk/v | tr '\n' ' ')"; }
+	[ "$cp_bad" -eq 0 ] && pass
 	return 0
 }
 
-# An issuance that got past its reservation (its log in $1) swept every
+# An issuance that got past its reservation (its output in $1) swept every
 # earlier killed run: each pending reservation has its note (same serials),
 # and each leftover folder is gone.
 SWEPT=
 resolve_pending() {
-	log=$1 by=$2
+	rp_log=$1 rp_by=$2
 	SWEPT=
 	[ -s pending ] || return 0
-	while read -r k pid first last dir <&5; do
-		SWEPT="$SWEPT t$k"
-		n=$(grep -c "(pid $pid) are burned" "$log" || true)
-		if [ "$first" != - ]; then
-			if ! grep -q "note: serials $first-$last of an issuance that did not complete (pid $pid) are burned" "$log"; then
-				bad "$by did not burn trial $k's serials $first-$last (pid $pid): no note; $(grep note "$log" | head -3)"
-				continue
-			fi
-		elif [ "$n" -ne 0 ]; then
-			bad "$by burned serials for trial $k (pid $pid), which reserved none"
-			continue
-		fi
-		if [ "$dir" != - ] && [ -e "$dir" ]; then
-			if [ "$first" = - ]; then
-				bad "trial $k's folder $dir is never removed: no reservation names it"
-			elif ! grep -q "(pid $pid) are burned; its temporary folder $dir was removed" "$log"; then
-				bad "trial $k's folder $dir is left behind: its serials were burned, the folder kept"
+	reservations
+	while read -r rp_k rp_pid rp_first rp_last rp_dir <&5; do
+		SWEPT="$SWEPT t$rp_k"
+		rp_note="note: serials $rp_first-$rp_last of an issuance that did not complete (pid $rp_pid) are burned"
+		rp_n=$(grep -c "(pid $rp_pid) are burned" "$rp_log" || true)
+		if [ "$rp_first" != - ] && ! grep -q "$rp_note" "$rp_log"; then
+			rp_state=$(awk -v f="$rp_first" '$1 == f { print $3 }' res)
+			if [ "$rp_state" = 1 ]; then
+				bad "trial $rp_k's serials $rp_first-$rp_last were burned by $rp_by, killed before it removed $rp_dir (no note): nothing will remove it now"
 			else
-				bad "trial $k's folder $dir: the note says removed, it is there"
+				bad "$rp_by did not burn trial $rp_k's serials $rp_first-$rp_last (pid $rp_pid, state ${rp_state:-gone}): no note"
 			fi
 			continue
 		fi
-		if [ "$dir" != - ] && [ "$first" != - ] &&
-			! grep -q "(pid $pid) are burned; its temporary folder $dir was removed" "$log"; then
-			bad "note for trial $k does not name its folder $dir: $(grep "(pid $pid)" "$log")"
+		if [ "$rp_first" = - ] && [ "$rp_n" -ne 0 ]; then
+			bad "$rp_by burned serials for trial $rp_k (pid $rp_pid), which reserved none"
+			continue
+		fi
+		if [ "$rp_dir" != - ] && [ -e "$rp_dir" ]; then
+			if [ "$rp_first" = - ]; then
+				bad "trial $rp_k's folder $rp_dir is never removed: no reservation names it"
+			elif grep -q "$rp_note; its temporary folder $rp_dir was removed" "$rp_log"; then
+				bad "trial $rp_k's folder $rp_dir: the note says removed, it is there"
+			else
+				bad "trial $rp_k's folder $rp_dir is left behind: its serials are burned, the folder kept"
+			fi
+			continue
+		fi
+		if [ "$rp_dir" != - ] && ! grep -q "$rp_note; its temporary folder $rp_dir was removed" "$rp_log"; then
+			bad "the note for trial $rp_k does not name its folder $rp_dir: $(grep "(pid $rp_pid)" "$rp_log")"
 			continue
 		fi
 		pass
@@ -267,10 +279,10 @@ resolve_pending() {
 }
 
 # ---- the store, and T of a complete run of each mode ----
-"$G" keygen -o k --label soak >/dev/null
-"$G" coop import "$SAMPLES/coops.csv" >/dev/null
-"$G" product import "$SAMPLES/products.csv" >/dev/null
-P=$("$G" product list | sed -n 2p | cut -f1)
+run "$G" keygen -o k --label soak >/dev/null
+run "$G" coop import "$SAMPLES/coops.csv" >/dev/null
+run "$G" product import "$SAMPLES/products.csv" >/dev/null
+P=$(run "$G" product list | sed -n 2p | cut -f1)
 [ -n "$P" ] || { echo "issue_kill.sh: no product" >&2; exit 2; }
 
 echo "issue_kill: $TRIALS trials of $COUNT stamps, seed $SEED, product $P, $STAMPGEN"
@@ -283,8 +295,8 @@ for mode in img sheet noimg; do
 	(WRAP="timeout -k 5 $TMO" && issue "$mode" "CAL-$mode" "$out" "$COUNT" "logs/cal-$mode") || rc=$?
 	t=$(($(now_ms) - t0))
 	[ "$rc" -eq 0 ] || { bad "complete $mode run: exit $rc: $(cat "logs/cal-$mode")"; t=1000; }
-	[ -d "$out" ] && check_published "$out" "$mode"
-	eval "T_$mode=$t"
+	[ -d "$out" ] && check_published "$out" "$mode" "$COUNT"
+	case $mode in img) T_img=$t ;; sheet) T_sheet=$t ;; *) T_noimg=$t ;; esac
 done
 store_checks
 echo "calibration: a complete issuance takes $T_img ms (PNGs), $T_sheet ms (PNGs + sheet), $T_noimg ms (--no-images); checks $TP ok, $TF failed$TMSG"
@@ -304,7 +316,7 @@ BEGIN { srand(seed); split("img sheet noimg img sheet", cyc, " ")
 	}
 	for (i = 1; i <= n; i++) printf "%d %s %d %.3f\n", i, mode[i], d[i], d[i] / T[mode[i]] }' >plan
 
-N_BEFORE=0 N_SIGNING=0 N_AFTER=0 N_AFTER_PUB=0 N_DONE=0 LEFTCODES=0 LEFTDIRS=0
+N_BEFORE=0 N_SIGNING=0 N_AFTER=0 N_AFTER_PUB=0 N_DONE=0 LEFTDIRS=0
 while read -r i mode delay frac <&3; do
 	TP=0 TF=0 TMSG=
 	lot="SOAK-$i" out="$WORK/out/t$i" log="logs/t$i"
@@ -349,7 +361,7 @@ while read -r i mode delay frac <&3; do
 	# This run got past its reservation: it swept the earlier killed runs.
 	case $outcome in "killed before reserve" | exit*) ;; *) resolve_pending "$log" "trial $i" ;; esac
 	store_checks
-	[ -d "$out" ] && check_published "$out" "$mode"
+	[ -d "$out" ] && check_published "$out" "$mode" "$COUNT"
 	left=$(find out -maxdepth 1 -name "t$i.tmp-*")
 	for d in $left; do
 		LEFTDIRS=$((LEFTDIRS + 1))
@@ -366,7 +378,7 @@ while read -r i mode delay frac <&3; do
 	fi
 	[ -n "$resv" ] && outcome="$outcome, serials $(echo "$resv" | cut -d' ' -f1-2 | tr ' ' -) reserved"
 	[ -n "$left" ] && outcome="$outcome, left $(echo "$left" | wc -w) temporary folder(s)"
-	[ -n "$SWEPT" ] && outcome="$outcome, swept$SWEPT"
+	[ -n "$SWEPT" ] && outcome="$outcome, sweep of$SWEPT checked"
 	if [ "$TF" -eq 0 ]; then res_s="checks $TP ok"; else res_s="checks $TP ok, $TF FAILED"; fi
 	printf 'trial %d/%d %-5s delay %5d ms (%.2f T): %s; %s%s\n' "$i" "$TRIALS" "$mode" "$delay" "$frac" "$outcome" "$res_s" "$TMSG"
 	if [ -d "$out" ]; then find "$out" -name '*.png' -delete; rm -f "$out/sheet.pdf"; fi
@@ -381,6 +393,7 @@ rc=0
 (WRAP="timeout -k 5 $TMO" && issue img SOAK-FINAL "$fout" 10 logs/final) || rc=$?
 [ "$rc" -eq 0 ] || bad "final issuance: exit $rc: $(cat logs/final)"
 resolve_pending logs/final "the final issuance"
+[ "$rc" -eq 0 ] && check_published "$fout" img 10
 store_checks
 ffirst=$(awk '$2 == "SOAK-FINAL" { print $4 }' bat)
 maxres=$(awk '!($3 == "batch" && $4 == id) { if ($2 > m) m = $2 } END { printf "%.0f\n", m }' id="$(awk '$2 == "SOAK-FINAL" { print $1 }' bat)" ranges)
