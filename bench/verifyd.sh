@@ -22,7 +22,10 @@
 # default build-bench), PERF=1 (one more verifyd run on the BIG store under
 # `perf record -g`, then the top of `perf report --no-children`),
 # VERIFYD_ARGS and MHD_ARGS (extra flags for verifyd and bench_mhd, e.g.
-# VERIFYD_ARGS="--max-connections 64" MHD_ARGS="-c 64": see docs/BENCHMARKS.md).
+# VERIFYD_ARGS="--max-connections 64" MHD_ARGS="-c 64": see docs/BENCHMARKS.md),
+# REVOCATIONS (10,000: revocation records put in the BIG store, none on a
+# sampled code, so every genuine lookup pays for them; 200 in the SMALL store
+# of a quick run; 0 for none).
 # Everything listens on 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
 
@@ -33,11 +36,13 @@ if [ "$QUICK" = 1 ]; then
 	REPS=${REPS:-1}
 	DURATION=${DURATION:-2s}
 	STORES=${SMALL:-40000}
+	declare -A REVOKED=([$STORES]=${REVOCATIONS:-200})
 else
 	CODES=${CODES:-10000}
 	REPS=${REPS:-3}
 	DURATION=${DURATION:-5s}
 	STORES="${SMALL:-40000} ${BIG:-1000000}"
+	declare -A REVOKED=([${BIG:-1000000}]=${REVOCATIONS:-10000})
 fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$SRC/build-bench
@@ -55,7 +60,7 @@ for t in cmake make wrk nginx curl awk shuf; do need "$t"; done
 say "building Release tree in $BUILD"
 mkdir -p "$BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSTAMP_TESTS=OFF >"$BUILD/bench-build.log" 2>&1 &&
-	make -C "$BUILD" -j2 stampgen verifyd bench_mhd >>"$BUILD/bench-build.log" 2>&1 ||
+	make -C "$BUILD" -j2 stampgen verifyd bench_mhd bench_revoke >>"$BUILD/bench-build.log" 2>&1 ||
 	{ cat "$BUILD/bench-build.log" >&2; exit 2; }
 G=$BUILD/stampgen
 V=$BUILD/verifyd
@@ -133,6 +138,13 @@ make_store() { # n
 	# the same random choice on every run: shuf with a fixed random source
 	shuf -n "$CODES" --random-source=<(yes) "$WORK/codes-$n" >"$WORK/sample-$n"
 	rm -f "$WORK/codes-$n"
+	# revocations in force, as a province has them: every genuine lookup pays for them
+	local r=${REVOKED[$n]:-0}
+	if [ "$r" -gt 0 ]; then
+		[ "$("$BUILD/bench/bench_revoke" "$s" "$r" "$WORK/sample-$n")" = "$r" ] ||
+			die "store $n: bench_revoke did not add $r revocations"
+		say "store of $n stamps: $r revocations"
+	fi
 	sed 's|^|/api/v1/stamps/|' "$WORK/sample-$n" >"$WORK/json-$n.paths"
 	sed 's|^|/S/|' "$WORK/sample-$n" >"$WORK/html-$n.paths"
 }
@@ -376,7 +388,7 @@ for k in "${!ERR[@]}"; do TOTAL_ERR=$((TOTAL_ERR + ERR[$k])); done
 		"$( [ "$TOTAL_ERR" = 0 ] && echo PASS || echo FAIL)"
 	echo
 	for n in $STORES; do
-		echo "  verifyd memory, $n stamps (data.mdb ${STORE_MB[$n]} MiB): ${MEM[$n]}"
+		echo "  verifyd memory, $n stamps, ${REVOKED[$n]:-0} revocations (data.mdb ${STORE_MB[$n]} MiB): ${MEM[$n]}"
 	done
 	if [ -s "$NGX/logs/error.log" ]; then
 		echo "  nginx error.log (last lines):"
