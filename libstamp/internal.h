@@ -51,6 +51,8 @@ void stamp_output_discard(char *tmp);
  * store predates that database and was opened read-only (it is empty).
  */
 int stamp_store_db(stamp_txn *t, const char *name, MDB_txn **txn, MDB_dbi *dbi);
+/* store.c, for backup.c: the store's LMDB environment. */
+MDB_env *stamp_store_env(stamp_store *st);
 
 /*
  * store.c: record one change made in write transaction t, for its audit

@@ -508,6 +508,11 @@ int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx)
 	return each(t, &w);
 }
 
+MDB_env *stamp_store_env(stamp_store *st)
+{
+	return st->env;
+}
+
 int stamp_store_db(stamp_txn *t, const char *name, MDB_txn **txn, MDB_dbi *dbi)
 {
 	for (int i = 0; i < DB_COUNT; i++) {

@@ -96,6 +96,8 @@ int cmd_sheet(cli *c, int argc, char **argv);
 int cmd_revoke(cli *c, int argc, char **argv);
 int cmd_serials(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
+int cmd_backup(cli *c, int argc, char **argv);
+int cmd_restore(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
 
 /* Who acts: given (--actor), else the operating-system user; into out. 0, or

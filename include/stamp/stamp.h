@@ -16,6 +16,7 @@
 #include "store.h"
 #include "revocation.h"
 #include "audit.h"
+#include "backup.h"
 #include "import.h"
 #include "issue.h"
 #include "verify.h"
