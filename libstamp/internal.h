@@ -61,6 +61,9 @@ MDB_env *stamp_store_env(stamp_store *st);
  */
 void stamp_txn_change(stamp_txn *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* verify.c: host ("HOST[:PORT]", upper case) is the host of base ("HTTPS://HOST"). */
+int stamp_same_host(const char *host, const char *base);
+
 /* audit.c, from stamp_txn_commit: fills e->seq, prev and hash; appends. */
 struct stamp_audit_entry;
 int stamp_audit_append(stamp_txn *t, struct stamp_audit_entry *e);

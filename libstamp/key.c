@@ -154,6 +154,12 @@ int stamp_key_sign(const stamp_keypair *kp, stamp_code *c)
 	return 0;
 }
 
+int stamp_key_sign_bytes(const stamp_keypair *kp, const uint8_t *msg, size_t len,
+			 uint8_t sig[STAMP_SIG_BYTES])
+{
+	return crypto_sign_detached(sig, NULL, msg, len, kp->sk) == 0 ? 0 : STAMP_EINPUT;
+}
+
 /* ---- files ---------------------------------------------------------- */
 
 static void seed_check(const uint8_t seed[SEED_BYTES], uint8_t check[CHECK_BYTES])

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "internal.h"
 #include "stamp/verify.h"
 
 static const stamp_verdict_info about[STAMP_V_COUNT] = {
@@ -154,8 +155,7 @@ int stamp_verify_code(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 	return settle(t, out);
 }
 
-/* host ("HOST[:PORT]", upper case) is the host of base ("HTTPS://HOST[:PORT]"). */
-static int same_host(const char *host, const char *base)
+int stamp_same_host(const char *host, const char *base)
 {
 	const char *h = strstr(base, "://");
 	return h && strcmp(h + 3, host) == 0;
@@ -173,7 +173,7 @@ int stamp_verify_text(stamp_txn *t, const stamp_pubkey *keys, size_t nkeys, cons
 	}
 	int rc = stamp_verify_code(t, keys, nkeys, &c, 0, out);
 	if (rc == 0 && out->verdict == STAMP_V_GENUINE && out->in_store && out->host[0] &&
-	    !same_host(out->host, out->batch.base_url))
+	    !stamp_same_host(out->host, out->batch.base_url))
 		out->verdict = STAMP_V_FOREIGN_HOST;
 	return rc;
 }

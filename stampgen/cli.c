@@ -178,3 +178,22 @@ void cli_progress(uint64_t done, uint64_t total, void *ctx)
 	}
 	fflush(stderr);
 }
+
+int cli_load_key(const char *path, const char *passfile, stamp_keypair **kp)
+{
+	stamp_diag d = {{0}};
+	char *pass = NULL;
+	size_t len;
+	if (cli_passphrase(passfile, &pass, &len))
+		return EXIT_USAGE;
+	int rc = stamp_key_load_secret(path, pass, len, kp, &d);
+	cli_passphrase_free(pass);
+	if (rc) {
+		cli_fail(rc, &d, path);
+		if (rc == STAMP_EPASSPHRASE)
+			cli_err("give the passphrase with --passphrase-file FILE or "
+				"OCOPSTAMP_PASSPHRASE");
+		return EXIT_USAGE;
+	}
+	return 0;
+}

@@ -39,6 +39,8 @@ void cli_command_line(cli *c, int argc, char **argv);
  */
 int cli_passphrase(const char *file, char **pass, size_t *len);
 void cli_passphrase_free(char *pass);
+/* Load a secret key file, with its passphrase when it has one; 0 or an exit code. */
+int cli_load_key(const char *path, const char *passfile, stamp_keypair **kp);
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_date(const char *what, const char *s, uint32_t *out);
@@ -98,6 +100,7 @@ int cmd_serials(cli *c, int argc, char **argv);
 int cmd_audit(cli *c, int argc, char **argv);
 int cmd_backup(cli *c, int argc, char **argv);
 int cmd_restore(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
 
 /* Who acts: given (--actor), else the operating-system user; into out. 0, or

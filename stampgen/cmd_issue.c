@@ -46,25 +46,6 @@ static int parse_size(const char *s, unsigned *out)
 	return *out >= 50 && *out <= 2000 ? 0 : -1;
 }
 
-static int load_key(const char *path, const char *passfile, stamp_keypair **kp)
-{
-	stamp_diag d = {{0}};
-	char *pass = NULL;
-	size_t len;
-	if (cli_passphrase(passfile, &pass, &len))
-		return EXIT_USAGE;
-	int rc = stamp_key_load_secret(path, pass, len, kp, &d);
-	cli_passphrase_free(pass);
-	if (rc) {
-		cli_fail(rc, &d, path);
-		if (rc == STAMP_EPASSPHRASE)
-			cli_err("give the passphrase with --passphrase-file FILE or "
-				"OCOPSTAMP_PASSPHRASE");
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 static int threads_arg(const char *s, int *out)
 {
 	uint64_t v;
@@ -230,7 +211,7 @@ int cmd_issue(cli *c, int argc, char **argv)
 			return cli_exit_code(rc);
 		}
 	}
-	if (load_key(keyfile, passfile, &kp))
+	if (cli_load_key(keyfile, passfile, &kp))
 		return EXIT_USAGE;
 	if (cli_open_store(c, 0, &st))
 		goto leave;

@@ -6,6 +6,7 @@
  * read with libzbar; every code found in an image is checked.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,10 +17,11 @@
 
 #define MAX_PUB 16
 
-enum { OPT_PUB = 256, OPT_NOSTORE };
+enum { OPT_PUB = 256, OPT_NOSTORE, OPT_CATALOG };
 
 typedef struct vctx {
 	stamp_txn *t;
+	const stamp_catalog *cat; /* offline: the verdicts come from it */
 	stamp_pubkey keys[MAX_PUB];
 	size_t nkeys;
 	int checked, genuine, error;
@@ -51,7 +53,8 @@ static int check_text(const char *text, size_t len, void *ctx)
 {
 	vctx *v = ctx;
 	stamp_check k;
-	int rc = stamp_verify_text(v->t, v->keys, v->nkeys, text, len, &k);
+	int rc = v->cat ? stamp_catalog_verify(v->cat, v->keys, v->nkeys, text, len, &k)
+			: stamp_verify_text(v->t, v->keys, v->nkeys, text, len, &k);
 	v->checked++;
 	if (rc) {
 		cli_err("%s: store error: %s", v->source, stamp_strerror(rc));
@@ -107,11 +110,76 @@ static int check_arg(vctx *v, const char *arg)
 	return 0;
 }
 
+/* Where the newest catalog version used is kept: $OCOPSTAMP_CATALOG_STATE, else
+ * $XDG_STATE_HOME/ocopstamp/catalogs, else ~/.local/state/ocopstamp/catalogs. */
+static int state_path(char *out, size_t cap)
+{
+	const char *env = getenv("OCOPSTAMP_CATALOG_STATE"), *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char dir[4096];
+	if (env && *env)
+		return snprintf(out, cap, "%s", env) < (int)cap ? 0 : -1;
+	if (xdg && *xdg)
+		snprintf(dir, sizeof dir, "%s/ocopstamp", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/ocopstamp", home);
+	else
+		return -1;
+	/* parents first: ~/.local/state may not exist yet */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	}
+	mkdir(dir, 0700);
+	return snprintf(out, cap, "%s/catalogs", dir) < (int)cap ? 0 : -1;
+}
+
+static int open_catalog(const char *path, const stamp_pubkey *keys, size_t nkeys,
+			stamp_catalog **cat)
+{
+	char state[4096], kid[9];
+	stamp_diag d = {{0}};
+	size_t nk, nb, nr;
+	int rc;
+	if (nkeys == 0) {
+		cli_err("--catalog: give the province's public key with --pub FILE.pub");
+		return EXIT_USAGE;
+	}
+	if ((rc = stamp_catalog_load(path, keys, nkeys, cat, &d))) {
+		cli_fail(rc, &d, path);
+		return rc == STAMP_EFORGED || rc == STAMP_ECORRUPT ? EXIT_FAILED : EXIT_USAGE;
+	}
+	if (state_path(state, sizeof state)) {
+		cli_err("no place to remember catalog versions: set OCOPSTAMP_CATALOG_STATE");
+		return EXIT_USAGE;
+	}
+	if ((rc = stamp_catalog_check_fresh(*cat, state, &d))) {
+		cli_fail(rc, &d, path);
+		stamp_catalog_free(*cat);
+		*cat = NULL;
+		return cli_exit_code(rc);
+	}
+	stamp_catalog_counts(*cat, &nk, &nb, &nr);
+	stamp_key_id_format(stamp_catalog_signer(*cat), kid);
+	fprintf(stderr,
+		"stampgen: catalog %s: version %llu signed by key %s, %zu batches, %zu "
+		"revocations\n",
+		path, (unsigned long long)stamp_catalog_version(*cat), kid, nb, nr);
+	(void)nk;
+	return 0;
+}
+
 int cmd_verify(cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {{"pub", required_argument, NULL, OPT_PUB},
 					   {"no-store", no_argument, NULL, OPT_NOSTORE},
+					   {"catalog", required_argument, NULL, OPT_CATALOG},
 					   {NULL, 0, NULL, 0}};
+	const char *catalog = NULL;
+	stamp_catalog *cat = NULL;
 	vctx v = {0};
 	stamp_store *st = NULL;
 	stamp_diag d = {{0}};
@@ -134,14 +202,21 @@ int cmd_verify(cli *c, int argc, char **argv)
 		case OPT_NOSTORE:
 			nostore = 1;
 			break;
+		case OPT_CATALOG:
+			catalog = optarg;
+			break;
 		default:
 			return ex;
 		}
 	}
 	if (optind >= argc)
 		return cli_usage("verify");
-	/* The store is optional: an inspector may carry only the public key. */
-	if (!nostore && stat(c->store_dir, &sb) == 0) {
+	if (catalog) { /* offline, as an inspector: the catalog, checked under --pub */
+		if ((ex = open_catalog(catalog, v.keys, v.nkeys, &cat)))
+			return ex;
+		v.cat = cat;
+	} else if (!nostore && stat(c->store_dir, &sb) == 0) {
+		/* The store is optional: an inspector may carry only the public key. */
 		if (cli_open_store(c, STAMP_STORE_RDONLY, &st) || stamp_txn_begin(st, 0, &v.t)) {
 			stamp_store_close(st);
 			return EXIT_USAGE;
@@ -154,6 +229,7 @@ int cmd_verify(cli *c, int argc, char **argv)
 		check_arg(&v, argv[i]);
 	stamp_txn_abort(v.t);
 	stamp_store_close(st);
+	stamp_catalog_free(cat);
 	if (v.error)
 		return EXIT_USAGE;
 	return v.checked > 0 && v.genuine == v.checked ? EXIT_OK : EXIT_FAILED;

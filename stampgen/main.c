@@ -262,13 +262,25 @@ static const usage usages[] = {
 	 "FILE",
 	 "Restore a backup into the store folder (-s), which must be empty; the checksum first.",
 	 {{0}}},
+	{"export",
+	 "catalog",
+	 cmd_export,
+	 "--key FILE.key --out FILE [--passphrase-file FILE]",
+	 "Write the signed offline catalog: keys, batches, products, producers, revocations.",
+	 {{"--key FILE.key", "the province key that signs it; registered in the store"},
+	  {"--out FILE", "the catalog; must not exist"},
+	  {"--passphrase-file FILE", "the key's passphrase, first line (else "
+				     "$OCOPSTAMP_PASSPHRASE)"}}},
 	{"verify",
 	 NULL,
 	 cmd_verify,
-	 "[--pub FILE.pub]... [--no-store] CODE|IMAGE.png ...",
+	 "[--pub FILE.pub]... [--no-store] [--catalog FILE] CODE|IMAGE.png ...",
 	 "Check codes or QR codes in PNG images offline; exit 0 if all genuine.",
 	 {{"--pub FILE.pub", "a public key to verify with (up to 16; with the store, also)"},
-	  {"--no-store", "use only the --pub keys, not the store"}}},
+	  {"--no-store", "use only the --pub keys, not the store"},
+	  {"--catalog FILE", "offline: verdicts and details from a signed catalog (export "
+			     "catalog), checked under the --pub keys; an older one than last "
+			     "used is refused"}}},
 };
 #define NUSAGES (sizeof usages / sizeof usages[0])
 

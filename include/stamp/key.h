@@ -50,6 +50,14 @@ int stamp_key_id_parse(const char *s, uint8_t id[STAMP_KEYID_BYTES]) STAMP_WUR;
  */
 int stamp_key_sign(const stamp_keypair *kp, stamp_code *c) STAMP_WUR;
 
+/*
+ * Sign len bytes of msg (a catalog: the caller's message must carry its own
+ * domain string, as codes and catalogs do, so that no signature of one kind
+ * is ever valid as another).
+ */
+int stamp_key_sign_bytes(const stamp_keypair *kp, const uint8_t *msg, size_t len,
+			 uint8_t sig[STAMP_SIG_BYTES]) STAMP_WUR;
+
 /* pass == NULL: plain file. Fails with EEXIST rather than overwrite. */
 int stamp_key_save_secret(const stamp_keypair *kp, const char *path, const char *pass,
 			  size_t passlen, stamp_diag *diag) STAMP_WUR;

@@ -17,6 +17,7 @@
 #include "revocation.h"
 #include "audit.h"
 #include "backup.h"
+#include "catalog.h"
 #include "import.h"
 #include "issue.h"
 #include "verify.h"

@@ -65,6 +65,8 @@ PAGES_PER_SHEET=24 # a4-3x8
 
 run() { timeout -k 5 "$TMO" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# outcomes are read from `stampgen serials` (b933021): an older build would misreport them
+run "$G" serials --help >/dev/null 2>&1 || { echo "issue_kill.sh: $G has no 'serials' verb; rebuild it" >&2; exit 2; }
 
 # One issuance, stampgen itself in this process (exec: $! of "(issue ...) &"
 # is stampgen's pid); WRAP="timeout ..." bounds the runs that are not killed.
@@ -118,7 +120,7 @@ store_checks() {
 	fi
 	reservations
 	sc_bad=0
-	while read -r sc_id sc_lot sc_cnt sc_rest <&4; do
+	while read -r sc_id sc_lot sc_cnt _ <&4; do
 		rm -rf chk/r
 		if ! run "$G" -q render --batch "$sc_id" --out chk/r --no-images >chk/log 2>&1 </dev/null; then
 			sc_bad=1
