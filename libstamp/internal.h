@@ -43,6 +43,14 @@ static inline uint64_t stamp_be_get(const uint8_t *p, int n)
  */
 int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag);
 int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag);
+/*
+ * For a folder whose temporary name must be recorded before it exists
+ * (issuance): name picks an absolute "<out>.tmp-XXXXXX" into tmp without
+ * creating anything (STAMP_EEXIST when out exists); make_folder creates it,
+ * 0700, and fails if anything is there (then tmp is cleared: not ours).
+ */
+int stamp_output_name(const char *out, char *tmp, stamp_diag *diag);
+int stamp_output_make_folder(char *tmp, stamp_diag *diag);
 void stamp_output_discard(char *tmp);
 
 /*

@@ -284,26 +284,43 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 
 typedef struct sweep {
 	const char *host;
-	stamp_reservation stale[16]; /* burned by this issuance: their folders go */
+	stamp_reservation found[16]; /* of dead runs on this host; the rest next time */
 	int n;
 } sweep;
-
-/* A pending reservation of a process on this host that no longer runs. */
-static int find_stale(const stamp_reservation *r, void *ctx)
-{
-	sweep *w = ctx;
-	if (r->state != STAMP_RESERVE_PENDING || strcmp(r->host, w->host) != 0 || r->pid <= 0 ||
-	    r->pid == (int32_t)getpid() || kill((pid_t)r->pid, 0) == 0 || errno != ESRCH)
-		return 0;
-	w->stale[w->n++] = *r;
-	return w->n == (int)(sizeof w->stale / sizeof w->stale[0]); /* the rest next time */
-}
 
 /* Only a name that output.c made: "<something>.tmp-XXXXXX". */
 static int looks_temporary(const char *path)
 {
 	size_t n = strlen(path);
 	return n > 11 && memcmp(path + n - 11, ".tmp-", 5) == 0 && !strchr(path + n - 6, '/');
+}
+
+static int folder_left(const stamp_reservation *r)
+{
+	struct stat sb;
+	return r->tmp[0] && looks_temporary(r->tmp) && lstat(r->tmp, &sb) == 0 &&
+	       S_ISDIR(sb.st_mode);
+}
+
+/*
+ * What a run that is gone left on this host: a pending reservation (killed
+ * while signing), a stored one (killed before its folder was put in place),
+ * or a burned one whose folder is still there (killed while cleaning up).
+ */
+static int find_stale(const stamp_reservation *r, void *ctx)
+{
+	sweep *w = ctx;
+	if (strcmp(r->host, w->host) != 0)
+		return 0;
+	if (r->state == STAMP_RESERVE_BURNED) {
+		if (!folder_left(r))
+			return 0;
+	} else if (r->pid <= 0 || r->pid == (int32_t)getpid() || kill((pid_t)r->pid, 0) == 0 ||
+		   errno != ESRCH) {
+		return 0; /* still running, or not ours to judge */
+	}
+	w->found[w->n++] = *r;
+	return w->n == (int)(sizeof w->found / sizeof w->found[0]);
 }
 
 static void note(const stamp_issue_req *req, const char *fmt, ...)
@@ -320,28 +337,57 @@ static void note(const stamp_issue_req *req, const char *fmt, ...)
 	req->note(msg, req->note_ctx);
 }
 
-/* After the commit that burned them: the stale reservations' folders go. */
-static void clean_stale(const stamp_issue_req *req, sweep *w)
+/*
+ * Settle what the sweep found, inside the transaction that will commit it:
+ * the folders go first, so a kill meanwhile leaves the records as they were
+ * and the next run does it again. Pending serials are burned; a stored
+ * batch's record goes (its folder was incomplete or never published).
+ */
+static int settle_stale(stamp_txn *t, sweep *w)
 {
 	for (int i = 0; i < w->n; i++) {
-		stamp_reservation *r = &w->stale[i];
-		unsigned long long first = r->first_serial, last = first + r->count - 1;
-		struct stat sb;
+		stamp_reservation *r = &w->found[i];
 		char tmp[PATH_MAX];
-		if (r->tmp[0] && looks_temporary(r->tmp) && lstat(r->tmp, &sb) == 0 &&
-		    S_ISDIR(sb.st_mode) &&
-		    snprintf(tmp, sizeof tmp, "%s", r->tmp) < (int)sizeof tmp) {
+		r->pid = folder_left(r) ? r->pid : -r->pid; /* < 0: no folder to remove */
+		if (r->pid > 0 && snprintf(tmp, sizeof tmp, "%s", r->tmp) < (int)sizeof tmp)
 			stamp_output_discard(tmp);
-			note(req,
-			     "serials %llu-%llu of an issuance that did not complete (pid %d) are "
-			     "burned; its temporary folder %s was removed",
-			     first, last, r->pid, r->tmp);
-		} else {
-			note(req,
-			     "serials %llu-%llu of an issuance that did not complete (pid %d) are "
-			     "burned",
-			     first, last, r->pid);
+		int rc = 0;
+		if (r->state == STAMP_RESERVE_PENDING) {
+			r->state = STAMP_RESERVE_BURNED;
+			rc = stamp_store_put_reservation(t, r);
+			r->state = STAMP_RESERVE_PENDING; /* for the note */
+		} else if (r->state == STAMP_RESERVE_STORED) {
+			rc = stamp_store_del_reservation(t, r->first_serial);
 		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void tell_stale(const stamp_issue_req *req, const sweep *w)
+{
+	for (int i = 0; i < w->n; i++) {
+		const stamp_reservation *r = &w->found[i];
+		unsigned long long first = r->first_serial, last = first + r->count - 1;
+		int pid = r->pid < 0 ? -r->pid : r->pid, removed = r->pid > 0;
+		if (r->state == STAMP_RESERVE_STORED)
+			note(req,
+			     "batch %u was stored, but its run (pid %d) ended before its folder "
+			     "was "
+			     "put in place%s%s; stampgen render --batch %u writes its files again",
+			     r->batch_id, pid,
+			     removed ? ": the temporary folder was removed: " : "",
+			     removed ? r->tmp : "", r->batch_id);
+		else if (r->state == STAMP_RESERVE_BURNED)
+			note(req, "the temporary folder %s of burned serials %llu-%llu was removed",
+			     r->tmp, first, last);
+		else
+			note(req,
+			     "serials %llu-%llu of an issuance that did not complete (pid %d) are "
+			     "burned%s%s%s",
+			     first, last, pid, removed ? "; its temporary folder " : "",
+			     removed ? r->tmp : "", removed ? " was removed" : "");
 	}
 }
 
@@ -365,19 +411,17 @@ static int reserve(stamp_store *st, const stamp_keypair *kp, const stamp_issue_r
 	rc = stamp_store_each_reservation(t, find_stale, w);
 	if (rc != 0 && rc != 1) /* 1: the sweep is full, the rest goes next time */
 		goto leave;
-	rc = 0;
-	for (int i = 0; i < w->n && rc == 0; i++) {
-		w->stale[i].state = STAMP_RESERVE_BURNED;
-		rc = stamp_store_put_reservation(t, &w->stale[i]);
-	}
-	if (rc)
+	if ((rc = settle_stale(t, w)))
 		goto leave;
 	*r = (stamp_reservation){.count = b->count, .created = req->now, .pid = (int32_t)getpid()};
 	snprintf(r->host, sizeof r->host, "%s", w->host);
 	memcpy(r->product_id, b->product_id, sizeof r->product_id);
 	memcpy(r->lot, b->lot, sizeof r->lot);
-	if (strlen(tmp) < sizeof r->tmp)
-		memcpy(r->tmp, tmp, strlen(tmp) + 1);
+	if (strlen(tmp) >= sizeof r->tmp) {
+		rc = stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long to record", tmp);
+		goto leave;
+	}
+	memcpy(r->tmp, tmp, strlen(tmp) + 1);
 	rc = stamp_store_reserve(t, r);
 	if (rc == STAMP_EEXIST)
 		stamp_diag_set(diag, rc, "product \"%s\" already has a batch with lot \"%s\"",
@@ -419,6 +463,17 @@ static int store_batch(stamp_store *st, stamp_batch *b, const uint8_t (*sigs)[ST
 	return rc;
 }
 
+/* The batch's folder is in place (or kept, unpublished): the record goes. */
+static void forget(stamp_store *st, const stamp_batch *b)
+{
+	stamp_txn *t;
+	if (stamp_txn_begin(st, 1, &t) != 0)
+		return; /* a later sweep sees the run is gone and drops it */
+	if (stamp_store_del_reservation(t, b->first_serial) == 0 && stamp_txn_commit(t) == 0)
+		return;
+	stamp_txn_abort(t);
+}
+
 /* A failure after the reservation: its serials stay a recorded gap. */
 static void burn(stamp_store *st, stamp_reservation *r)
 {
@@ -447,14 +502,18 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 		diag = &own;
 	if (gethostname(host, sizeof host - 1) == 0)
 		w.host = host;
-	if (req->out_dir && (rc = stamp_output_reserve(req->out_dir, 1, tmp, NULL, diag)))
+	/* the folder's name is recorded with the serials before it exists */
+	if (req->out_dir && (rc = stamp_output_name(req->out_dir, tmp, diag)))
 		return rc;
-	if ((rc = reserve(st, kp, req, tmp, &b, &w, &r, diag)))
+	if ((rc = reserve(st, kp, req, tmp, &b, &w, &r, diag))) {
+		tmp[0] = '\0'; /* never created */
 		goto leave;
+	}
 	reserved = 1;
-	clean_stale(req, &w);
-	if (!(sigs = calloc(b.count, STAMP_SIG_BYTES))) {
-		rc = ENOMEM;
+	tell_stale(req, &w);
+	if ((req->out_dir && (rc = stamp_output_make_folder(tmp, diag))) ||
+	    !(sigs = calloc(b.count, STAMP_SIG_BYTES))) {
+		rc = rc ? rc : ENOMEM;
 		goto leave;
 	}
 	if ((rc = produce(kp, &b, sigs, req->out_dir ? tmp : NULL, req->sink, req->threads,
@@ -472,12 +531,14 @@ int stamp_issue(stamp_store *st, const stamp_keypair *kp, const stamp_issue_req 
 		rc = STAMP_ENOTPUBLISHED;
 		tmp[0] = '\0'; /* keep the files: they are complete */
 	}
+	forget(st, &b);
 	if (out)
 		*out = b;
 leave:
+	/* the folder first: a kill in between leaves a pending record to sweep */
+	stamp_output_discard(tmp);
 	if (reserved)
 		burn(st, &r);
-	stamp_output_discard(tmp);
 	free(sigs);
 	return rc;
 }

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "internal.h"
 
 int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag)
@@ -42,6 +44,46 @@ int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_
 	int e = errno;
 	tmp[0] = '\0';
 	return stamp_diag_set(diag, e, "%s: cannot create: %s", out, strerror(e));
+}
+
+int stamp_output_name(const char *out, char *tmp, stamp_diag *diag)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char cwd[PATH_MAX], suffix[7];
+	struct stat sb;
+
+	tmp[0] = '\0';
+	if (lstat(out, &sb) == 0)
+		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
+				      out);
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	for (int i = 0; i < 6; i++)
+		suffix[i] = chars[randombytes_uniform(sizeof chars - 1)];
+	suffix[6] = '\0';
+	/* absolute: a later run from another folder must find it */
+	if (out[0] != '/' && !getcwd(cwd, sizeof cwd))
+		return stamp_diag_set(diag, errno, "cannot tell the current folder: %s",
+				      strerror(errno));
+	if (n > INT_MAX || snprintf(tmp, PATH_MAX, "%s%s%.*s.tmp-%s", out[0] == '/' ? "" : cwd,
+				    out[0] == '/' ? "" : "/", (int)n, out, suffix) >= PATH_MAX) {
+		tmp[0] = '\0';
+		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out);
+	}
+	return 0;
+}
+
+int stamp_output_make_folder(char *tmp, stamp_diag *diag)
+{
+	if (mkdir(tmp, 0700) == 0)
+		return 0;
+	int e = errno;
+	char name[PATH_MAX];
+	snprintf(name, sizeof name, "%s", tmp);
+	tmp[0] = '\0'; /* not ours: never remove it */
+	return stamp_diag_set(diag, e, "%s: cannot create: %s", name, strerror(e));
 }
 
 int stamp_output_publish(char *tmp, const char *out, stamp_diag *diag)

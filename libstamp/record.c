@@ -231,6 +231,7 @@ size_t stamp_rec_reservation(const stamp_reservation *r, uint8_t *buf)
 	put_int(&w, REC_V1, 1);
 	put_int(&w, r->count, 4);
 	put_int(&w, r->state, 1);
+	put_int(&w, r->batch_id, 4);
 	put_int(&w, (uint64_t)r->created, 8);
 	put_int(&w, (uint32_t)r->pid, 4);
 	put_str(&w, r->host);
@@ -247,13 +248,14 @@ int stamp_unrec_reservation(const void *buf, size_t len, stamp_reservation *out)
 		return STAMP_ECORRUPT;
 	out->count = (uint32_t)get_int(&r, 4);
 	out->state = (uint8_t)get_int(&r, 1);
+	out->batch_id = (uint32_t)get_int(&r, 4);
 	out->created = (int64_t)get_int(&r, 8);
 	out->pid = (int32_t)(uint32_t)get_int(&r, 4);
 	get_str(&r, out->host, sizeof out->host);
 	get_str(&r, out->product_id, sizeof out->product_id);
 	get_str(&r, out->lot, sizeof out->lot);
 	get_str(&r, out->tmp, sizeof out->tmp);
-	if (out->state > STAMP_RESERVE_BURNED || out->count == 0)
+	if (out->state > STAMP_RESERVE_STORED || out->count == 0)
 		r.bad = 1;
 	return finish(&r, out, sizeof *out);
 }

@@ -625,6 +625,15 @@ int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r)
 	return rc;
 }
 
+int stamp_store_del_reservation(stamp_txn *t, uint64_t first_serial)
+{
+	uint8_t k[8];
+	stamp_be_put(k, first_serial, 8);
+	MDB_val kv = val_of(k, 8);
+	int rc = mdb_del(t->txn, t->st->dbi[DB_RESERVED], &kv, NULL);
+	return rc == MDB_NOTFOUND ? STAMP_ENOTFOUND : rc;
+}
+
 int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ctx)
 {
 	MDB_cursor *cur;
@@ -653,7 +662,7 @@ int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ct
 
 int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
 {
-	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX], idk[4], rk[8], rec[STAMP_REC_MAX];
+	uint8_t lk[STAMP_ID_MAX + 1 + STAMP_SHORT_MAX], idk[4], rec[STAMP_REC_MAX];
 	uint64_t next_batch;
 	stamp_reservation r;
 	size_t lklen;
@@ -672,10 +681,11 @@ int stamp_store_add_batch(stamp_txn *t, stamp_batch *b)
 	b->id = (uint32_t)next_batch;
 
 	stamp_be_put(idk, b->id, 4);
-	stamp_be_put(rk, b->first_serial, 8);
+	r.state = STAMP_RESERVE_STORED;
+	r.batch_id = b->id;
 	if ((rc = put(t, DB_LOTS, val_of(lk, lklen), idk, 4, 0)) ||
 	    (rc = put(t, DB_BATCHES, val_of(idk, 4), rec, stamp_rec_batch(b, rec), 0)) ||
-	    (rc = mdb_del(t->txn, t->st->dbi[DB_RESERVED], &(MDB_val){8, rk}, NULL)) ||
+	    (rc = put_reservation(t, &r, 1)) ||
 	    (rc = meta_put_u64(t, "next_batch", next_batch + 1)))
 		return rc;
 	stamp_txn_change(t, "batch %u issued: %s lot %s, %u stamps, serials %llu-%llu", b->id,

@@ -55,6 +55,8 @@ static int add_batch(const stamp_batch *b, void *ctx)
 
 static int add_reservation(const stamp_reservation *r, void *ctx)
 {
+	if (r->state == STAMP_RESERVE_STORED)
+		return 0; /* its batch is listed; the record goes once the folder is in place */
 	span *p = more(ctx);
 	if (!p)
 		return ENOMEM;

@@ -18,6 +18,8 @@
 #include "fixture.h"
 #include "stamp/print.h"
 #include "internal.h"
+#include "record.h"
+#include <lmdb.h>
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -355,6 +357,12 @@ static void note_to(const char *msg, void *ctx)
 	snprintf(ctx, 1024, "%s", msg);
 }
 
+static void note_all(const char *msg, void *ctx)
+{
+	size_t n = strlen(ctx);
+	snprintf((char *)ctx + n, 1024 - n, "%s\n", msg);
+}
+
 /* A killed issuance: its reservation pending, its process gone, its folder left. */
 static void stale_reservation_is_burned_and_its_folder_removed(void **state)
 {
@@ -403,6 +411,95 @@ static void stale_reservation_is_burned_and_its_folder_removed(void **state)
 	assert_int_equal(reservations(f, v, 4), 2);
 	assert_int_equal(v[0].state, STAMP_RESERVE_BURNED);
 	assert_int_equal(v[1].state, STAMP_RESERVE_PENDING);
+}
+
+/* A run killed after its batch was stored, and one killed while cleaning up. */
+static void stored_and_burned_leftovers_are_swept(void **state)
+{
+	fixture *f = *state;
+	char stored[256], burned[256], host[STAMP_HOSTNAME_MAX + 1] = "", said[1024] = "";
+	stamp_reservation v[4];
+	stamp_issue_req r = fixture_req("L1", 4);
+	stamp_batch b;
+	stamp_txn *t;
+
+	/* batch 1, issued for real; then its reservation made to look like a killed run's */
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, NULL), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(gethostname(host, sizeof host - 1), 0);
+	out_path(f, "b1.tmp-Zz9Yy8", stored, sizeof stored);
+	out_path(f, "b0.tmp-Qq1Ww2", burned, sizeof burned);
+	assert_int_equal(mkdir(stored, 0700), 0);
+	assert_int_equal(mkdir(burned, 0700), 0);
+	stamp_reservation s = {.first_serial = b.first_serial,
+			       .count = b.count,
+			       .state = STAMP_RESERVE_STORED,
+			       .batch_id = b.id,
+			       .pid = pid,
+			       .created = 1};
+	strcpy(s.host, host);
+	strcpy(s.product_id, "NM-01");
+	strcpy(s.lot, "L1");
+	strcpy(s.tmp, stored);
+	stamp_reservation z = {.count = 7, .created = 1, .pid = pid};
+	strcpy(z.host, host);
+	strcpy(z.product_id, "NM-01");
+	strcpy(z.lot, "L0");
+	strcpy(z.tmp, burned);
+	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
+	/* put the stored record back, as a kill before the rename leaves it */
+	assert_int_equal(stamp_store_reserve(t, &z), 0);
+	z.state = STAMP_RESERVE_BURNED;
+	assert_int_equal(stamp_store_put_reservation(t, &z), 0);
+	assert_int_equal(stamp_txn_commit(t), 0);
+	{
+		stamp_store_close(f->st);
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		uint8_t k[8], rec[4096];
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+		assert_int_equal(mdb_env_set_mapsize(env, (size_t)1 << 34), 0);
+		assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "reserved", 0, &dbi), 0);
+		for (int i = 7; i >= 0; i--)
+			k[7 - i] = (uint8_t)(s.first_serial >> (8 * i));
+		MDB_val kv = {8, k}, vv = {stamp_rec_reservation(&s, rec), rec};
+		assert_int_equal(mdb_put(txn, dbi, &kv, &vv, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		assert_int_equal(stamp_store_open(f->dir, 0, &f->st, NULL), 0);
+	}
+
+	r = fixture_req("L2", 2);
+	r.note = note_all;
+	r.note_ctx = said;
+	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, NULL), 0);
+	assert_false(exists(stored));
+	assert_false(exists(burned));
+	assert_non_null(strstr(said, "batch 1 was stored, but its run"));
+	assert_non_null(strstr(said, "stampgen render --batch 1"));
+	assert_non_null(strstr(said, "of burned serials 5-11 was removed"));
+	assert_int_equal(reservations(f, v, 4), 1); /* the burned gap stays; the stored one went */
+	assert_int_equal(v[0].state, STAMP_RESERVE_BURNED);
+}
+
+/* The temporary name is absolute, whatever folder the run started in. */
+static void temporary_names_are_absolute(void **state)
+{
+	(void)state;
+	char tmp[PATH_MAX];
+	assert_int_equal(stamp_output_name("rel/batch-9", tmp, NULL), 0);
+	assert_int_equal(tmp[0], '/');
+	assert_non_null(strstr(tmp, "/rel/batch-9.tmp-"));
+	assert_int_equal(strlen(strstr(tmp, ".tmp-")), 11);
+	assert_int_equal(stamp_output_name("/abs/b/", tmp, NULL), 0);
+	assert_int_equal(strncmp(tmp, "/abs/b.tmp-", 11), 0);
 }
 
 /* The finish hook's files are published with the folder; a clash is ENOTPUBLISHED. */
@@ -466,6 +563,9 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(finish_hook_and_unpublished, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(stored_and_burned_leftovers_are_swept,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test(temporary_names_are_absolute),
 		cmocka_unit_test_setup_teardown(unregistered_key_is_refused, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(publish_never_replaces, fixture_setup,

@@ -46,7 +46,12 @@ typedef struct stamp_stamp {
 	uint8_t sig[STAMP_SIG_BYTES];
 } stamp_stamp;
 
-enum { STAMP_RESERVE_PENDING = 0, STAMP_RESERVE_BURNED = 1 };
+/*
+ * PENDING: taken, being signed. BURNED: never a batch (the issuance failed or
+ * was killed). STORED: the batch is stored but its folder not yet put in
+ * place; the record goes once it is, so a killed run's folder is still found.
+ */
+enum { STAMP_RESERVE_PENDING = 0, STAMP_RESERVE_BURNED = 1, STAMP_RESERVE_STORED = 2 };
 
 #define STAMP_HOSTNAME_MAX 64
 #define STAMP_TMPPATH_MAX 1024
@@ -55,9 +60,10 @@ enum { STAMP_RESERVE_PENDING = 0, STAMP_RESERVE_BURNED = 1 };
 typedef struct stamp_reservation {
 	uint64_t first_serial; /* set by stamp_store_reserve */
 	uint32_t count;
-	uint8_t state;	 /* STAMP_RESERVE_* */
-	int64_t created; /* Unix time */
-	int32_t pid;	 /* of the issuing process, on host */
+	uint8_t state;	   /* STAMP_RESERVE_* */
+	uint32_t batch_id; /* STORED: the batch that holds them */
+	int64_t created;   /* Unix time */
+	int32_t pid;	   /* of the issuing process, on host */
 	char host[STAMP_HOSTNAME_MAX + 1];
 	char product_id[STAMP_ID_MAX + 1];
 	char lot[STAMP_SHORT_MAX + 1];
@@ -132,13 +138,15 @@ int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx) STAMP_WUR;
 int stamp_store_reserve(stamp_txn *t, stamp_reservation *r) STAMP_WUR;
 /* Overwrite the reservation at r->first_serial (mark it burned). ENOTFOUND if none. */
 int stamp_store_put_reservation(stamp_txn *t, const stamp_reservation *r) STAMP_WUR;
+/* Forget a STORED reservation: its folder is in place (or was removed). */
+int stamp_store_del_reservation(stamp_txn *t, uint64_t first_serial) STAMP_WUR;
 typedef int (*stamp_reservation_cb)(const stamp_reservation *r, void *ctx);
 /* Every reservation still recorded (pending or burned), in serial order. */
 int stamp_store_each_reservation(stamp_txn *t, stamp_reservation_cb cb, void *ctx) STAMP_WUR;
 
 /*
  * Record batch b on the serials reserved for it: a PENDING reservation at
- * b->first_serial of b->count serials, which this consumes (STAMP_ENOTFOUND
+ * b->first_serial of b->count serials, which becomes STORED (STAMP_ENOTFOUND
  * without one). Fills b->id; records the batch and its lot. STAMP_EEXIST when
  * the product already has a batch with that lot. Write transaction only.
  */

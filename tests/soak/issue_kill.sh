@@ -246,6 +246,18 @@ resolve_pending() {
 	reservations
 	while read -r rp_k rp_pid rp_first rp_last rp_dir <&5; do
 		SWEPT="$SWEPT t$rp_k"
+		case $rp_first in S*) # a stored batch whose folder was never put in place
+			rp_note="note: batch ${rp_first#S} was stored, but its run (pid $rp_pid) ended before its folder was put in place: the temporary folder was removed: $rp_dir"
+			if [ "$rp_dir" != - ] && [ -e "$rp_dir" ]; then
+				bad "trial $rp_k's folder $rp_dir of stored batch ${rp_first#S} is left behind"
+			elif [ "$rp_dir" != - ] && ! grep -qF "$rp_note" "$rp_log"; then
+				bad "no note for trial $rp_k's stored batch ${rp_first#S}: $(grep "(pid $rp_pid)" "$rp_log")"
+			else
+				pass
+			fi
+			continue
+			;;
+		esac
 		rp_note="note: serials $rp_first-$rp_last of an issuance that did not complete (pid $rp_pid) are burned"
 		rp_n=$(grep -c "(pid $rp_pid) are burned" "$rp_log" || true)
 		if [ "$rp_first" != - ] && ! grep -q "$rp_note" "$rp_log"; then
@@ -365,12 +377,17 @@ while read -r i mode delay frac <&3; do
 	store_checks
 	[ -d "$out" ] && check_published "$out" "$mode" "$COUNT"
 	left=$(find out -maxdepth 1 -name "t$i.tmp-*")
+	bid=$(awk -v l="$lot" '$2 == l { print $1 }' bat)
 	for d in $left; do
 		LEFTDIRS=$((LEFTDIRS + 1))
-		check_leftover "$WORK/$d"
+		# killed after the batch was stored: its codes are genuine (the batch is
+		# issued); what must hold is that the next issuance removes the folder
+		[ -n "$bid" ] || check_leftover "$WORK/$d"
 	done
 	if [ "$rc" -ne 0 ]; then
-		if [ -n "$resv" ]; then set -- $resv; else set -- - -; fi
+		if [ -n "$bid" ]; then
+			set -- "S$bid" -
+		elif [ -n "$resv" ]; then set -- $resv; else set -- - -; fi
 		dirs=0
 		for d in $left; do
 			echo "$i $pid $1 $2 $WORK/$d" >>pending
