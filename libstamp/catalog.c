@@ -225,33 +225,9 @@ leave:
 
 /* ---- reading ---- */
 
-typedef struct rcat {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-} rcat;
-
-static uint64_t take_int(rcat *r, int n)
-{
-	if (r->bad || r->len - r->off < (size_t)n) {
-		r->bad = 1;
-		return 0;
-	}
-	uint64_t v = stamp_be_get(r->p + r->off, n);
-	r->off += (size_t)n;
-	return v;
-}
-
-static const uint8_t *take(rcat *r, size_t n)
-{
-	if (r->bad || r->len - r->off < n) {
-		r->bad = 1;
-		return NULL;
-	}
-	const uint8_t *p = r->p + r->off;
-	r->off += n;
-	return p;
-}
+typedef stamp_rbuf rcat;
+#define take_int stamp_rbuf_int
+#define take stamp_rbuf_take
 
 /* One record of a section: its bytes, decoded by dec into out. */
 static int take_rec(rcat *r, int (*dec)(const void *, size_t, void *), void *out)
@@ -356,9 +332,12 @@ static int check_signature(const uint8_t *data, size_t len, const stamp_pubkey *
 static int parse(stamp_catalog *c, const uint8_t *data, size_t len)
 {
 	rcat r = {data, len - STAMP_SIG_BYTES, 8, 0};
+	const uint8_t *signer;
 	c->version = take_int(&r, 8);
 	c->created = (int64_t)take_int(&r, 8);
-	memcpy(c->signer, take(&r, STAMP_KEYID_BYTES), STAMP_KEYID_BYTES);
+	if (!(signer = take(&r, STAMP_KEYID_BYTES)))
+		return STAMP_ECORRUPT;
+	memcpy(c->signer, signer, STAMP_KEYID_BYTES);
 	for (int i = 0; i < S_COUNT; i++) {
 		c->n[i] = (size_t)take_int(&r, 4);
 		if (c->n[i] > r.len / 3) /* each record takes 3 bytes or more */

@@ -23,18 +23,29 @@
 
 #include "internal.h"
 
-int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag)
+/*
+ * out must not exist; *n is its length without trailing slashes ("pages/"
+ * names the folder "pages": the temporary name goes beside it).
+ */
+static int fresh(const char *out, size_t *n, char *tmp, stamp_diag *diag)
 {
 	struct stat sb;
-
 	tmp[0] = '\0';
 	if (lstat(out, &sb) == 0)
 		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
 				      out);
-	/* "pages/" names the folder "pages": the temporary name goes beside it */
-	size_t n = strlen(out);
-	while (n > 1 && out[n - 1] == '/')
-		n--;
+	*n = strlen(out);
+	while (*n > 1 && out[*n - 1] == '/')
+		(*n)--;
+	return 0;
+}
+
+int stamp_output_reserve(const char *out, int folder, char *tmp, int *fd, stamp_diag *diag)
+{
+	size_t n;
+	int rc = fresh(out, &n, tmp, diag);
+	if (rc)
+		return rc;
 	if (n > INT_MAX || snprintf(tmp, PATH_MAX, "%.*s.tmp-XXXXXX", (int)n, out) >= PATH_MAX) {
 		tmp[0] = '\0';
 		return stamp_diag_set(diag, ENAMETOOLONG, "%s: path too long", out);
@@ -51,15 +62,10 @@ int stamp_output_name(const char *out, char *tmp, stamp_diag *diag)
 	static const char chars[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char cwd[PATH_MAX], suffix[7];
-	struct stat sb;
-
-	tmp[0] = '\0';
-	if (lstat(out, &sb) == 0)
-		return stamp_diag_set(diag, STAMP_EEXIST, "%s: already exists; choose a new name",
-				      out);
-	size_t n = strlen(out);
-	while (n > 1 && out[n - 1] == '/')
-		n--;
+	size_t n;
+	int rc = fresh(out, &n, tmp, diag);
+	if (rc)
+		return rc;
 	for (int i = 0; i < 6; i++)
 		suffix[i] = chars[randombytes_uniform(sizeof chars - 1)];
 	suffix[6] = '\0';

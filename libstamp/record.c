@@ -18,11 +18,7 @@ typedef struct wbuf {
 	size_t len;
 } wbuf;
 
-typedef struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-} rbuf;
+typedef stamp_rbuf rbuf;
 
 static void put_int(wbuf *w, uint64_t v, int n)
 {
@@ -44,7 +40,7 @@ static void put_str(wbuf *w, const char *s)
 	put_bytes(w, s, n);
 }
 
-static uint64_t get_int(rbuf *r, int n)
+uint64_t stamp_rbuf_int(stamp_rbuf *r, int n)
 {
 	if (r->bad || r->len - r->off < (size_t)n) {
 		r->bad = 1;
@@ -55,14 +51,27 @@ static uint64_t get_int(rbuf *r, int n)
 	return v;
 }
 
-static void get_bytes(rbuf *r, void *dst, size_t n)
+const uint8_t *stamp_rbuf_take(stamp_rbuf *r, size_t n)
 {
 	if (r->bad || r->len - r->off < n) {
 		r->bad = 1;
-		return;
+		return NULL;
 	}
-	memcpy(dst, r->p + r->off, n);
+	const uint8_t *p = r->p + r->off;
 	r->off += n;
+	return p;
+}
+
+static uint64_t get_int(rbuf *r, int n)
+{
+	return stamp_rbuf_int(r, n);
+}
+
+static void get_bytes(rbuf *r, void *dst, size_t n)
+{
+	const uint8_t *p = stamp_rbuf_take(r, n);
+	if (p)
+		memcpy(dst, p, n);
 }
 
 static void get_str(rbuf *r, char *dst, size_t cap)

@@ -20,6 +20,15 @@
 #define STAMP_REC_MAX 4096 /* every encoded record fits */
 #define STAMP_STAMP_REC_BYTES (1 + 1 + 4 + STAMP_SIG_BYTES)
 
+/* A bounded reader of big-endian fields; bad is set, once, by any overrun. */
+typedef struct stamp_rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+} stamp_rbuf;
+uint64_t stamp_rbuf_int(stamp_rbuf *r, int n);		 /* 0 once bad */
+const uint8_t *stamp_rbuf_take(stamp_rbuf *r, size_t n); /* NULL once bad */
+
 /* Encoders return the length written into buf (STAMP_REC_MAX bytes). */
 size_t stamp_rec_coop(const stamp_coop *c, uint8_t *buf);
 size_t stamp_rec_product(const stamp_product *p, uint8_t *buf);
