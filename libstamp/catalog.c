@@ -226,14 +226,12 @@ leave:
 /* ---- reading ---- */
 
 typedef stamp_rbuf rcat;
-#define take_int stamp_rbuf_int
-#define take stamp_rbuf_take
 
 /* One record of a section: its bytes, decoded by dec into out. */
 static int take_rec(rcat *r, int (*dec)(const void *, size_t, void *), void *out)
 {
-	size_t n = (size_t)take_int(r, 2);
-	const uint8_t *p = take(r, n);
+	size_t n = (size_t)stamp_rbuf_int(r, 2);
+	const uint8_t *p = stamp_rbuf_take(r, n);
 	if (!p || dec(p, n, out) != 0)
 		r->bad = 1;
 	return r->bad ? STAMP_ECORRUPT : 0;
@@ -333,13 +331,13 @@ static int parse(stamp_catalog *c, const uint8_t *data, size_t len)
 {
 	rcat r = {data, len - STAMP_SIG_BYTES, 8, 0};
 	const uint8_t *signer;
-	c->version = take_int(&r, 8);
-	c->created = (int64_t)take_int(&r, 8);
-	if (!(signer = take(&r, STAMP_KEYID_BYTES)))
+	c->version = stamp_rbuf_int(&r, 8);
+	c->created = (int64_t)stamp_rbuf_int(&r, 8);
+	if (!(signer = stamp_rbuf_take(&r, STAMP_KEYID_BYTES)))
 		return STAMP_ECORRUPT;
 	memcpy(c->signer, signer, STAMP_KEYID_BYTES);
 	for (int i = 0; i < S_COUNT; i++) {
-		c->n[i] = (size_t)take_int(&r, 4);
+		c->n[i] = (size_t)stamp_rbuf_int(&r, 4);
 		if (c->n[i] > r.len / 3) /* each record takes 3 bytes or more */
 			return STAMP_ECORRUPT;
 	}
@@ -358,7 +356,7 @@ static int parse(stamp_catalog *c, const uint8_t *data, size_t len)
 	for (size_t i = 0; i < c->n[S_BATCHES]; i++)
 		take_rec(&r, dec_batch, &c->batches[i]);
 	for (size_t i = 0; i < c->n[S_REVOCATIONS]; i++) {
-		uint32_t id = (uint32_t)take_int(&r, 4);
+		uint32_t id = (uint32_t)stamp_rbuf_int(&r, 4);
 		if (take_rec(&r, dec_revocation, &c->revocations[i]) == 0)
 			c->revocations[i].id = id;
 	}

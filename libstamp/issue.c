@@ -285,6 +285,7 @@ static int prepare_batch(stamp_txn *t, const stamp_keypair *kp, const stamp_issu
 typedef struct sweep {
 	const char *host;
 	stamp_reservation found[16]; /* of dead runs on this host; the rest next time */
+	int removed[16];	     /* found[i]'s folder was there and was removed */
 	int n;
 } sweep;
 
@@ -348,8 +349,9 @@ static int settle_stale(stamp_txn *t, sweep *w)
 	for (int i = 0; i < w->n; i++) {
 		stamp_reservation *r = &w->found[i];
 		char tmp[PATH_MAX];
-		r->pid = folder_left(r) ? r->pid : -r->pid; /* < 0: no folder to remove */
-		if (r->pid > 0 && snprintf(tmp, sizeof tmp, "%s", r->tmp) < (int)sizeof tmp)
+		w->removed[i] =
+			folder_left(r) && snprintf(tmp, sizeof tmp, "%s", r->tmp) < (int)sizeof tmp;
+		if (w->removed[i])
 			stamp_output_discard(tmp);
 		int rc = 0;
 		if (r->state == STAMP_RESERVE_PENDING) {
@@ -370,7 +372,7 @@ static void tell_stale(const stamp_issue_req *req, const sweep *w)
 	for (int i = 0; i < w->n; i++) {
 		const stamp_reservation *r = &w->found[i];
 		unsigned long long first = r->first_serial, last = first + r->count - 1;
-		int pid = r->pid < 0 ? -r->pid : r->pid, removed = r->pid > 0;
+		int pid = r->pid, removed = w->removed[i];
 		if (r->state == STAMP_RESERVE_STORED)
 			note(req,
 			     "batch %u was stored, but its run (pid %d) ended before its folder "

@@ -91,12 +91,11 @@ typedef struct target {
 	stamp_revocation r;
 } target;
 
-static int set_scope(target *g, int scope, const char *arg, cli *c)
+static int set_scope(target *g, int scope, const char *arg)
 {
 	stamp_revocation *r = &g->r;
 	uint64_t v;
 	const char *colon;
-	(void)c;
 
 	g->n++;
 	r->scope = (uint8_t)scope;
@@ -186,7 +185,7 @@ int cmd_revoke(cli *c, int argc, char **argv)
 			    : opt == OPT_LOT			    ? 0
 								    : -1;
 		if (scope >= 0) {
-			if ((ex = set_scope(&g, scope, optarg, c)))
+			if ((ex = set_scope(&g, scope, optarg)))
 				return ex;
 			continue;
 		}

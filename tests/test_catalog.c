@@ -161,11 +161,13 @@ static void offline_verdicts_match_the_store(void **state)
 	code_text(x, 55, text);
 	assert_int_equal(stamp_catalog_verify(c, NULL, 0, text, strlen(text), &k), 0);
 	assert_int_equal(k.verdict, STAMP_V_UNKNOWN);
-	/* a forgery: a valid code with one signature bit flipped */
-	code_text(x, 8, text);
-	text[strlen(text) - 3] = text[strlen(text) - 3] == 'A' ? 'B' : 'A';
+	/* a forgery: a well-formed code of serial 8 with one signature bit flipped */
+	stamp_code forged = {.serial = 8};
+	assert_int_equal(stamp_key_sign(x->f.kp, &forged), 0);
+	forged.sig[10] ^= 0x01;
+	stamp_code_to_url(&forged, "HTTPS://TEM.THANHHOA.GOV.VN", text);
 	assert_int_equal(stamp_catalog_verify(c, NULL, 0, text, strlen(text), &k), 0);
-	assert_true(k.verdict == STAMP_V_FORGED || k.verdict == STAMP_V_MALFORMED);
+	assert_int_equal(k.verdict, STAMP_V_FORGED);
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(stamp_catalog_verify(c, NULL, 0, fixed[i], strlen(fixed[i]), &k),
 				 0);
@@ -252,7 +254,7 @@ static void a_year_fits_in_64_kb(void **state)
 	stamp_batch b;
 	for (int i = 0; i < 98; i++) {
 		snprintf(lot, sizeof lot, "Y%03d", i);
-		issue(x, lot, 400 - (i < 2 ? 0 : 0), &b);
+		issue(x, lot, 400, &b);
 	}
 	size_t bytes = export(x, NOW);
 	stamp_catalog *c = load(x, 0);
