@@ -15,7 +15,7 @@
 
 typedef struct setting {
 	const char *section, *name, *flag;
-	enum { T_STR, T_UINT, T_SIZE, T_BOOL } type;
+	enum { T_STR, T_UINT, T_SIZE, T_BOOL, T_PROXIES } type;
 	size_t offset, size; /* size: of the string buffer */
 	unsigned long long min, max;
 	const char *help;
@@ -36,6 +36,8 @@ static const setting settings[] = {
 	UINT("server", "threads", "threads", threads, 0, 256,
 	     "worker threads, 0 = one per core (0)"),
 	UINT("server", "timeout", "timeout", timeout_s, 1, 3600, "idle connection timeout, s (10)"),
+	UINT("server", "head_timeout", "head-timeout", head_timeout_s, 1, 600,
+	     "deadline for a whole request head, however it trickles, s (5)"),
 	UINT("server", "max_connections", "max-connections", max_connections, 1, 1000000,
 	     "connections in all (1024)"),
 	UINT("server", "per_ip_connections", "per-ip", per_ip, 1, 1000000,
@@ -45,10 +47,21 @@ static const setting settings[] = {
 	UINT("server", "backlog", "backlog", backlog, 1, 65535, "listen backlog (511)"),
 	{"server", "access_log", "access-log", T_BOOL, offsetof(config, access_log), 0, 0, 1,
 	 "one line per request on stderr (false)"},
+	{"server", "trusted_proxy", "trusted-proxy", T_PROXIES, offsetof(config, trusted_proxy),
+	 sizeof(((config *)0)->trusted_proxy), 0, 0,
+	 "proxies whose X-Forwarded-For/X-Real-IP name the client, e.g. 127.0.0.1,::1 (none)"},
 	STR("store", "registry", "registry", registry, "registry store folder, opened read-only"),
 	STR("store", "scans", "scans", scans, "scan counts folder, written by verifyd"),
 	UINT("verdict", "suspicious_after", "suspicious-after", suspicious_after, 1, 1000000,
-	     "scans after which a stamp is flagged as a likely copy (20)"),
+	     "distinct scanners after which a stamp is flagged as a likely copy (20)"),
+	UINT("scans", "repeat_after", "repeat-after", repeat_after, 0, 86400,
+	     "s within which one scanner's scans of a stamp count once (3600)"),
+	UINT("scans", "client_budget", "client-budget", client_budget, 1, 1000000,
+	     "counted scans per client address per minute (30)"),
+	UINT("scans", "scanners_per_client", "scanners-per-client", scanners_per_client, 1, 1000,
+	     "new scanners one client address adds to one stamp per day (3)"),
+	{"scans", "cookie", "cookie", T_BOOL, offsetof(config, cookie), 0, 0, 1,
+	 "give each phone a scanner cookie (true)"},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -62,7 +75,12 @@ static void defaults(config *c)
 	c->per_ip = 64;
 	c->memory_limit = 16384;
 	c->backlog = 511;
+	c->head_timeout_s = 5;
 	c->suspicious_after = 20;
+	c->repeat_after = 3600;
+	c->client_budget = 30;
+	c->scanners_per_client = 3;
+	c->cookie = 1;
 	strcpy(c->registry, "store");
 	strcpy(c->scans, "scans");
 }
@@ -74,6 +92,15 @@ static int apply(config *c, const setting *s, const char *value, char *err, size
 	unsigned long long v;
 
 	switch (s->type) {
+	case T_PROXIES:
+		if (strlen(value) >= s->size) {
+			snprintf(err, errlen, "expected at most %zu characters", s->size - 1);
+			return -1;
+		}
+		if (proxy_list_parse(value, &c->proxies, err, errlen) != 0)
+			return -1;
+		strcpy(field, value);
+		return 0;
 	case T_STR:
 		if (strlen(value) >= s->size || !*value) {
 			snprintf(err, errlen, "expected 1 to %zu characters", s->size - 1);
@@ -157,6 +184,16 @@ static void version(void)
 	printf("verifyd %s\n", STAMP_VERSION);
 	if (strcmp(stamp_version(), STAMP_VERSION) != 0)
 		printf("libstamp %s\n", stamp_version());
+}
+
+int config_parse_text(config *c, const char *text, const char *name)
+{
+	ini_ctx x = {c, name, 0};
+	defaults(c);
+	int rc = ini_parse_string(text, on_ini, &x);
+	if (rc > 0)
+		fprintf(stderr, "verifyd: %s:%d: not an INI line\n", name, rc);
+	return rc == 0 && !x.failed ? 0 : -1;
 }
 
 static int load(config *c, int argc, char **argv)

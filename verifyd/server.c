@@ -32,8 +32,6 @@
 
 #include "verifyd.h"
 
-#define URL_MAX 512 /* longest path we accept; a code URL path is 122 bytes */
-
 /* Which files a registry folder holds, to tell a new snapshot from the same files. */
 typedef struct file_id {
 	dev_t dev;
@@ -211,40 +209,13 @@ static int open_registry(server *s, registry_ref **out)
 
 static lang pick_lang(struct MHD_Connection *c)
 {
-	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
-	if (q)
-		return strcasecmp(q, "en") == 0 ? LANG_EN : LANG_VI;
-	const char *al = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language");
-	if (!al)
-		return LANG_VI;
-	/* the first of vi or en in the list, weighed by q; Vietnamese on a tie */
-	double qvi = -1, qen = -1;
-	char list[256];
-	snprintf(list, sizeof list, "%s", al);
-	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ')
-			tok++;
-		double qv = 1;
-		char *semi = strchr(tok, ';');
-		if (semi) {
-			*semi = '\0';
-			char *qs = strstr(semi + 1, "q=");
-			if (qs)
-				qv = strtod(qs + 2, NULL);
-		}
-		if (strncasecmp(tok, "vi", 2) == 0 && (tok[2] == '\0' || tok[2] == '-'))
-			qvi = qv > qvi ? qv : qvi;
-		else if (strncasecmp(tok, "en", 2) == 0 && (tok[2] == '\0' || tok[2] == '-'))
-			qen = qv > qen ? qv : qen;
-	}
-	return qen > qvi ? LANG_EN : LANG_VI;
+	return request_lang(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang"),
+			    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
 }
 
 static int wants_json(struct MHD_Connection *c)
 {
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-	return a && strstr(a, "application/json") && !strstr(a, "text/html");
+	return request_wants_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"));
 }
 
 static enum MHD_Result count_args(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -465,12 +436,6 @@ static enum MHD_Result route_metrics(server *s, struct MHD_Connection *conn, uns
 			 LANG_VI, 0);
 }
 
-static int prefix(const char *url, const char *p, int nocase)
-{
-	size_t n = strlen(p);
-	return nocase ? strncasecmp(url, p, n) == 0 : strncmp(url, p, n) == 0;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req_cls)
@@ -502,22 +467,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	} else if (!is_get && !is_head) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		ret = send_message(conn, status, l);
-	} else if (strlen(url) > URL_MAX) {
-		status = MHD_HTTP_URI_TOO_LONG;
-		ret = send_message(conn, status, l);
-	} else if (prefix(url, "/S/", 1)) {
-		ret = route_code(s, conn, url + 3, is_get, 0, &status);
-	} else if (prefix(url, "/api/v1/stamps/", 0)) {
-		ret = route_code(s, conn, url + 15, is_get, 1, &status);
-	} else if (strcmp(url, "/healthz") == 0) {
-		ret = route_health(s, conn, &status);
-	} else if (strcmp(url, "/metrics") == 0) {
-		ret = route_metrics(s, conn, &status);
-	} else if (strcmp(url, "/") == 0) {
-		status = MHD_HTTP_OK;
-		ret = send_message(conn, status, pick_lang(conn));
 	} else {
-		ret = send_message(conn, status, pick_lang(conn));
+		route r = request_route(url);
+		switch (r.kind) {
+		case ROUTE_TOO_LONG:
+			status = MHD_HTTP_URI_TOO_LONG;
+			ret = send_message(conn, status, l);
+			break;
+		case ROUTE_PAGE:
+		case ROUTE_API:
+			ret = route_code(s, conn, r.code, is_get, r.kind == ROUTE_API, &status);
+			break;
+		case ROUTE_HEALTH:
+			ret = route_health(s, conn, &status);
+			break;
+		case ROUTE_METRICS:
+			ret = route_metrics(s, conn, &status);
+			break;
+		case ROUTE_HOME:
+			status = MHD_HTTP_OK;
+			ret = send_message(conn, status, pick_lang(conn));
+			break;
+		default:
+			ret = send_message(conn, status, pick_lang(conn));
+		}
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &now);

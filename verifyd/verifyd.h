@@ -8,12 +8,14 @@
  *   page.c     the shopper's HTML page (vi/en)
  *   api.c      the JSON verdict (jansson)
  *   metrics.c  counters and the Prometheus text
+ *   request.c  the route, language and client of a request (pure functions)
  *   scans.c    the scan counts (scans.h)
  *   buf.c      the bounded text builder the three answers share
  */
 #ifndef VERIFYD_H
 #define VERIFYD_H
 
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,19 +24,45 @@
 #include "scans.h"
 #include "stamp/stamp.h"
 
+#define URL_MAX 512 /* longest target we accept; a code URL path is 122 bytes */
+
+/* A client's address: IPv4 (4 bytes) or IPv6 (16); IPv4-mapped IPv6 is IPv4. */
+typedef struct client_addr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char bytes[16];
+} client_addr;
+
+/* trusted_proxy: addresses or networks ("10.0.0.0/8", "::1"). */
+#define PROXIES_MAX 16
+typedef struct proxy_net {
+	client_addr addr;
+	unsigned bits;
+} proxy_net;
+typedef struct proxy_list {
+	unsigned n;
+	proxy_net nets[PROXIES_MAX];
+} proxy_list;
+
 typedef struct config {
-	char listen_addr[64];	   /* IPv4 or IPv6 literal; default 127.0.0.1 */
-	unsigned port;		   /* default 8080 */
-	char registry[512];	   /* registry store folder (read-only) */
-	char scans[512];	   /* scans store folder (written by verifyd only) */
-	unsigned threads;	   /* worker threads; 0 = one per core */
-	unsigned timeout_s;	   /* idle connection timeout */
-	unsigned max_connections;  /* total */
-	unsigned per_ip;	   /* connections per client address */
-	size_t memory_limit;	   /* bytes per connection (bounds URL and headers) */
-	unsigned backlog;	   /* listen() backlog */
-	unsigned suspicious_after; /* scans after which a stamp is suspicious */
-	int access_log;		   /* one line per request on stderr */
+	char listen_addr[64];	      /* IPv4 or IPv6 literal; default 127.0.0.1 */
+	unsigned port;		      /* default 8080 */
+	char registry[512];	      /* registry store folder (read-only) */
+	char scans[512];	      /* scans store folder (written by verifyd only) */
+	unsigned threads;	      /* worker threads; 0 = one per core */
+	unsigned timeout_s;	      /* idle connection timeout */
+	unsigned head_timeout_s;      /* deadline for a whole request head */
+	unsigned max_connections;     /* total */
+	unsigned per_ip;	      /* connections per client address */
+	size_t memory_limit;	      /* bytes per connection (bounds URL and headers) */
+	unsigned backlog;	      /* listen() backlog */
+	unsigned suspicious_after;    /* distinct scanners after which a stamp is suspicious */
+	unsigned repeat_after;	      /* s: a scanner's scans of a stamp within it count once */
+	unsigned client_budget;	      /* counted scans per client address per minute */
+	unsigned scanners_per_client; /* new scanners one address adds to a stamp per day */
+	int cookie;		      /* give phones a scanner cookie */
+	int access_log;		      /* one line per request on stderr */
+	char trusted_proxy[512];      /* the text, as given */
+	proxy_list proxies;	      /* ... parsed */
 } config;
 
 /*
@@ -45,9 +73,37 @@ typedef struct config {
 int config_load(config *c, int argc, char **argv);
 /* The flags, and what they set in the file. */
 void config_usage(FILE *f);
+/* Defaults, then INI text (name: for messages, on stderr); 0 or -1. For the fuzzer. */
+int config_parse_text(config *c, const char *text, const char *name);
 
 /* Languages of the page. */
 typedef enum { LANG_VI, LANG_EN } lang;
+
+/* request.c */
+typedef enum {
+	ROUTE_NOT_FOUND,
+	ROUTE_TOO_LONG,
+	ROUTE_PAGE, /* /S/<code>: the shopper's page (or JSON when asked) */
+	ROUTE_API,  /* /api/v1/stamps/<code> */
+	ROUTE_HEALTH,
+	ROUTE_METRICS,
+	ROUTE_HOME,
+} route_kind;
+typedef struct route {
+	route_kind kind;
+	const char *code; /* PAGE and API: inside the url given */
+} route;
+route request_route(const char *url);
+/* ?lang= (may be NULL) wins over Accept-Language (may be NULL). */
+lang request_lang(const char *arg, const char *accept_language);
+int request_wants_json(const char *accept);
+int client_addr_from_sockaddr(const struct sockaddr *sa, client_addr *out);
+void client_addr_format(const client_addr *a, char out[46]);
+int proxy_list_parse(const char *text, proxy_list *out, char *err, size_t errlen);
+int proxy_list_has(const proxy_list *l, const client_addr *a);
+/* 1 when *out came from a proxy's header, 0 when it is the peer. */
+int request_client(const client_addr *peer, const proxy_list *trusted, const char *xff,
+		   const char *real_ip, client_addr *out);
 
 /* What the page and the JSON say about one looked-up code. */
 typedef struct verdict {
