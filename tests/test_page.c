@@ -44,7 +44,7 @@ static verdict genuine(void)
 	v.check.batch.id = 3;
 	v.check.batch.produced = 20261101;
 	v.check.batch.expiry = 20261120; /* past */
-	v.scans = (stamp_scan){7, 1795000000, 1795000100};
+	v.scans = (stamp_scan){9, 7, 5, 1795000000, 1795000100, 2};
 	v.suspicious_after = 20;
 	v.today = 20261128;
 	return v;
@@ -74,7 +74,7 @@ static void page_escapes_registry_text(void **state)
 	assert_non_null(strstr(p, "L&lt;1&gt;"));
 	assert_non_null(strstr(p, "Tem chính hãng"));
 	assert_non_null(strstr(p, "4242"));
-	assert_non_null(strstr(p, "quét 7 lần"));
+	assert_non_null(strstr(p, "5 điện thoại quét (7 lượt quét được tính)"));
 	assert_non_null(strstr(p, "hết hiệu lực"));    /* certificate expired */
 	assert_non_null(strstr(p, "hết hạn sử dụng")); /* batch expired */
 	assert_non_null(strstr(p, "href=\"?lang=en\""));
@@ -120,15 +120,28 @@ static void english_and_verdicts(void **state)
 	char *p = full_page(&v, LANG_EN);
 	assert_non_null(strstr(p, "<html lang=\"en\""));
 	assert_non_null(strstr(p, "Genuine stamp"));
-	assert_non_null(strstr(p, "scanned 7 times"));
+	assert_non_null(strstr(p, "Scanned by 5 phones (7 scans counted)"));
+	assert_non_null(strstr(p, "on 2 days"));
+	/* the first scan, under the verdict, with what it means */
+	assert_non_null(
+		strstr(p, "first scanned on <strong>2026-11-18 18:06 (Vietnam time)</strong>"));
+	assert_non_null(strstr(p, "If that was not you or your shop"));
+	free(p);
+	p = full_page(&v, LANG_VI);
+	assert_non_null(strstr(p, "được quét lần đầu lúc <strong>18:06 ngày 18/11/2026</strong>"));
+	free(p);
+	v.scans = (stamp_scan){1, 0, 0, 0, 0, 0}; /* asked, never counted */
+	p = full_page(&v, LANG_EN);
+	assert_null(strstr(p, "first scanned on"));
+	assert_non_null(strstr(p, "has not been scanned before"));
 	free(p);
 
-	v.scans.count = 21;
+	v.scans.scanners = 21;
 	v.suspicious = 1;
 	assert_string_equal(stamp_verdict_name(verdict_shown(&v)), "suspicious");
 	p = full_page(&v, LANG_VI);
 	assert_non_null(strstr(p, "có thể bị sao chép"));
-	assert_non_null(strstr(p, "21 lần"));
+	assert_non_null(strstr(p, "21 điện thoại khác nhau"));
 	free(p);
 
 	verdict f;
@@ -197,7 +210,11 @@ static void json_parses_with_fields(void **state)
 	assert_true(json_is_true(json_object_get(prod, "certificate_expired")));
 	assert_true(json_is_true(json_object_get(json_object_get(j, "batch"), "expired")));
 	json_t *sc = json_object_get(j, "scans");
-	assert_int_equal(json_integer_value(json_object_get(sc, "count")), 7);
+	assert_int_equal(json_integer_value(json_object_get(j, "schema")), 2);
+	assert_int_equal(json_integer_value(json_object_get(sc, "requests")), 9);
+	assert_int_equal(json_integer_value(json_object_get(sc, "counted")), 7);
+	assert_int_equal(json_integer_value(json_object_get(sc, "scanners")), 5);
+	assert_int_equal(json_integer_value(json_object_get(sc, "days")), 2);
 	assert_string_equal(json_string_value(json_object_get(sc, "first")),
 			    "2026-11-18T18:06:40+07:00");
 	json_decref(j);

@@ -1,7 +1,9 @@
 /*
- * test_scans.c - scan counts: totals are exact under concurrent scans and
- * concurrent flushes, survive a reopen only once flushed, and reading a
- * count does not change it.
+ * test_scans.c - scan records and scanners: totals are exact under concurrent
+ * scans and flushes, survive a reopen only once flushed, reading does not
+ * count; distinct scanners are exact to 32 then estimated; one address adds
+ * few scanners; cookies hold and forged ones do not; the rate limits; and no
+ * address, User-Agent or cookie value in the store's file.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
@@ -11,7 +13,9 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <math.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "scanner.h"
 #include "scans.h"
 
 static char dir[64];
@@ -45,45 +52,162 @@ static int teardown(void **state)
 	return 0;
 }
 
+static stamp_scan_mark mk(uint32_t tag, uint16_t source, uint32_t day)
+{
+	return (stamp_scan_mark){tag, source, day};
+}
+
 static void counts_first_and_last(void **state)
 {
 	(void)state;
 	stamp_scans *s;
 	stamp_scan sc;
 	size_t n;
+	stamp_scan_mark m = mk(7, 1, 20261201);
 
-	assert_int_equal(stamp_scans_open(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
 	assert_int_equal(stamp_scans_get(s, 5, &sc), 0);
-	assert_int_equal(sc.count, 0);
-	assert_int_equal(stamp_scans_record(s, 5, 1000, &sc), 0);
-	assert_int_equal(stamp_scans_record(s, 5, 1010, &sc), 0);
-	assert_int_equal(sc.count, 2);
+	assert_int_equal(sc.requests, 0);
+	assert_int_equal(stamp_scans_record(s, 5, 1000, &m, &sc), 0);
+	assert_int_equal(stamp_scans_record(s, 5, 1010, &m, &sc), 0);
+	assert_int_equal(stamp_scans_record(s, 5, 1020, NULL, &sc), 0); /* not counted */
+	assert_int_equal(sc.requests, 3);
+	assert_int_equal(sc.counted, 2);
+	assert_int_equal(sc.scanners, 1); /* one scanner, however often */
+	assert_int_equal(sc.days, 1);
 	assert_int_equal(sc.first, 1000);
 	assert_int_equal(sc.last, 1010);
+	m.day = 20261202;
+	assert_int_equal(stamp_scans_record(s, 5, 90000, &m, &sc), 0);
+	assert_int_equal(sc.days, 2);
 	assert_int_equal(stamp_scans_get(s, 5, &sc), 0);
-	assert_int_equal(sc.count, 2); /* reading does not count */
-	assert_int_equal(stamp_scans_record(s, 0, 1, &sc), STAMP_EINPUT);
+	assert_int_equal(sc.requests, 4); /* reading does not count */
+	assert_int_equal(stamp_scans_record(s, 0, 1, &m, &sc), STAMP_EINPUT);
 
 	assert_int_equal(stamp_scans_flush(s, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(stamp_scans_flush(s, &n), 0);
 	assert_int_equal(n, 0); /* nothing changed since */
-	assert_int_equal(stamp_scans_record(s, 6, 2000, &sc), 0);
+	assert_int_equal(stamp_scans_record(s, 6, 2000, &m, &sc), 0);
 	stamp_scans_close(s); /* serial 6 was never flushed: lost, as documented */
 
-	assert_int_equal(stamp_scans_open(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
 	assert_int_equal(stamp_scans_get(s, 5, &sc), 0);
-	assert_int_equal(sc.count, 2);
+	assert_int_equal(sc.requests, 4);
+	assert_int_equal(sc.counted, 3);
+	assert_int_equal(sc.scanners, 1);
+	assert_int_equal(sc.days, 2);
 	assert_int_equal(sc.first, 1000);
-	assert_int_equal(sc.last, 1010);
+	assert_int_equal(sc.last, 90000);
 	assert_int_equal(stamp_scans_get(s, 6, &sc), 0);
-	assert_int_equal(sc.count, 0);
-	assert_int_equal(stamp_scans_record(s, 5, 3000, &sc), 0);
-	assert_int_equal(sc.count, 3);
-	assert_int_equal(sc.first, 1000);
+	assert_int_equal(sc.requests, 0);
 	uint64_t bytes = 0;
 	assert_int_equal(stamp_scans_size(s, &bytes), 0);
 	assert_true(bytes > 0);
+	stamp_scans_close(s);
+}
+
+/* Exact up to 32 scanners, then an estimate that never says fewer than 33. */
+static void distinct_scanners_exact_then_estimated(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	stamp_scan sc;
+	static const uint64_t sizes[] = {20, 32, 33, 100, 1000, 20000};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		uint64_t serial = 100 + k;
+		for (uint64_t i = 0; i < sizes[k]; i++) {
+			/* each scanner from its own source, each scanning twice */
+			stamp_scan_mark m = mk((uint32_t)(i * 2654435761u + k), (uint16_t)i, 1);
+			assert_int_equal(stamp_scans_record(s, serial, 10, &m, &sc), 0);
+			assert_int_equal(stamp_scans_record(s, serial, 11, &m, &sc), 0);
+		}
+		if (sizes[k] <= 32) {
+			assert_int_equal(sc.scanners, sizes[k]);
+		} else {
+			double err =
+				fabs((double)sc.scanners - (double)sizes[k]) / (double)sizes[k];
+			assert_true(sc.scanners >= 33);
+			assert_true(err < 0.25); /* 1.04/sqrt(128) = 9 % is one sigma */
+		}
+	}
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	uint64_t before[6];
+	for (size_t k = 0; k < 6; k++) {
+		assert_int_equal(stamp_scans_get(s, 100 + k, &sc), 0);
+		before[k] = sc.scanners;
+	}
+	stamp_scans_close(s);
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	for (size_t k = 0; k < 6; k++) {
+		assert_int_equal(stamp_scans_get(s, 100 + k, &sc), 0);
+		assert_int_equal(sc.scanners, before[k]); /* the registers were stored */
+	}
+	stamp_scans_close(s);
+}
+
+/* One source adds at most per_source scanners to a stamp a day. */
+static void one_source_adds_few_scanners(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	stamp_scan sc;
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	for (uint32_t i = 0; i < 1000; i++) {
+		stamp_scan_mark m = mk(i + 1, 42, 1); /* rotating User-Agents, one address */
+		assert_int_equal(stamp_scans_record(s, 9, 10 + i, &m, &sc), 0);
+	}
+	assert_int_equal(sc.counted, 1000);
+	assert_int_equal(sc.scanners, 3);
+	for (uint32_t i = 0; i < 10; i++) { /* the next day: three more */
+		stamp_scan_mark m = mk(5000 + i, 42, 2);
+		assert_int_equal(stamp_scans_record(s, 9, 90000 + i, &m, &sc), 0);
+	}
+	assert_int_equal(sc.scanners, 6);
+	/* more than 8 sources in a day: seen from many places, not gated */
+	for (uint32_t i = 0; i < 20; i++) {
+		stamp_scan_mark m = mk(9000 + i, (uint16_t)(100 + i), 3);
+		assert_int_equal(stamp_scans_record(s, 9, 200000 + i, &m, &sc), 0);
+	}
+	assert_int_equal(sc.scanners, 26);
+	stamp_scans_close(s);
+}
+
+/* A version-1 record (before distinct scanners) reads as requests and counted. */
+static void reads_version_one_records(void **state)
+{
+	(void)state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0, 77}, rec[25] = {1};
+	MDB_val k = {8, key}, v = {sizeof rec, rec};
+	stamp_scans *s;
+	stamp_scan sc;
+
+	rec[8] = 12;			/* count */
+	rec[13] = 0x69, rec[14] = 0x40; /* first */
+	rec[21] = 0x69, rec[22] = 0x50; /* last */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "scans", MDB_CREATE, &dbi), 0);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(stamp_scans_get(s, 77, &sc), 0);
+	assert_int_equal(sc.requests, 12);
+	assert_int_equal(sc.counted, 12);
+	assert_int_equal(sc.scanners, 0); /* unknown before version 2 */
+	assert_int_equal(sc.first, 0x69400000);
+	assert_int_equal(sc.last, 0x69500000);
 	stamp_scans_close(s);
 }
 
@@ -97,13 +221,16 @@ typedef struct run {
 	int failures;
 } run;
 
-static void *scanner(void *arg)
+static void *scan_thread(void *arg)
 {
 	run *r = arg;
 	stamp_scan sc;
-	for (int i = 0; i < SCANS; i++)
-		if (stamp_scans_record(r->s, 1 + (uint64_t)(i % SERIALS), 100 + i, &sc) != 0)
-			r->failures++; /* one writer per slot would be needed; count only */
+	for (int i = 0; i < SCANS; i++) {
+		stamp_scan_mark m = mk((uint32_t)i, (uint16_t)(i % 7), 1);
+		if (stamp_scans_record(r->s, 1 + (uint64_t)(i % SERIALS), 100 + i,
+				       i % 2 ? &m : NULL, &sc) != 0)
+			r->failures++;
+	}
 	return NULL;
 }
 
@@ -123,12 +250,12 @@ static void concurrent_scans_and_flushes_are_exact(void **state)
 	run r = {0};
 	pthread_t t[THREADS], f;
 	stamp_scan sc;
-	uint64_t total = 0;
+	uint64_t total = 0, counted = 0;
 
-	assert_int_equal(stamp_scans_open(dir, &r.s, NULL), 0);
+	assert_int_equal(stamp_scans_open(dir, 3, &r.s, NULL), 0);
 	assert_int_equal(pthread_create(&f, NULL, flusher, &r), 0);
 	for (int i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, scanner, &r), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, scan_thread, &r), 0);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	atomic_store(&r.stop, 1);
@@ -137,15 +264,153 @@ static void concurrent_scans_and_flushes_are_exact(void **state)
 	assert_int_equal(stamp_scans_flush(r.s, NULL), 0);
 	stamp_scans_close(r.s);
 
-	assert_int_equal(stamp_scans_open(dir, &r.s, NULL), 0);
+	assert_int_equal(stamp_scans_open(dir, 3, &r.s, NULL), 0);
 	for (uint64_t serial = 1; serial <= SERIALS; serial++) {
 		assert_int_equal(stamp_scans_get(r.s, serial, &sc), 0);
-		total += sc.count;
+		total += sc.requests;
+		counted += sc.counted;
 	}
 	assert_int_equal(total, (uint64_t)THREADS * SCANS);
+	assert_int_equal(counted, (uint64_t)THREADS * SCANS / 2);
 	assert_int_equal(stamp_scans_get(r.s, 1, &sc), 0);
-	assert_int_equal(sc.count, THREADS * ((SCANS + SERIALS - 1) / SERIALS));
+	assert_int_equal(sc.requests, THREADS * ((SCANS + SERIALS - 1) / SERIALS));
 	stamp_scans_close(r.s);
+}
+
+/* ---- scanner.c: who scans, and what counts ------------------------------ */
+
+static const unsigned char addr1[4] = {127, 0, 0, 1}, addr2[4] = {127, 0, 0, 2};
+static const int64_t day1 = 1764547200 + 3600; /* 2025-12-01 08:00 in Vietnam */
+
+static void scanner_ids_and_cookies(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	scanner *sc;
+	scanner_id a, b, c;
+	char cookie[SCANNER_COOKIE_LEN + 1];
+	scanner_rules rules = {3600, 30};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(scanner_open(s, &rules, day1, &sc, NULL), 0);
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "phone A", day1, &a), 0);
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "phone A", day1 + 60, &b), 0);
+	assert_true(a.id == b.id && a.source == b.source && !a.from_cookie);
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "phone B", day1, &c), 0);
+	assert_true(c.id != a.id);
+	assert_true(c.source == a.source); /* same address, another phone */
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr2, "phone A", day1, &c), 0);
+	assert_true(c.id != a.id && c.source != a.source);
+
+	/* the cookie given on the first scan names the same scanner, from anywhere */
+	scanner_cookie(sc, &a, cookie);
+	assert_int_equal(strlen(cookie), SCANNER_COOKIE_LEN);
+	assert_int_equal(scanner_identify(sc, cookie, AF_INET, addr2, "other UA", day1, &c), 0);
+	assert_true(c.from_cookie && c.id == a.id);
+	/* a forged or altered cookie is no cookie */
+	char forged[SCANNER_COOKIE_LEN + 1];
+	memcpy(forged, cookie, sizeof forged);
+	forged[0] = forged[0] == '0' ? '1' : '0';
+	assert_int_equal(scanner_identify(sc, forged, AF_INET, addr2, "other UA", day1, &c), 0);
+	assert_false(c.from_cookie);
+	assert_int_equal(scanner_identify(sc, "0123", AF_INET, addr2, "x", day1, &c), 0);
+	assert_false(c.from_cookie);
+
+	/* a new day: a new key, so yesterday's address hashes cannot be linked */
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "phone A", day1 + 86400, &c),
+			 0);
+	assert_true(c.id != a.id && c.source != a.source);
+	/* ... but the cookie (the stable key) still holds, also after a reopen */
+	scanner_close(sc);
+	stamp_scans_close(s);
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(scanner_open(s, &rules, day1 + 86400, &sc, NULL), 0);
+	assert_int_equal(scanner_identify(sc, cookie, AF_INET, addr1, "phone A", day1 + 86500, &c),
+			 0);
+	assert_true(c.from_cookie && c.id == a.id);
+	scanner_close(sc);
+	stamp_scans_close(s);
+}
+
+static void scanner_rate_limits(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	scanner *sc;
+	scanner_id a, b;
+	stamp_scan_mark m;
+	scanner_rules rules = {3600, 5};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(scanner_open(s, &rules, day1, &sc, NULL), 0);
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "A", day1, &a), 0);
+	/* one counted scan per scanner per stamp per hour */
+	assert_int_equal(scanner_admit(sc, &a, 1, day1, &m), SCAN_COUNTED);
+	assert_int_equal(scanner_admit(sc, &a, 1, day1 + 10, &m), SCAN_REPEAT);
+	assert_int_equal(scanner_admit(sc, &a, 1, day1 + 3599, &m), SCAN_REPEAT);
+	assert_int_equal(scanner_admit(sc, &a, 1, day1 + 3600, &m), SCAN_COUNTED);
+	/* five counted scans per address per minute, whatever the stamps */
+	int64_t t = day1 + 7200 - (day1 + 7200) % 60; /* a minute's start */
+	for (uint64_t serial = 10; serial < 15; serial++)
+		assert_int_equal(scanner_admit(sc, &a, serial, t, &m), SCAN_COUNTED);
+	assert_int_equal(scanner_admit(sc, &a, 15, t + 1, &m), SCAN_OVER_BUDGET);
+	/* ... also for another phone behind the same address */
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "B", t, &b), 0);
+	assert_int_equal(scanner_admit(sc, &b, 15, t + 2, &m), SCAN_OVER_BUDGET);
+	/* not counted, so not a repeat either: it counts the next minute */
+	assert_int_equal(scanner_admit(sc, &a, 15, t + 60, &m), SCAN_COUNTED);
+	/* the tags differ per stamp: the store cannot link one phone's stamps */
+	stamp_scan_mark m1, m2;
+	assert_int_equal(scanner_admit(sc, &b, 100, t + 120, &m1), SCAN_COUNTED);
+	assert_int_equal(scanner_admit(sc, &b, 101, t + 121, &m2), SCAN_COUNTED);
+	assert_true(m1.scanner != m2.scanner && m1.source != m2.source);
+	scanner_close(sc);
+	stamp_scans_close(s);
+}
+
+/* Neither addresses nor User-Agents nor cookie values reach the store's file. */
+static void scans_store_holds_no_personal_data(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	scanner *sc;
+	scanner_rules rules = {3600, 1000};
+	char cookie[SCANNER_COOKIE_LEN + 1], path[128];
+	static const char ua[] = "Mozilla/5.0 (Linux; Android 14; TEST-UA-7f3a9c)";
+	unsigned char v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
+				0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(scanner_open(s, &rules, day1, &sc, NULL), 0);
+	for (uint64_t serial = 1; serial <= 50; serial++) {
+		scanner_id who;
+		stamp_scan_mark m;
+		stamp_scan after;
+		assert_int_equal(scanner_identify(sc, NULL, AF_INET6, v6, ua, day1, &who), 0);
+		scanner_cookie(sc, &who, cookie);
+		assert_int_equal(scanner_admit(sc, &who, serial, day1, &m), SCAN_COUNTED);
+		assert_int_equal(stamp_scans_record(s, serial, day1, &m, &after), 0);
+	}
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	scanner_close(sc);
+	stamp_scans_close(s);
+
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static unsigned char data[1 << 22];
+	size_t n = fread(data, 1, sizeof data, f);
+	fclose(f);
+	assert_true(n > 0 && n < sizeof data);
+	assert_null(memmem(data, n, ua, strlen(ua)));
+	assert_null(memmem(data, n, "TEST-UA", 7));
+	assert_null(memmem(data, n, v6, 8)); /* not even the /64 */
+	assert_null(memmem(data, n, cookie, 16));
+	uint64_t id = 0;
+	for (int i = 0; i < 16; i++)
+		id = id << 4 |
+		     (uint64_t)(cookie[i] <= '9' ? cookie[i] - '0' : cookie[i] - 'a' + 10);
+	assert_null(memmem(data, n, &id, 8));
 }
 
 static void *write_txn(void *arg)
@@ -184,7 +449,7 @@ static void failed_open_releases_the_write_lock(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		stamp_scans *s;
-		int rc = stamp_scans_open(dir, &s, NULL);
+		int rc = stamp_scans_open(dir, 3, &s, NULL);
 		byte = rc == MDB_INCOMPATIBLE ? 'y' : 'n';
 		if (write(ready[1], &byte, 1) != 1)
 			_exit(1);
@@ -214,9 +479,19 @@ static void failed_open_releases_the_write_lock(void **state)
 
 int main(void)
 {
+	if (sodium_init() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(counts_first_and_last, setup, teardown),
+		cmocka_unit_test_setup_teardown(distinct_scanners_exact_then_estimated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(one_source_adds_few_scanners, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_version_one_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_scans_and_flushes_are_exact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(scanner_ids_and_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(scanner_rate_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(scans_store_holds_no_personal_data, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(failed_open_releases_the_write_lock, setup,
 						teardown),

@@ -106,7 +106,7 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 
 	if (buf_init(&e, ENVELOPE_MAX + dlen))
 		return NULL;
-	buf_put(&e, "{\"verdict\":\"%s\",\"schema\":1", stamp_verdict_name(verdict_shown(v)));
+	buf_put(&e, "{\"verdict\":\"%s\",\"schema\":2", stamp_verdict_name(verdict_shown(v)));
 	if (!v->malformed) {
 		char kid[9];
 		stamp_key_id_format(k->code.key_id, kid);
@@ -129,9 +129,11 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 		time_json(v->scans.last, last);
 		buf_put(&e, ",%.*s", (int)dlen, details);
 		buf_put(&e,
-			",\"scans\":{\"count\":%llu,\"first\":%s,\"last\":%s,"
-			"\"suspicious_after\":%u}",
-			(unsigned long long)v->scans.count, first, last, v->suspicious_after);
+			",\"scans\":{\"requests\":%llu,\"counted\":%llu,\"scanners\":%llu,"
+			"\"days\":%u,\"first\":%s,\"last\":%s,\"suspicious_after\":%u}",
+			(unsigned long long)v->scans.requests, (unsigned long long)v->scans.counted,
+			(unsigned long long)v->scans.scanners, v->scans.days, first, last,
+			v->suspicious_after);
 	}
 	buf_put(&e, "}");
 	return buf_take(&e, len);

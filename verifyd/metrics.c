@@ -19,6 +19,11 @@ static atomic_ullong by_verdict[STAMP_V_COUNT]; /* by the verdict as shown */
 static atomic_ullong latency[NBUCKETS + 1];
 static atomic_ullong latency_ns_sum;
 static atomic_ullong flushes, flush_failures, stamps_flushed;
+static atomic_ullong scans_by[3], closed_by[CLOSE_KINDS], txn_failed_by[TXN_CAUSES];
+static const char *const scan_names[3] = {"counted", "repeat", "over_budget"};
+static const char *const close_names[CLOSE_KINDS] = {"head_deadline", "evicted", "per_address",
+						     "full"};
+static const char *const txn_names[TXN_CAUSES] = {"readers_full", "other"};
 
 static const char *const status_names[STATUS_KINDS] = {"2xx", "3xx", "4xx", "5xx"};
 void metrics_request(int status, double seconds)
@@ -45,6 +50,35 @@ void metrics_flush(size_t written, int failed)
 {
 	atomic_fetch_add_explicit(failed ? &flush_failures : &flushes, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&stamps_flushed, written, memory_order_relaxed);
+}
+
+void metrics_scan(scan_outcome o)
+{
+	atomic_fetch_add_explicit(&scans_by[o], 1, memory_order_relaxed);
+}
+
+void metrics_closed(int why)
+{
+	atomic_fetch_add_explicit(&closed_by[why], 1, memory_order_relaxed);
+}
+
+void metrics_txn_failed(int cause)
+{
+	atomic_fetch_add_explicit(&txn_failed_by[cause], 1, memory_order_relaxed);
+}
+
+unsigned long long metrics_txn_failures(int cause)
+{
+	return atomic_load(&txn_failed_by[cause]);
+}
+
+/* One labelled counter family. */
+static void family(strbuf *b, const char *name, const char *help, const char *label,
+		   const char *const *names, atomic_ullong *v, int n)
+{
+	buf_put(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (int i = 0; i < n; i++)
+		buf_put(b, "%s{%s=\"%s\"} %llu\n", name, label, names[i], atomic_load(&v[i]));
 }
 
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
@@ -85,6 +119,15 @@ char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
 		"# TYPE verifyd_scan_stamps_written_total counter\n"
 		"verifyd_scan_stamps_written_total %llu\n",
 		atomic_load(&flushes), atomic_load(&flush_failures), atomic_load(&stamps_flushed));
+	family(&b, "verifyd_scans_total", "Scans of a stamp's URL, by whether they counted.",
+	       "outcome", scan_names, scans_by, 3);
+	family(&b, "verifyd_connections_closed_total",
+	       "Connections the guard cut or refused (head deadline, slot taken by a new "
+	       "connection, per-address limit, all slots busy with complete heads).",
+	       "why", close_names, closed_by, CLOSE_KINDS);
+	family(&b, "verifyd_registry_txn_failures_total",
+	       "Registry read transactions that could not begin, by cause.", "cause", txn_names,
+	       txn_failed_by, TXN_CAUSES);
 	buf_put(&b,
 		"# HELP verifyd_store_bytes Bytes used by each store.\n"
 		"# TYPE verifyd_store_bytes gauge\n"

@@ -285,29 +285,57 @@ static void scans_section(strbuf *o, const verdict *v, lang l)
 {
 	char first[40], last[40];
 	int en = l == LANG_EN;
+	const stamp_scan *n = &v->scans;
 
 	buf_put(o, "<section><h2>%s</h2><dl><dt>%s</dt><dd>%llu</dd></dl><p>",
 		en ? "This stamp" : "Tem này", en ? "Stamp number" : "Số tem",
 		(unsigned long long)v->check.code.serial);
-	if (v->scans.count == 0) {
+	if (!n->first) {
 		buf_put(o, "%s",
 			en ? "This code has not been scanned before."
 			   : "Mã này chưa được quét lần nào.");
 	} else {
-		time_text(v->scans.first, l, first);
-		time_text(v->scans.last, l, last);
+		time_text(n->first, l, first);
+		time_text(n->last, l, last);
 		if (en)
 			buf_put(o,
-				"This code has been scanned %llu time%s, first on %s, last on %s.",
-				(unsigned long long)v->scans.count, v->scans.count == 1 ? "" : "s",
-				first, last);
+				"Scanned by %llu phone%s (%llu scan%s counted), first on %s, last "
+				"on %s, on %u day%s.",
+				(unsigned long long)n->scanners, n->scanners == 1 ? "" : "s",
+				(unsigned long long)n->counted, n->counted == 1 ? "" : "s", first,
+				last, n->days, n->days == 1 ? "" : "s");
 		else
 			buf_put(o,
-				"Mã này đã được quét %llu lần, lần đầu lúc %s, lần gần nhất lúc "
-				"%s.",
-				(unsigned long long)v->scans.count, first, last);
+				"Đã được %llu điện thoại quét (%llu lượt quét được tính), lần đầu "
+				"lúc %s, lần gần nhất lúc %s, trong %u ngày.",
+				(unsigned long long)n->scanners, (unsigned long long)n->counted,
+				first, last, n->days);
 	}
 	buf_put(o, "</p></section>");
+}
+
+/*
+ * Under the verdict of a genuine stamp: when it was first scanned, which is
+ * how shoppers here check a stamp (the pattern of stamp vendors): a stamp
+ * first scanned days ago, by someone else, on a product just bought, is a
+ * copy or a refill.
+ */
+static void first_scan(strbuf *o, const verdict *v, lang l)
+{
+	char when[40];
+	if (!v->scans.first)
+		return;
+	time_text(v->scans.first, l, when);
+	if (l == LANG_EN)
+		buf_put(o,
+			"<p class=\"first\">This stamp was first scanned on <strong>%s</strong>. "
+			"If that was not you or your shop, the stamp may be a copy.</p>",
+			when);
+	else
+		buf_put(o,
+			"<p class=\"first\">Tem này được quét lần đầu lúc <strong>%s</strong>. "
+			"Nếu đó không phải bạn hoặc cửa hàng của bạn, tem có thể là bản sao.</p>",
+			when);
 }
 
 /*
@@ -343,19 +371,21 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 		b->cls, b->icon, en ? b->en : b->vi);
 	if (k == STAMP_V_SUSPICIOUS && en)
 		buf_put(&o,
-			"The stamp is genuine, but this code has been scanned %llu times — more "
-			"than "
-			"one product would be. Check the product and the seller carefully.",
-			(unsigned long long)v->scans.count);
+			"The stamp is genuine, but this code has been scanned by %llu different "
+			"phones — more than one product would be. Check the product and the "
+			"seller carefully.",
+			(unsigned long long)v->scans.scanners);
 	else if (k == STAMP_V_SUSPICIOUS)
 		buf_put(&o,
-			"Tem thật, nhưng mã này đã được quét %llu lần — nhiều hơn một sản phẩm "
-			"bình "
-			"thường. Hãy kiểm tra kỹ sản phẩm và nơi bán.",
-			(unsigned long long)v->scans.count);
+			"Tem thật, nhưng mã này đã được %llu điện thoại khác nhau quét — nhiều "
+			"hơn một sản phẩm bình thường. Hãy kiểm tra kỹ sản phẩm và nơi bán.",
+			(unsigned long long)v->scans.scanners);
 	else
 		buf_put(&o, "%s", en ? b->en_sub : b->vi_sub);
-	buf_put(&o, "</p></div>");
+	buf_put(&o, "</p>");
+	if (k == STAMP_V_GENUINE || k == STAMP_V_SUSPICIOUS)
+		first_scan(&o, v, l);
+	buf_put(&o, "</div>");
 	if (v->check.revoked)
 		revocation_section(&o, &v->check.revocation, l);
 	if (v->check.in_store && details) {

@@ -1,5 +1,5 @@
 /*
- * scans.c - per-stamp scan counts, aggregated in memory, flushed in batches.
+ * scans.c - per-stamp scan records, aggregated in memory, flushed in batches.
  *
  * Why in memory: a durable LMDB commit per scan runs ~4k/s here, far below
  * what one verifyd must answer; one commit per second carrying every changed
@@ -12,28 +12,63 @@
  * rarely wait for each other. Entries are only dropped by the flushing
  * thread, after its commit, and only when clean: a dropped entry is always
  * reloaded with its committed value.
+ *
+ * Distinct scanners: a sorted-free array of 32-bit tags while there are at
+ * most EXACT_MAX, then HyperLogLog (Flajolet et al. 2007, with linear
+ * counting for small ranges) over the same tags, so the switch loses nothing
+ * that the estimator could keep. The threshold verifyd applies (20 by
+ * default) is below EXACT_MAX, so the verdict is exact where it matters.
  */
 #include <errno.h>
 #include <lmdb.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "scans.h"
+#include "stamp/date.h"
 #include "stamp/env.h"
 
 #define SHARDS 64
-#define SHARD_KEEP 16384 /* clean entries kept per shard before dropping them */
-#define REC_V1 1
-#define REC_BYTES (1 + 8 + 8 + 8)
-#define MAPSIZE ((size_t)1 << 32)
+#define SHARD_KEEP 4096 /* clean entries kept per shard before dropping them */
+#define REC_V1 1	/* count, first, last (before distinct scanners) */
+#define REC_V1_BYTES (1 + 8 + 8 + 8)
+#define REC_V2 2
+#define EXACT_MAX 32
+#define HLL_BITS 7
+#define HLL_M (1 << HLL_BITS)
+#define SOURCES 8
+#define GATE_OFF 0xff /* nsources: more sources than SOURCES today, not gated */
+/* version, requests, counted, first, last, days, last_day, hll, nexact,
+ * nsources, sources_day, sources (tag u16 + added u16), set */
+#define REC_BYTES (1 + 8 + 8 + 8 + 8 + 4 + 4 + 1 + 1 + 1 + 4 + SOURCES * 4 + HLL_M)
+#define MAPSIZE ((size_t)1 << 34)
+
+typedef struct record {
+	uint64_t requests, counted;
+	int64_t first, last;
+	uint32_t days, last_day;
+	uint8_t hll;	  /* 0: set.exact holds nexact tags; 1: set.reg */
+	uint8_t nexact;	  /* tags in set.exact */
+	uint8_t nsources; /* sources seen on sources_day, or GATE_OFF */
+	uint32_t sources_day;
+	struct {
+		uint16_t tag, added;
+	} src[SOURCES];
+	union {
+		uint32_t exact[EXACT_MAX];
+		uint8_t reg[HLL_M];
+	} set;
+} record;
+
+_Static_assert(sizeof(((record *)0)->set) == HLL_M, "the exact set and the registers share");
 
 typedef struct entry {
 	uint64_t serial; /* 0: empty slot */
-	uint64_t count;
-	int64_t first, last;
 	int dirty;
+	record r;
 } entry;
 
 typedef struct shard {
@@ -44,7 +79,8 @@ typedef struct shard {
 
 struct stamp_scans {
 	MDB_env *env;
-	MDB_dbi dbi;
+	MDB_dbi dbi, meta;
+	unsigned per_source;
 	shard shards[SHARDS];
 };
 
@@ -90,6 +126,78 @@ static int rehash(shard *sh, size_t cap, int keep_clean)
 	return 0;
 }
 
+static void rec_encode(const record *r, uint8_t out[REC_BYTES])
+{
+	uint8_t *p = out;
+	*p++ = REC_V2;
+	stamp_be_put(p, r->requests, 8), p += 8;
+	stamp_be_put(p, r->counted, 8), p += 8;
+	stamp_be_put(p, (uint64_t)r->first, 8), p += 8;
+	stamp_be_put(p, (uint64_t)r->last, 8), p += 8;
+	stamp_be_put(p, r->days, 4), p += 4;
+	stamp_be_put(p, r->last_day, 4), p += 4;
+	*p++ = r->hll;
+	*p++ = r->nexact;
+	*p++ = r->nsources;
+	stamp_be_put(p, r->sources_day, 4), p += 4;
+	for (int i = 0; i < SOURCES; i++) {
+		stamp_be_put(p, r->src[i].tag, 2), p += 2;
+		stamp_be_put(p, r->src[i].added, 2), p += 2;
+	}
+	if (r->hll) {
+		memcpy(p, r->set.reg, HLL_M);
+	} else {
+		memset(p, 0, HLL_M);
+		for (int i = 0; i < r->nexact; i++)
+			stamp_be_put(p + 4 * i, r->set.exact[i], 4);
+	}
+}
+
+/* A stored record; version 1 (before distinct scanners) is read as one with
+ * unknown scanners: its scans count as requests and as counted. */
+static int rec_decode(const uint8_t *p, size_t n, record *r)
+{
+	memset(r, 0, sizeof *r);
+	if (n == REC_V1_BYTES && p[0] == REC_V1) {
+		r->requests = r->counted = stamp_be_get(p + 1, 8);
+		r->first = (int64_t)stamp_be_get(p + 9, 8);
+		r->last = (int64_t)stamp_be_get(p + 17, 8);
+		r->days = r->counted > 0;
+		r->last_day = r->last ? stamp_date_from_unix(r->last) : 0;
+		return 0;
+	}
+	if (n != REC_BYTES || p[0] != REC_V2)
+		return STAMP_ECORRUPT;
+	p++;
+	r->requests = stamp_be_get(p, 8), p += 8;
+	r->counted = stamp_be_get(p, 8), p += 8;
+	r->first = (int64_t)stamp_be_get(p, 8), p += 8;
+	r->last = (int64_t)stamp_be_get(p, 8), p += 8;
+	r->days = (uint32_t)stamp_be_get(p, 4), p += 4;
+	r->last_day = (uint32_t)stamp_be_get(p, 4), p += 4;
+	r->hll = *p++;
+	r->nexact = *p++;
+	r->nsources = *p++;
+	r->sources_day = (uint32_t)stamp_be_get(p, 4), p += 4;
+	if (r->hll > 1 || r->nexact > EXACT_MAX ||
+	    (r->nsources > SOURCES && r->nsources != GATE_OFF))
+		return STAMP_ECORRUPT;
+	for (int i = 0; i < SOURCES; i++) {
+		r->src[i].tag = (uint16_t)stamp_be_get(p, 2), p += 2;
+		r->src[i].added = (uint16_t)stamp_be_get(p, 2), p += 2;
+	}
+	if (r->hll) {
+		memcpy(r->set.reg, p, HLL_M);
+		for (int i = 0; i < HLL_M; i++)
+			if (r->set.reg[i] > 64 - HLL_BITS + 1)
+				return STAMP_ECORRUPT;
+	} else {
+		for (int i = 0; i < r->nexact; i++)
+			r->set.exact[i] = (uint32_t)stamp_be_get(p + 4 * i, 4);
+	}
+	return 0;
+}
+
 static int load(stamp_scans *s, uint64_t serial, entry *e)
 {
 	uint8_t k[8];
@@ -102,20 +210,122 @@ static int load(stamp_scans *s, uint64_t serial, entry *e)
 	if (rc)
 		return rc;
 	rc = mdb_get(txn, s->dbi, &kv, &vv);
-	if (rc == 0) {
-		const uint8_t *p = vv.mv_data;
-		if (vv.mv_size != REC_BYTES || p[0] != REC_V1) {
-			rc = STAMP_ECORRUPT;
-		} else {
-			e->count = stamp_be_get(p + 1, 8);
-			e->first = (int64_t)stamp_be_get(p + 9, 8);
-			e->last = (int64_t)stamp_be_get(p + 17, 8);
-		}
-	} else if (rc == MDB_NOTFOUND) {
+	if (rc == 0)
+		rc = rec_decode(vv.mv_data, vv.mv_size, &e->r);
+	else if (rc == MDB_NOTFOUND)
 		rc = 0;
-	}
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/* ---- distinct scanners ------------------------------------------------- */
+
+static void hll_add(record *r, uint32_t tag)
+{
+	uint64_t x = mix((uint64_t)tag * UINT64_C(0x9e3779b97f4a7c15) + 1);
+	unsigned idx = (unsigned)(x & (HLL_M - 1));
+	uint64_t w = x >> HLL_BITS; /* 57 bits */
+	uint8_t rank = 1;
+	while (rank <= 64 - HLL_BITS && !(w & 1))
+		w >>= 1, rank++;
+	if (rank > r->set.reg[idx])
+		r->set.reg[idx] = rank;
+}
+
+static uint64_t scanners(const record *r)
+{
+	if (!r->hll)
+		return r->nexact;
+	double sum = 0;
+	int zeros = 0;
+	for (int i = 0; i < HLL_M; i++) {
+		sum += ldexp(1.0, -(int)r->set.reg[i]);
+		zeros += r->set.reg[i] == 0;
+	}
+	double m = HLL_M, est = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+	if (est <= 2.5 * m && zeros)
+		est = m * log(m / zeros); /* linear counting */
+	/* the exact part was at least EXACT_MAX + 1 distinct: never say fewer */
+	return est < EXACT_MAX + 1 ? EXACT_MAX + 1 : (uint64_t)(est + 0.5);
+}
+
+/* 1 when tag is new to the exact set, 0 when known; in HLL mode, 1. */
+static int is_new(const record *r, uint32_t tag)
+{
+	if (r->hll)
+		return 1;
+	for (int i = 0; i < r->nexact; i++)
+		if (r->set.exact[i] == tag)
+			return 0;
+	return 1;
+}
+
+static void add_scanner(record *r, uint32_t tag)
+{
+	if (!r->hll && r->nexact < EXACT_MAX) {
+		r->set.exact[r->nexact++] = tag;
+		return;
+	}
+	if (!r->hll) {
+		uint32_t tags[EXACT_MAX];
+		memcpy(tags, r->set.exact, sizeof tags);
+		memset(r->set.reg, 0, HLL_M);
+		r->hll = 1;
+		for (int i = 0; i < EXACT_MAX; i++)
+			hll_add(r, tags[i]);
+	}
+	hll_add(r, tag);
+}
+
+/*
+ * May the mark's source add a scanner to this stamp today? The table of
+ * sources starts afresh each day (the keys behind the tags change daily).
+ * Takes the source's allowance when it says yes.
+ */
+static int gate(stamp_scans *s, record *r, const stamp_scan_mark *m)
+{
+	if (r->sources_day != m->day) {
+		r->sources_day = m->day;
+		r->nsources = 0;
+		memset(r->src, 0, sizeof r->src);
+	}
+	if (r->nsources == GATE_OFF)
+		return 1;
+	for (int i = 0; i < r->nsources; i++) {
+		if (r->src[i].tag != m->source)
+			continue;
+		if (r->src[i].added >= s->per_source)
+			return 0;
+		r->src[i].added++;
+		return 1;
+	}
+	if (r->nsources == SOURCES) {
+		r->nsources = GATE_OFF;
+		return 1;
+	}
+	r->src[r->nsources].tag = m->source;
+	r->src[r->nsources].added = 1;
+	r->nsources++;
+	return 1;
+}
+
+static void count(stamp_scans *s, record *r, int64_t now, const stamp_scan_mark *m)
+{
+	r->counted++;
+	if (!r->first)
+		r->first = now;
+	r->last = now;
+	if (r->last_day != m->day) {
+		r->last_day = m->day;
+		r->days++;
+	}
+	if (is_new(r, m->scanner) && gate(s, r, m))
+		add_scanner(r, m->scanner);
+}
+
+static void totals(const record *r, stamp_scan *out)
+{
+	*out = (stamp_scan){r->requests, r->counted, scanners(r), r->first, r->last, r->days};
 }
 
 /* The entry for serial, loaded on first touch. Called with the shard locked. */
@@ -139,7 +349,7 @@ static int touch(stamp_scans *s, shard *sh, uint64_t serial, entry **out)
 	return 0;
 }
 
-int stamp_scans_open(const char *dir, stamp_scans **out, stamp_diag *diag)
+int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out, stamp_diag *diag)
 {
 	stamp_scans *s;
 	MDB_txn *txn;
@@ -148,12 +358,14 @@ int stamp_scans_open(const char *dir, stamp_scans **out, stamp_diag *diag)
 	*out = NULL;
 	if (!(s = calloc(1, sizeof *s)))
 		return ENOMEM;
-	rc = stamp_env_open(dir, STAMP_ENV_CREATE, 1, MAPSIZE, "scans store", &s->env, diag);
+	s->per_source = per_source ? per_source : 1;
+	rc = stamp_env_open(dir, STAMP_ENV_CREATE, 2, MAPSIZE, "scans store", &s->env, diag);
 	if (rc)
 		goto fail;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) != 0)
+	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0)
 		mdb_txn_abort(txn); /* else the write lock stays taken after the close */
 	else
 		rc = mdb_txn_commit(txn);
@@ -195,7 +407,8 @@ void stamp_scans_close(stamp_scans *s)
 	free(s);
 }
 
-static int lookup(stamp_scans *s, uint64_t serial, int64_t now, int count, stamp_scan *out)
+static int lookup(stamp_scans *s, uint64_t serial, int64_t now, int request,
+		  const stamp_scan_mark *mark, stamp_scan *out)
 {
 	shard *sh = shard_of(s, serial);
 	entry *e;
@@ -205,27 +418,27 @@ static int lookup(stamp_scans *s, uint64_t serial, int64_t now, int count, stamp
 	pthread_mutex_lock(&sh->lock);
 	int rc = touch(s, sh, serial, &e);
 	if (rc == 0) {
-		if (count) {
-			e->count++;
-			if (!e->first)
-				e->first = now;
-			e->last = now;
+		if (request) {
+			e->r.requests++;
+			if (mark)
+				count(s, &e->r, now, mark);
 			e->dirty = 1;
 		}
-		*out = (stamp_scan){e->count, e->first, e->last};
+		totals(&e->r, out);
 	}
 	pthread_mutex_unlock(&sh->lock);
 	return rc;
 }
 
-int stamp_scans_record(stamp_scans *s, uint64_t serial, int64_t now, stamp_scan *after)
+int stamp_scans_record(stamp_scans *s, uint64_t serial, int64_t now, const stamp_scan_mark *mark,
+		       stamp_scan *after)
 {
-	return lookup(s, serial, now, 1, after);
+	return lookup(s, serial, now, 1, mark, after);
 }
 
 int stamp_scans_get(stamp_scans *s, uint64_t serial, stamp_scan *out)
 {
-	return lookup(s, serial, 0, 0, out);
+	return lookup(s, serial, 0, 0, NULL, out);
 }
 
 static void remark(stamp_scans *s, const entry *v, size_t n);
@@ -287,10 +500,7 @@ static int write_all(stamp_scans *s, const entry *v, size_t n)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		MDB_val kv = {8, k}, vv = {REC_BYTES, rec};
 		stamp_be_put(k, v[i].serial, 8);
-		rec[0] = REC_V1;
-		stamp_be_put(rec + 1, v[i].count, 8);
-		stamp_be_put(rec + 9, (uint64_t)v[i].first, 8);
-		stamp_be_put(rec + 17, (uint64_t)v[i].last, 8);
+		rec_encode(&v[i].r, rec);
 		rc = mdb_put(txn, s->dbi, &kv, &vv, 0);
 	}
 	if (rc) {
@@ -338,4 +548,38 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 int stamp_scans_size(stamp_scans *s, uint64_t *bytes)
 {
 	return stamp_env_size(s->env, bytes);
+}
+
+int stamp_scans_meta_get(stamp_scans *s, const char *name, void *buf, size_t cap, size_t *len)
+{
+	MDB_txn *txn;
+	MDB_val kv = {strlen(name), (void *)name}, vv;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, s->meta, &kv, &vv);
+	if (rc == MDB_NOTFOUND)
+		rc = STAMP_ENOTFOUND;
+	else if (rc == 0 && vv.mv_size > cap)
+		rc = STAMP_ECORRUPT;
+	else if (rc == 0) {
+		memcpy(buf, vv.mv_data, vv.mv_size);
+		*len = vv.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int stamp_scans_meta_put(stamp_scans *s, const char *name, const void *val, size_t len)
+{
+	MDB_txn *txn;
+	MDB_val kv = {strlen(name), (void *)name}, vv = {len, (void *)val};
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_put(txn, s->meta, &kv, &vv, 0))) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
 }

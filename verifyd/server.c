@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h" /* stamp_store_env: the reader table's size */
 #include "verifyd.h"
 
 /* Which files a registry folder holds, to tell a new snapshot from the same files. */
@@ -50,6 +51,8 @@ struct server {
 	config cfg;
 	struct MHD_Daemon *d;
 	stamp_scans *scans;
+	scanner *who;
+	guard *guard;
 	pthread_key_t worker_key;
 	pthread_mutex_t reg_lock; /* guards current */
 	registry_ref *current;
@@ -59,8 +62,10 @@ struct server {
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
 	int stopping;
-	atomic_llong heartbeat;	    /* last flush by the writer that succeeded */
-	pthread_mutex_t flush_lock; /* the writer and a clean stop both flush */
+	atomic_llong heartbeat;		   /* last flush by the writer that succeeded */
+	atomic_int txn_logged[TXN_CAUSES]; /* a failed begin is logged once per cause */
+	atomic_llong txn_failed_at;	   /* Unix time of the last one */
+	pthread_mutex_t flush_lock;	   /* the writer and a clean stop both flush */
 };
 
 /*
@@ -123,6 +128,20 @@ static void worker_exit(void *p)
 	free(w);
 }
 
+/* Counted for /metrics and /healthz; logged the first time for each cause. */
+static void txn_failed(server *s, int rc)
+{
+	int cause = rc == MDB_READERS_FULL ? TXN_READERS_FULL : TXN_OTHER;
+	metrics_txn_failed(cause);
+	atomic_store(&s->txn_failed_at, (long long)time(NULL));
+	if (atomic_exchange(&s->txn_logged[cause], 1) == 0)
+		vlog("cannot read the registry: %s%s (logged once; counted in /metrics)",
+		     stamp_strerror(rc),
+		     cause == TXN_READERS_FULL
+			     ? ": every LMDB reader slot is taken (threads, or stampgen processes)"
+			     : "");
+}
+
 /* A live read transaction on the current registry, or NULL. */
 static stamp_txn *worker_txn(server *s, worker **out)
 {
@@ -145,7 +164,9 @@ static stamp_txn *worker_txn(server *s, worker **out)
 	w->ref = s->current;
 	atomic_fetch_add(&w->ref->refs, 1);
 	pthread_mutex_unlock(&s->reg_lock);
-	if (stamp_txn_begin(w->ref->st, 0, &w->txn) != 0) {
+	int rc = stamp_txn_begin(w->ref->st, 0, &w->txn);
+	if (rc != 0) {
+		txn_failed(s, rc);
 		worker_release(w);
 		return NULL;
 	}
@@ -185,6 +206,8 @@ static int same_file(file_id a, file_id b)
 {
 	return a.dev == b.dev && a.ino == b.ino;
 }
+
+#define READERS_HEADROOM 16 /* reader slots left for stampgen and mdb_* tools */
 
 static int open_registry(server *s, registry_ref **out)
 {
@@ -270,7 +293,8 @@ static const char *log_text(const char *in, char *out, size_t n)
 /* ---- responses ---------------------------------------------------------- */
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, unsigned status, char *body,
-				 size_t len, const char *type, lang l, int vary)
+				 size_t len, const char *type, lang l, int vary,
+				 const char *set_cookie)
 {
 	struct MHD_Response *r;
 	if (!body) {
@@ -300,6 +324,8 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, unsigned status, c
 		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Language");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (set_cookie && body)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -309,13 +335,7 @@ static enum MHD_Result send_message(struct MHD_Connection *conn, unsigned status
 {
 	size_t len = 0;
 	char *body = page_message((int)status, l, &len);
-	return send_body(conn, status, body, len, "text/html; charset=utf-8", l, 0);
-}
-
-static char *text_copy(const char *s, size_t *len)
-{
-	*len = strlen(s);
-	return strdup(s);
+	return send_body(conn, status, body, len, "text/html; charset=utf-8", l, 0, NULL);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -341,8 +361,12 @@ static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 	return f;
 }
 
-static unsigned lookup(server *s, const char *code, int count, int kind, verdict *v,
-		       const fragment **frag)
+/*
+ * Look the code up and, for a scan (count), move its counts: who is the
+ * scanner, or NULL when it could not be told (the request total still moves).
+ */
+static unsigned lookup(server *s, const char *code, int count, const scanner_id *who, int kind,
+		       verdict *v, const fragment **frag)
 {
 	stamp_code c;
 	worker *w = NULL;
@@ -369,15 +393,71 @@ static unsigned lookup(server *s, const char *code, int count, int kind, verdict
 		return MHD_HTTP_SERVICE_UNAVAILABLE;
 	}
 	if (v->check.in_store) {
-		rc = count ? stamp_scans_record(s->scans, c.serial, time(NULL), &v->scans)
-			   : stamp_scans_get(s->scans, c.serial, &v->scans);
+		int64_t now = time(NULL);
+		if (count) {
+			stamp_scan_mark mark;
+			scan_outcome o = who ? scanner_admit(s->who, who, c.serial, now, &mark)
+					     : SCAN_OVER_BUDGET;
+			metrics_scan(o);
+			rc = stamp_scans_record(s->scans, c.serial, now,
+						o == SCAN_COUNTED ? &mark : NULL, &v->scans);
+		} else {
+			rc = stamp_scans_get(s->scans, c.serial, &v->scans);
+		}
 		if (rc)
 			vlog("scan count of serial %llu: %s", (unsigned long long)c.serial,
 			     stamp_strerror(rc));
 		v->suspicious = v->check.verdict == STAMP_V_GENUINE &&
-				v->scans.count > s->cfg.suspicious_after;
+				v->scans.scanners > s->cfg.suspicious_after;
 	}
 	return stamp_verdict_about(verdict_shown(v))->http_status;
+}
+
+/* The client: the peer, or behind a trusted proxy the address it names. */
+static int client_of(server *s, struct MHD_Connection *conn, client_addr *out, int *proxied)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	client_addr peer;
+	if (!i || client_addr_from_sockaddr(i->client_addr, &peer) != 0)
+		return -1;
+	*proxied = request_client(
+		&peer, &s->cfg.proxies,
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP"), out);
+	return 0;
+}
+
+/*
+ * Who is scanning, and the Set-Cookie that keeps the phone the same scanner
+ * (cookie[0] = '\0' when none is due). 0, or -1 when it cannot be told.
+ */
+static int scanner_of(server *s, struct MHD_Connection *conn, scanner_id *who, char *cookie,
+		      size_t cap)
+{
+	client_addr a;
+	int proxied = 0;
+	cookie[0] = '\0';
+	if (client_of(s, conn, &a, &proxied) != 0)
+		return -1;
+	const char *have = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, SCANNER_COOKIE);
+	const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+	int rc = scanner_identify(s->who, have, a.family, a.bytes, ua, time(NULL), who);
+	if (rc) {
+		vlog("cannot tell scanners apart: %s", stamp_strerror(rc));
+		return -1;
+	}
+	if (s->cfg.cookie && !who->from_cookie) {
+		char v[SCANNER_COOKIE_LEN + 1];
+		const char *proto = proxied ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+									  "X-Forwarded-Proto")
+					    : NULL;
+		scanner_cookie(s->who, who, v);
+		snprintf(cookie, cap,
+			 SCANNER_COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax%s",
+			 v, proto && strcasecmp(proto, "https") == 0 ? "; Secure" : "");
+	}
+	return 0;
 }
 
 static enum MHD_Result route_code(server *s, struct MHD_Connection *conn, const char *code,
@@ -390,34 +470,60 @@ static enum MHD_Result route_code(server *s, struct MHD_Connection *conn, const 
 	lang l = pick_lang(conn);
 	int json = api || wants_json(conn);
 	int kind = json ? FRAG_JSON : l == LANG_EN ? FRAG_EN : FRAG_VI;
+	scanner_id who;
+	char cookie[128] = "";
 
 	/* a scan is a GET of the code URL as printed: no query, not the API */
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_args, &nargs);
-	*status = lookup(s, code, is_get && !api && nargs == 0, kind, &v, &f);
+	int count = is_get && !api && nargs == 0;
+	int known = count && scanner_of(s, conn, &who, cookie, sizeof cookie) == 0;
+	*status = lookup(s, code, count, known ? &who : NULL, kind, &v, &f);
 	if (*status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		return send_message(conn, *status, l);
 	metrics_verdict(&v);
+	const char *give = cookie[0] && v.check.in_store ? cookie : NULL;
 	/* f lives in this thread's cache until its next lookup: copy before then */
 	if (json) {
 		char *body = api_render(&v, f ? f->text : NULL, f ? f->len : 0, &len);
 		return send_body(conn, *status, body, len, "application/json; charset=utf-8", l,
-				 !api);
+				 !api, give);
 	}
 	char *body = page_render(&v, l, f ? f->text : NULL, f ? f->len : 0, &len);
-	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1);
+	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1, give);
 }
 
+/*
+ * 200 "ok" when the registry reads and the scan writer keeps up; 503 with
+ * the reason otherwise, including for a minute after any registry read
+ * transaction could not begin (reader slots full: answers were 503s).
+ */
 static enum MHD_Result route_health(server *s, struct MHD_Connection *conn, unsigned *status)
 {
 	worker *w = NULL;
-	size_t len;
-	long long age = (long long)time(NULL) - atomic_load(&s->heartbeat);
+	size_t len = 0;
+	strbuf b;
+	long long now = (long long)time(NULL);
+	long long age = now - atomic_load(&s->heartbeat);
+	long long failed = now - atomic_load(&s->txn_failed_at);
 	stamp_txn *t = worker_txn(s, &w);
 	worker_done(w);
-	const char *msg = !t ? "registry unreadable\n" : age > 5 ? "scan writer stalled\n" : "ok\n";
-	*status = msg[0] == 'o' ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
-	char *body = text_copy(msg, &len);
-	return send_body(conn, *status, body, len, "text/plain; charset=utf-8", LANG_VI, 0);
+	if (buf_init(&b, 512) == 0) {
+		if (!t)
+			buf_put(&b, "registry unreadable\n");
+		if (age > 5)
+			buf_put(&b, "scan writer stalled\n");
+		if (failed < 60)
+			buf_put(&b,
+				"registry reads failed %lld s ago (readers full: %llu, other: "
+				"%llu in all)\n",
+				failed, metrics_txn_failures(TXN_READERS_FULL),
+				metrics_txn_failures(TXN_OTHER));
+		if (b.len == 0)
+			buf_put(&b, "ok\n");
+	}
+	*status = b.p && strcmp(b.p, "ok\n") == 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	char *body = buf_take(&b, &len);
+	return send_body(conn, *status, body, len, "text/plain; charset=utf-8", LANG_VI, 0, NULL);
 }
 
 static enum MHD_Result route_metrics(server *s, struct MHD_Connection *conn, unsigned *status)
@@ -433,7 +539,7 @@ static enum MHD_Result route_metrics(server *s, struct MHD_Connection *conn, uns
 	*status = MHD_HTTP_OK;
 	char *body = metrics_render(reg, sc, &len);
 	return send_body(conn, *status, body, len, "text/plain; version=0.0.4; charset=utf-8",
-			 LANG_VI, 0);
+			 LANG_VI, 0, NULL);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -449,7 +555,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	static int first_call_seen;
 	if (!*req_cls) {
 		*req_cls = &first_call_seen;
-		return MHD_YES; /* queue on the second call: keeps keep-alive */
+		guard_head_done(conn); /* the whole head is in: its deadline is met */
+		return MHD_YES;	       /* queue on the second call: keeps keep-alive */
 	}
 	if (*upload_data_size) {
 		*upload_data_size = 0; /* no route takes a body: drop it */
@@ -599,6 +706,24 @@ static int listen_addr(const config *c, struct sockaddr_storage *ss, unsigned *f
 	return EINVAL;
 }
 
+/*
+ * Each worker thread keeps one read transaction, hence one slot of the
+ * registry's reader table; stampgen processes need theirs beside them. The
+ * table's size is fixed by whoever created lock.mdb (env.c sets one size
+ * for every opener), so it is read back here, not assumed.
+ */
+static void reader_slots(server *s)
+{
+	unsigned max = 0;
+	MDB_env *env = stamp_store_env(s->current->st);
+	if (mdb_env_get_maxreaders(env, &max) != 0)
+		return;
+	if (s->cfg.threads + READERS_HEADROOM > max)
+		vlog("warning: %u threads and %u slots for stampgen need more than the registry's "
+		     "%u reader slots: requests will fail with 503 when they run out",
+		     s->cfg.threads, READERS_HEADROOM, max);
+}
+
 int server_start(const config *c, server **out)
 {
 	struct sockaddr_storage ss;
@@ -625,23 +750,32 @@ int server_start(const config *c, server **out)
 		goto fail;
 	if ((rc = listen_addr(c, &ss, &flags)) || (rc = open_registry(s, &s->current)))
 		goto fail;
-	if ((rc = stamp_scans_open(c->scans, &s->scans, &d))) {
+	if ((rc = stamp_scans_open(c->scans, c->scanners_per_client, &s->scans, &d)) ||
+	    (rc = scanner_open(s->scans, &(scanner_rules){c->repeat_after, c->client_budget},
+			       time(NULL), &s->who, &d))) {
 		vlog("%s", d.msg[0] ? d.msg : stamp_strerror(rc));
 		goto fail;
 	}
-	if ((rc = page_init()))
+	if ((rc = page_init()) || (rc = guard_start(&s->cfg, &s->guard)))
 		goto fail;
+	reader_slots(s);
 	if ((rc = pthread_create(&s->writer, NULL, writer, s)))
 		goto fail;
 	s->writer_started = 1;
+	/*
+	 * The per-address limit and the head deadline are the guard's (guard.c);
+	 * libmicrohttpd's own per-IP limit would count a trusted proxy as one
+	 * client. Its idle timeout stays, for connections between requests.
+	 */
 	s->d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+		flags, 0, guard_accept, s->guard, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
 		s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, c->timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		c->per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->memory_limit,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, c->backlog, MHD_OPTION_STRICT_FOR_CLIENT, 1,
-		MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, guard_mhd_limit(&s->cfg), MHD_OPTION_NOTIFY_CONNECTION,
+		guard_notify, s->guard, MHD_OPTION_NOTIFY_COMPLETED, guard_request_done, s->guard,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->memory_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		c->backlog, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_UNESCAPE_CALLBACK,
+		no_unescape, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		vlog("cannot listen on %s port %u (in use, or not allowed?)", c->listen_addr,
 		     c->port);
@@ -741,6 +875,8 @@ void server_free(server *s)
 {
 	if (!s)
 		return;
+	guard_free(s->guard);
+	scanner_close(s->who);
 	stamp_scans_close(s->scans);
 	unref(s->current);
 	pthread_key_delete(s->worker_key);

@@ -4,23 +4,27 @@
  *
  *   main.c     options, signals, start and clean stop
  *   config.c   the INI file and the flags (flags win)
- *   server.c   libmicrohttpd: routing, limits, the store per worker thread
+ *   server.c   libmicrohttpd: routing, the store per worker thread
+ *   guard.c    head deadline, eviction of slow heads, per-address limit
  *   page.c     the shopper's HTML page (vi/en)
  *   api.c      the JSON verdict (jansson)
  *   metrics.c  counters and the Prometheus text
  *   request.c  the route, language and client of a request (pure functions)
- *   scans.c    the scan counts (scans.h)
+ *   scans.c    the scan records (scans.h)
+ *   scanner.c  who scans, and whether a scan counts (scanner.h)
  *   buf.c      the bounded text builder the three answers share
  */
 #ifndef VERIFYD_H
 #define VERIFYD_H
 
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "scanner.h"
 #include "scans.h"
 #include "stamp/stamp.h"
 
@@ -161,8 +165,29 @@ enum { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX, STATUS_KINDS };
 void metrics_request(int status, double seconds);
 void metrics_verdict(const verdict *v);
 void metrics_flush(size_t written, int failed);
+void metrics_scan(scan_outcome o);
+/* Connections the guard closed or refused, by why. */
+enum { CLOSE_HEAD_DEADLINE, CLOSE_EVICTED, CLOSE_PER_ADDRESS, CLOSE_FULL, CLOSE_KINDS };
+void metrics_closed(int why);
+/* Registry read transactions that could not begin, by cause. */
+enum { TXN_READERS_FULL, TXN_OTHER, TXN_CAUSES };
+void metrics_txn_failed(int cause);
+unsigned long long metrics_txn_failures(int cause);
 /* Prometheus text exposition; malloc'd. */
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len);
+
+/* guard.c: libmicrohttpd's accept policy, connection and completion callbacks */
+typedef struct guard guard;
+int guard_start(const config *c, guard **out);
+void guard_stop(guard *g);
+void guard_free(guard *g);
+unsigned guard_mhd_limit(const config *c);
+void guard_head_done(struct MHD_Connection *c);
+enum MHD_Result guard_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+		  enum MHD_ConnectionNotificationCode code);
+void guard_request_done(void *cls, struct MHD_Connection *c, void **req_cls,
+			enum MHD_RequestTerminationCode toe);
 
 /* server.c */
 typedef struct server server;

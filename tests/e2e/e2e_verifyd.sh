@@ -56,7 +56,7 @@ header_has '^content-type: application/json' "API answers application/json"
 header_has '^x-content-type-options: nosniff' "API: nosniff"
 header_has '^cache-control: no-store' "API: no-store"
 json_is verdict genuine "JSON verdict genuine"
-json_is schema 1 "JSON schema 1"
+json_is schema 2 "JSON schema 2"
 json_is code.serial 1 "JSON code.serial"
 json_is code.version 1 "JSON code.version"
 json_is code.key_id "$KID" "JSON code.key_id is the key's id"
@@ -74,7 +74,8 @@ json_is producer.province "Thanh Hóa" "JSON producer.province"
 json_is batch.lot LOT-A "JSON batch.lot"
 json_is batch.produced 2026-11-01 "JSON batch.produced"
 json_is batch.expiry 2028-10-31 "JSON batch.expiry (production date + 730 days)"
-json_is scans.count 0 "JSON scans.count 0 before any scan (the API does not count)"
+json_is scans.requests 0 "JSON scans.requests 0 before any scan (the API does not count)"
+json_is scans.scanners 0 "JSON scans.scanners 0 before any scan"
 json_is scans.first null "JSON scans.first null before any scan"
 json_is scans.suspicious_after 3 "JSON scans.suspicious_after"
 
@@ -87,10 +88,16 @@ body_has "Tem chính hãng" "page: verdict 'Tem chính hãng'"
 body_has "Nước mắm cốt Hoằng Hóa" "page: product name"
 body_has "HTX Chế biến hải sản Khúc Phụ" "page: producer"
 body_has 'lang="vi"' "page: html lang=vi"
-body_has "Mã này đã được quét 1 lần" "page: first scan counted"
+body_has "Đã được 1 điện thoại quét (1 lượt quét được tính)" "page: first scan counted"
+body_has "Tem này được quét lần đầu lúc" "page: says when the stamp was first scanned"
+header_has '^set-cookie: ocs=[0-9a-f]{32}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax' \
+	"page gives the phone a scanner cookie (HttpOnly, SameSite=Lax, no Secure without TLS)"
 body_lacks "<script" "page: no script element"
 expect_status 200 "API after one page view" "/api/v1/stamps/$(A 1)"
-json_is scans.count 1 "JSON scans.count 1 after one page GET"
+json_is scans.requests 1 "JSON scans.requests 1 after one page GET"
+json_is scans.counted 1 "JSON scans.counted 1"
+json_is scans.scanners 1 "JSON scans.scanners 1"
+json_is scans.days 1 "JSON scans.days 1"
 first=$(json scans.first)
 echo "$first" | grep -Eq '^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\+07:00$' &&
 	ok "JSON scans.first is ISO 8601 in Vietnam time ($first)" || fail "scans.first: '$first'"
@@ -104,20 +111,26 @@ body_has "Tem chính hãng" "lower-case code is genuine"
 expect_status 200 "page: lower-case /s/ prefix" "/s/$A5"
 body_has "Tem chính hãng" "/s/ prefix is genuine"
 expect_status 200 "API: lower-case code" "/api/v1/stamps/$A5L"
-json_is scans.count 3 "all spellings count on the one counter (3)"
+json_is scans.requests 3 "all spellings count on the one counter (3)"
+json_is scans.scanners 1 "... and they are one scanner"
 
-# ---- suspicious after the threshold (3) ------------------------------------
+# ---- suspicious after the threshold (3 distinct scanners) ------------------
+# Each phone its own loopback address: one machine scanning often is one
+# scanner (tests/e2e/e2e_scan_counting.sh has the abuse cases).
 A2=$(A 2)
-for i in 1 2 3; do fetch "/S/$A2"; done
-expect_status 200 "API: after 3 scans" "/api/v1/stamps/$A2"
-json_is verdict genuine "3 scans (= threshold): still genuine"
-expect_status 200 "page: 4th scan" "/S/$A2"
-body_has "Cảnh báo: tem có thể bị sao chép" "4th scan: page warns of a copy"
-body_has "4 lần" "4th scan: page gives the count"
-expect_status 200 "API: after 4 scans" "/api/v1/stamps/$A2"
+for i in 1 2 3 4 5 6; do fetch "/S/$A2"; done
+for i in 12 13; do fetch "/S/$A2" --interface "127.0.0.$i" -A "phone $i"; done
+expect_status 200 "API: after 3 phones (this machine and two more)" "/api/v1/stamps/$A2"
+json_is verdict genuine "3 phones (= threshold): still genuine"
+json_is scans.scanners 3 "3 distinct scanners"
+expect_status 200 "page: 4th phone" "/S/$A2" --interface 127.0.0.14 -A "phone 14"
+body_has "Cảnh báo: tem có thể bị sao chép" "4th phone: page warns of a copy"
+body_has "4 điện thoại khác nhau" "4th phone: page gives the number of phones"
+expect_status 200 "API: after 4 phones" "/api/v1/stamps/$A2"
 json_is verdict suspicious "JSON verdict suspicious after the threshold"
 json_is signature_valid true "suspicious: signature still valid"
-json_is scans.count 4 "JSON scans.count 4"
+json_is scans.scanners 4 "JSON scans.scanners 4"
+json_is scans.requests 9 "JSON scans.requests 9 (6 + 2 + 1)"
 expect_status 200 "page in English: suspicious" "/S/$A2?lang=en"
 body_has "Warning: this stamp may be a copy" "English page warns of a copy"
 
@@ -131,10 +144,10 @@ fetch "/S/$A3?lang=en"
 fetch "/S/$A3?lang=vi"
 fetch "/S/$A3" -X POST
 expect_status 200 "API: after API, HEAD, ?lang= and POST requests" "/api/v1/stamps/$A3"
-json_is scans.count 0 "API, HEAD, ?lang= and POST do not count"
+json_is scans.requests 0 "API, HEAD, ?lang= and POST do not count"
 fetch "/S/$A3"
 expect_status 200 "API: after one page GET" "/api/v1/stamps/$A3"
-json_is scans.count 1 "a GET of the page URL counts"
+json_is scans.requests 1 "a GET of the page URL counts"
 
 # ---- Accept: application/json on the page URL ------------------------------
 A4=$(A 4)
@@ -233,7 +246,7 @@ done
 expect_status 405 "POST with a body to the API" "/api/v1/stamps/$(A 8)" --data-binary 'x=1'
 expect_status 405 "DELETE /" / -X DELETE
 expect_status 200 "API: the 405s did not count" "/api/v1/stamps/$(A 8)"
-json_is scans.count 0 "405s leave the counter alone"
+json_is scans.requests 0 "405s leave the counter alone"
 
 # ---- 414, 431 --------------------------------------------------------------
 long=$(printf '%0600d' 0 | tr 0 A)
@@ -273,10 +286,10 @@ grep -q "stopped; scan counts written" "$VD_LOG" && ok "SIGTERM: log says counts
 vd_start --registry "$WORK/store" --scans "$WORK/scans" --suspicious-after 3 ||
 	{ fail "verifyd restarts"; finish; }
 expect_status 200 "after restart: stamp scanned twice before SIGTERM" "/api/v1/stamps/$A9"
-json_is scans.count 2 "after restart: both scans kept"
+json_is scans.requests 2 "after restart: both scans kept"
 expect_status 200 "after restart: the suspicious stamp" "/api/v1/stamps/$A2"
 json_is verdict suspicious "after restart: still suspicious"
-json_is scans.count 4 "after restart: count 4 kept"
+json_is scans.scanners 4 "after restart: 4 scanners kept"
 
 # ---- SIGHUP: a batch issued while verifyd runs; a kept-alive connection -----
 issue store NM-KP-30 LOT-B 3 k1.key b # serials 12..14, written while verifyd runs
@@ -318,7 +331,7 @@ expect_status 200 "new batch's page after SIGHUP" "/S/$B12"
 body_has "Nước mắm Khúc Phụ 30 độ đạm" "new batch's page names its product"
 expect_status 200 "old batch after SIGHUP" "/api/v1/stamps/$(A 1)"
 json_is verdict genuine "old batch still genuine"
-json_is scans.count 1 "old batch's count survives SIGHUP"
+json_is scans.requests 1 "old batch's count survives SIGHUP"
 # LMDB's locks are per process: had verifyd opened the files a second time,
 # closing the first copy would drop its lock and its readers would vanish
 # from the table that stampgen's writers consult.

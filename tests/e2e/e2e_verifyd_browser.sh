@@ -92,8 +92,8 @@ dom_lacks script-name "<script"
 dom_lacks script-name "<title>pwned"
 
 expect_status 200 "the browser's loads were counted as scans" "/api/v1/stamps/$GEN"
-n=$(json scans.count)
-[ "$n" -ge 1 ] 2>/dev/null && ok "scans.count $n after the browser's visits" || fail "scans.count '$n'"
+n=$(json scans.requests)
+[ "$n" -ge 1 ] 2>/dev/null && ok "scans.requests $n after the browser's visits" || fail "scans.requests '$n'"
 vd_alive && ok "verifyd alive" || fail "verifyd died"
 vd_stop TERM
 [ "$VD_RC" = 0 ] && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $VD_RC"

@@ -163,7 +163,7 @@ expect_status 200 "/healthz after the abuse" /healthz
 body_has "ok" "/healthz says ok"
 expect_status 200 "a genuine code after the abuse" "/api/v1/stamps/$C"
 json_is verdict genuine "still genuine"
-json_is scans.count 0 "no garbage request counted as a scan"
+json_is scans.requests 0 "no garbage request counted as a scan"
 expect_status 200 "the page of a genuine code after the abuse" "/S/$(manifest_code h 2)"
 body_has "Tem chính hãng" "page still says 'Tem chính hãng'"
 expect_status 200 "/metrics after the abuse" /metrics
