@@ -421,10 +421,13 @@ static int client_of(server *s, struct MHD_Connection *conn, client_addr *out, i
 	client_addr peer;
 	if (!i || client_addr_from_sockaddr(i->client_addr, &peer) != 0)
 		return -1;
-	*proxied = request_client(
-		&peer, &s->cfg.proxies,
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP"), out);
+	*proxied = 0;
+	*out = peer;
+	if (s->cfg.proxies.n) /* else no header is worth looking up */
+		*proxied = request_client(
+			&peer, &s->cfg.proxies,
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Real-IP"), out);
 	return 0;
 }
 
