@@ -1,9 +1,10 @@
 # Helpers of the verifyd end-to-end scripts (POSIX sh), on top of lib.sh:
 # start verifyd on a free loopback port, stop it (always: a trap kills it on
 # exit), HTTP checks with curl, and a sanitizer check of the daemon's log.
-. "$(dirname "$0")/lib.sh"
+# Scripts outside tests/e2e (tests/soak) set E2E_DIR to this folder first.
+E2E_DIR=${E2E_DIR:-$(cd "$(dirname "$0")" && pwd)}
+. "$E2E_DIR/lib.sh"
 : "${VERIFYD:?VERIFYD must name the verifyd binary}"
-E2E_DIR=$(cd "$(dirname "$0")" && pwd)
 RAW="python3 $E2E_DIR/http_raw.py"
 VD_PID=
 VD_PORT=
@@ -66,14 +67,16 @@ vd_start() {
 }
 
 # vd_stop [SIGNAL]: sends SIGNAL (TERM) and waits up to 20 s; VD_RC is the
-# exit status (137 when it had to be killed). Also checks the log.
+# exit status (137 when it had to be killed), VD_STOP_MS the time it took,
+# VD_STOP_LOG the stopped run's log. Also checks the log.
 vd_stop() {
 	VD_RC=none
 	[ -n "$VD_PID" ] || return 0
+	vs_t0=$(($(date +%s%N) / 1000000))
 	kill -"${1:-TERM}" "$VD_PID" 2>/dev/null || true
 	i=0
-	while kill -0 "$VD_PID" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.1
+	while kill -0 "$VD_PID" 2>/dev/null && [ $i -lt 400 ]; do
+		sleep 0.05
 		i=$((i + 1))
 	done
 	if kill -0 "$VD_PID" 2>/dev/null; then
@@ -82,17 +85,20 @@ vd_stop() {
 	fi
 	VD_RC=0
 	wait "$VD_PID" || VD_RC=$?
+	VD_STOP_MS=$(($(date +%s%N) / 1000000 - vs_t0))
+	VD_STOP_LOG=$VD_LOG
 	VD_PID=
 	vd_check_log
 }
 
-# vd_check_log: the sanitizers said nothing in the daemon's log.
+# vd_check_log: the sanitizers said nothing in the daemon's log (said with
+# an ok line unless VD_LOG_QUIET is set: the soaks stop verifyd often).
 vd_check_log() {
-	if grep -Eq "ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: .*Sanitizer" \
+	if grep -Eq "(ERROR|WARNING): (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: .*Sanitizer" \
 		"$VD_LOG"; then
 		fail "sanitizer report in verifyd's log ($VD_LOG):"
 		sed 's/^/     | /' "$VD_LOG" | head -80
-	else
+	elif [ -z "${VD_LOG_QUIET:-}" ]; then
 		ok "no sanitizer report in verifyd's log (run $VD_RUNS)"
 	fi
 }
