@@ -622,10 +622,31 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/*
+ * libmicrohttpd's messages, at most LOG_BURST a minute: under a slow-header
+ * flood it says "connection closed" for every connection the guard cuts.
+ */
+#define LOG_BURST 20
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static long long minute;
+	static unsigned lines, dropped;
 	char line[512];
 	(void)cls;
+	long long now = (long long)time(NULL) / 60;
+	pthread_mutex_lock(&lock);
+	if (now != minute) {
+		if (dropped)
+			vlog("http: %u more messages in the last minute not logged", dropped);
+		minute = now;
+		lines = dropped = 0;
+	}
+	int quiet = ++lines > LOG_BURST;
+	dropped += quiet;
+	pthread_mutex_unlock(&lock);
+	if (quiet)
+		return;
 	vsnprintf(line, sizeof line, fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	for (char *p = line; *p; p++) /* in case a message quotes the request */
