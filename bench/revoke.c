@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		}
 		made++;
 	}
-	if (stamp_txn_commit(t)) {
+	if (stamp_txn_commit(t, NULL)) {
 		fprintf(stderr, "bench_revoke: commit failed\n");
 		return 2;
 	}

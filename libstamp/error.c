@@ -27,12 +27,27 @@ static const char *const names[] = {
 	[STAMP_ENOCODE - STAMP_EINPUT] = "no stamp code found in the image",
 	[STAMP_ECANCELED - STAMP_EINPUT] = "canceled",
 	[STAMP_ENOTPUBLISHED - STAMP_EINPUT] = "stored, but the output could not be put in place",
+	[STAMP_EBADSTORE - STAMP_EINPUT] = "the store's data file is truncated, damaged or not an "
+					   "LMDB file",
 };
+/* every code has its name: a missing one fails the build, not a user */
+_Static_assert(sizeof names / sizeof names[0] == STAMP_ELAST - STAMP_EINPUT,
+	       "a code without a name");
 
 const char *stamp_strerror(int err)
 {
 	if (err >= STAMP_EINPUT && err < STAMP_ELAST)
 		return names[err - STAMP_EINPUT];
+	/*
+	 * LMDB found a page of the wrong type, or a page number past the end:
+	 * the file is damaged, which an officer must hear in those words.
+	 */
+	if (err == MDB_CORRUPTED || err == MDB_PAGE_NOTFOUND)
+		return err == MDB_CORRUPTED
+			       ? "the store's data file is damaged (LMDB found a page of the "
+				 "wrong type): run stampgen check, restore a backup"
+			       : "the store's data file is damaged (LMDB found a page number "
+				 "past its end): run stampgen check, restore a backup";
 	if (err == 0 || err > 0 || (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE))
 		return mdb_strerror(err); /* mdb_strerror covers errno too */
 	return "unknown error";

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "stamp/env.h"
 #include "stamp/import.h"
 #include "stamp/registry.h"
 #include "stamp/store.h"
@@ -490,16 +491,14 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 		goto leave;
 	}
 	if ((err = put_all(&im)) != 0) {
-		stamp_diag_set(diag, err, "%s: writing the store: %s", path, stamp_strerror(err));
+		stamp_env_explain_write(stamp_store_env(st), "store", err, diag);
 		goto leave;
 	}
 	if (!dry_run) {
-		err = stamp_txn_commit(im.txn);
+		err = stamp_txn_commit(im.txn, diag); /* the diag names a full disk */
 		im.txn = NULL;
-		if (err) {
-			stamp_diag_set(diag, err, "%s: committing: %s", path, stamp_strerror(err));
+		if (err)
 			goto leave;
-		}
 	}
 	if (count)
 		*count = im.nrecs;

@@ -69,6 +69,19 @@ MDB_env *stamp_store_env(stamp_store *st);
  */
 void stamp_txn_change(stamp_txn *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * datafile.c: check DIR/data.mdb with pread before LMDB maps it (env.h says
+ * what is checked). 0 when sound, when missing (LMDB then says so or creates
+ * it), or when empty and fresh_ok; STAMP_EBADSTORE with diag naming the file
+ * and the first problem; an errno value when it cannot be read. With cb,
+ * every problem (up to 50) is also passed to cb, one sentence each (at most
+ * STAMP_DATAFILE_PROBLEM_MAX bytes); cb returns non-zero to stop.
+ */
+#define STAMP_DATAFILE_PROBLEM_MAX 256
+typedef int (*stamp_datafile_cb)(const char *problem, void *ctx);
+int stamp_datafile_check(const char *dir, int fresh_ok, stamp_datafile_cb cb, void *ctx,
+			 stamp_diag *diag) STAMP_WUR;
+
 /* verify.c: host ("HOST[:PORT]", upper case) is the host of base ("HTTPS://HOST"). */
 int stamp_same_host(const char *host, const char *base);
 

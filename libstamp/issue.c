@@ -433,10 +433,8 @@ static int reserve(stamp_store *st, const stamp_keypair *kp, const stamp_issue_r
 	if (rc)
 		goto leave;
 	b->first_serial = r->first_serial;
-	rc = stamp_txn_commit(t);
+	rc = stamp_txn_commit(t, diag); /* the diag names a full disk */
 	t = NULL;
-	if (rc)
-		stamp_diag_set(diag, rc, "cannot reserve serials: %s", stamp_strerror(rc));
 leave:
 	stamp_txn_abort(t);
 	return rc;
@@ -456,7 +454,7 @@ static int store_batch(stamp_store *st, stamp_batch *b, const uint8_t (*sigs)[ST
 			       (unsigned long long)b->first_serial,
 			       (unsigned long long)(b->first_serial + b->count - 1));
 	if (rc == 0 && (rc = stamp_store_put_stamps(t, b, sigs)) == 0) {
-		rc = stamp_txn_commit(t);
+		rc = stamp_txn_commit(t, diag);
 		t = NULL;
 	}
 	stamp_txn_abort(t);
@@ -471,7 +469,7 @@ static void forget(stamp_store *st, const stamp_batch *b)
 	stamp_txn *t;
 	if (stamp_txn_begin(st, 1, &t) != 0)
 		return; /* a later sweep sees the run is gone and drops it */
-	if (stamp_store_del_reservation(t, b->first_serial) == 0 && stamp_txn_commit(t) == 0)
+	if (stamp_store_del_reservation(t, b->first_serial) == 0 && stamp_txn_commit(t, NULL) == 0)
 		return;
 	stamp_txn_abort(t);
 }
@@ -483,7 +481,7 @@ static void burn(stamp_store *st, stamp_reservation *r)
 	if (stamp_txn_begin(st, 1, &t) != 0)
 		return; /* the next issuance burns it (the process is gone by then) */
 	r->state = STAMP_RESERVE_BURNED;
-	if (stamp_store_put_reservation(t, r) == 0 && stamp_txn_commit(t) == 0)
+	if (stamp_store_put_reservation(t, r) == 0 && stamp_txn_commit(t, NULL) == 0)
 		return;
 	stamp_txn_abort(t);
 }

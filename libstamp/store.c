@@ -106,7 +106,7 @@ static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *d
 	stamp_txn t = {.st = st};
 	int rc = mdb_txn_begin(st->env, NULL, st->rdonly ? MDB_RDONLY : 0, &t.txn);
 	if (rc)
-		return stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+		return stamp_diag_set(diag, rc, "%s: %s", dir, stamp_strerror(rc));
 	for (int i = 0; i < DB_COUNT; i++) {
 		int make = create || (db_added[i] && !st->rdonly);
 		rc = mdb_dbi_open(t.txn, db_names[i], make ? MDB_CREATE : 0, &st->dbi[i]);
@@ -121,7 +121,7 @@ static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *d
 			goto leave;
 		}
 		if (rc) {
-			stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+			stamp_diag_set(diag, rc, "%s: %s", dir, stamp_strerror(rc));
 			goto leave;
 		}
 	}
@@ -139,7 +139,7 @@ static int open_dbs(stamp_store *st, int create, stamp_diag *diag, const char *d
 	rc = mdb_txn_commit(t.txn);
 	t.txn = NULL;
 	if (rc)
-		stamp_diag_set(diag, rc, "%s: %s", dir, mdb_strerror(rc));
+		stamp_diag_set(diag, rc, "%s: %s", dir, stamp_strerror(rc));
 leave:
 	mdb_txn_abort(t.txn);
 	return rc;
@@ -245,17 +245,16 @@ static int audit(stamp_txn *t)
 	return rc;
 }
 
-int stamp_txn_commit(stamp_txn *t)
+int stamp_txn_commit(stamp_txn *t, stamp_diag *diag)
 {
+	MDB_env *env = t->st->env;
 	int rc = t->write && t->changes ? audit(t) : 0;
-	if (rc) {
+	if (rc)
 		mdb_txn_abort(t->txn);
-		free(t);
-		return rc;
-	}
-	rc = mdb_txn_commit(t->txn);
+	else
+		rc = mdb_txn_commit(t->txn);
 	free(t);
-	return rc;
+	return stamp_env_explain_write(env, "store", rc, diag);
 }
 
 void stamp_txn_abort(stamp_txn *t)

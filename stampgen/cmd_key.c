@@ -21,6 +21,7 @@ enum { OPT_LABEL = 256, OPT_PASSFILE, OPT_NOREG, OPT_FROM, OPT_UNTIL, OPT_ON };
 /* Put k into the store in its own transaction. */
 static int register_key(const cli *c, const stamp_keyrec *k)
 {
+	stamp_diag d = {{0}};
 	stamp_store *st;
 	stamp_txn *t;
 	char id[9];
@@ -30,11 +31,13 @@ static int register_key(const cli *c, const stamp_keyrec *k)
 	stamp_key_id_format(k->id, id);
 	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
 		rc = stamp_store_put_key(t, k, 0);
-		rc = rc ? (stamp_txn_abort(t), rc) : stamp_txn_commit(t);
+		rc = rc ? (stamp_txn_abort(t), rc) : stamp_txn_commit(t, &d);
 	}
 	stamp_store_close(st);
 	if (rc == STAMP_EEXIST)
 		cli_err("key %s is already registered in %s", id, c->store_dir);
+	else if (rc && d.msg[0])
+		cli_fail(rc, &d, c->store_dir);
 	else if (rc)
 		cli_err("%s: cannot register key %s: %s", c->store_dir, id, stamp_strerror(rc));
 	return cli_exit_code(rc);
@@ -226,7 +229,7 @@ static int key_retire(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
 		rc = stamp_store_retire_key(t, id, on, &d);
-		rc = rc ? (stamp_txn_abort(t), rc) : stamp_txn_commit(t);
+		rc = rc ? (stamp_txn_abort(t), rc) : stamp_txn_commit(t, &d);
 	}
 	stamp_store_close(st);
 	if (rc)

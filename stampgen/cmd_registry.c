@@ -185,10 +185,10 @@ static int add(const kind *k, cli *c, const char *name, int argc, char **argv)
 		ex = cli_exit_code(rc);
 		goto leave;
 	}
-	rc = stamp_txn_commit(t);
+	rc = stamp_txn_commit(t, &d);
 	t = NULL;
 	if (rc) {
-		cli_fail(rc, NULL, c->store_dir);
+		cli_fail(rc, &d, c->store_dir);
 		goto leave;
 	}
 	if (!c->quiet)

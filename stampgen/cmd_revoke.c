@@ -250,7 +250,7 @@ int cmd_revoke(cli *c, int argc, char **argv)
 		if (rc == 0 && !dry)
 			rc = stamp_revocation_add(t, &g.r, &d);
 		if (rc == 0 && !dry) {
-			rc = stamp_txn_commit(t);
+			rc = stamp_txn_commit(t, &d);
 			t = NULL;
 		}
 		stamp_txn_abort(t);
@@ -337,7 +337,7 @@ int cmd_unrevoke(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
 		if ((rc = stamp_revocation_undo(t, (uint32_t)id, time(NULL), who, &d)) == 0) {
-			rc = stamp_txn_commit(t);
+			rc = stamp_txn_commit(t, &d);
 			t = NULL;
 		}
 		stamp_txn_abort(t);

@@ -68,7 +68,7 @@ static inline int fixture_open(fixture *f)
 		stamp_txn_abort(t);
 		return rc;
 	}
-	return stamp_txn_commit(t);
+	return stamp_txn_commit(t, NULL);
 }
 
 static inline void fixture_close(fixture *f)

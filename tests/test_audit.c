@@ -85,10 +85,10 @@ static void every_change_is_an_entry(void **state)
 			       .since = 1795000000};
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_revocation_add(t, &rv, NULL), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_revocation_undo(t, rv.id, 1795000100, "lan", NULL), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	/* an aborted write logs nothing */
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_revocation_add(t, &rv, NULL), 0);

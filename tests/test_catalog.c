@@ -37,7 +37,7 @@ static void add_revocation(cfx *x, stamp_revocation r)
 	r.since = 1795900000;
 	assert_int_equal(stamp_txn_begin(x->f.st, 1, &t), 0);
 	assert_int_equal(stamp_revocation_add(t, &r, NULL), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 }
 
 static int setup(void **state)

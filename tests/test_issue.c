@@ -259,7 +259,7 @@ static void key_windows_are_kept(void **state)
 	assert_int_equal(stamp_store_retire_key(t, id, 20271231, &d), STAMP_EINPUT);
 	assert_non_null(strstr(d.msg, "cannot extend"));
 	assert_int_equal(stamp_store_retire_key(t, id, 20261117, &d), 0); /* the same day again */
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	/* retired the day before: it may not sign now */
 	assert_int_equal(stamp_issue(f->st, f->kp, &r, &b, &d), STAMP_EINPUT);
@@ -398,7 +398,7 @@ static void stale_reservation_is_burned_and_its_folder_removed(void **state)
 	strcpy(other.lot, "L8");
 	other.tmp[0] = '\0';
 	assert_int_equal(stamp_store_reserve(t, &other), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	r.note = note_to;
 	r.note_ctx = said;
@@ -454,7 +454,7 @@ static void stored_and_burned_leftovers_are_swept(void **state)
 	assert_int_equal(stamp_store_reserve(t, &z), 0);
 	z.state = STAMP_RESERVE_BURNED;
 	assert_int_equal(stamp_store_put_reservation(t, &z), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	{
 		stamp_store_close(f->st);
 		MDB_env *env;

@@ -39,7 +39,7 @@ static int setup(void **state)
 	assert_int_equal(stamp_store_get_product(t, "NM-01", &p), 0);
 	strcpy(p.id, "NM-02");
 	assert_int_equal(stamp_store_put_product(t, &p, 0), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	issue(x, "NM-01", "L1", 100, 1795000000, &x->b1); /* 2026-11-18 */
 	issue(x, "NM-01", "L2", 50, 1795500000, &x->b2);  /* 2026-11-24 */
 	issue(x, "NM-02", "L1", 20, 1795900000, &x->b3);  /* 2026-11-28 */
@@ -62,7 +62,7 @@ static int add(rfx *x, stamp_revocation *r, stamp_diag *d)
 	assert_int_equal(stamp_txn_begin(x->f.st, 1, &t), 0);
 	int rc = stamp_revocation_add(t, r, d);
 	if (rc == 0)
-		assert_int_equal(stamp_txn_commit(t), 0);
+		assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	else
 		stamp_txn_abort(t);
 	return rc;
@@ -74,7 +74,7 @@ static int undo(rfx *x, uint32_t id)
 	assert_int_equal(stamp_txn_begin(x->f.st, 1, &t), 0);
 	int rc = stamp_revocation_undo(t, id, 1796000000, "Chị Lan", NULL);
 	if (rc == 0)
-		assert_int_equal(stamp_txn_commit(t), 0);
+		assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	else
 		stamp_txn_abort(t);
 	return rc;
@@ -311,7 +311,7 @@ static void ten_thousand_ranges(void **state)
 		r.first = r.last = s + (uint64_t)i * 3;
 		assert_int_equal(stamp_revocation_add(t, &r, NULL), 0);
 	}
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	for (uint64_t i = 0; i < 30000; i += 7)
 		assert_int_equal(covering(x, s + i), i % 3 == 0 ? (uint32_t)(i / 3 + 1) : 0);
 }

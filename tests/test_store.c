@@ -98,7 +98,7 @@ static void coop_round_trip_and_unique(void **state)
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_store_put_coop(t, &c, 0), 0);
 	assert_int_equal(stamp_store_put_coop(t, &c, 0), STAMP_EEXIST);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
 	assert_int_equal(stamp_store_get_coop(t, "HTX-1", &got), 0);
@@ -198,7 +198,7 @@ static void batches_allocate_growing_serials(void **state)
 	strcpy(rd.product_id, dup.product_id);
 	strcpy(rd.lot, dup.lot);
 	assert_int_equal(stamp_store_reserve(t, &rd), STAMP_EEXIST);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	/* an aborted reservation must not consume serials */
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
@@ -210,7 +210,7 @@ static void batches_allocate_growing_serials(void **state)
 	assert_int_equal(b.id, 2);
 	assert_int_equal(b.first_serial, 11);
 	assert_int_equal(stamp_store_put_stamps(t, &b, (const uint8_t(*)[STAMP_SIG_BYTES])sigs), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
 	assert_int_equal(stamp_store_get_batch(t, 1, &got), 0);
@@ -302,7 +302,7 @@ static void reservations_are_kept_and_burned_ones_never_reused(void **state)
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_store_reserve(t, &r), 0);
 	assert_int_equal(r.first_serial, 1);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	assert_int_equal(stamp_store_each_reservation(t, count_res, &seen), 0);
@@ -323,7 +323,7 @@ static void reservations_are_kept_and_burned_ones_never_reused(void **state)
 	/* a reservation's range is fixed */
 	n.count = 3;
 	assert_int_equal(stamp_store_put_reservation(t, &n), STAMP_EINPUT);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 }
 
 /* A store made before the reserved database existed still opens. */
@@ -359,7 +359,7 @@ static void older_store_without_reservations_opens(void **state)
 	stamp_batch b = sample_batch("L1", 1);
 	assert_int_equal(stamp_txn_begin(f->st, 1, &t), 0);
 	reserve_for(t, &b);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 }
 
 static void batch_record_fits_and_round_trips(void **state)

@@ -187,7 +187,7 @@ static void trusted_store_path_agrees(void **state)
 	memcpy(rec.pk, stamp_key_public(other)->pk, STAMP_PK_BYTES);
 	assert_int_equal(stamp_txn_begin(v->f.st, 1, &t), 0);
 	assert_int_equal(stamp_store_put_key(t, &rec, 0), 0);
-	assert_int_equal(stamp_txn_commit(t), 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
 	c.serial = 2;
 	assert_int_equal(stamp_key_sign(other, &c), 0);
 	assert_int_equal(fast(v, &c, &k), STAMP_V_FORGED);

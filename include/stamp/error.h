@@ -32,6 +32,7 @@ enum {
 	STAMP_ENOCODE,	       /* no stamp code found in the image */
 	STAMP_ECANCELED,       /* the caller asked to stop */
 	STAMP_ENOTPUBLISHED,   /* stored, but the output could not be put in place */
+	STAMP_EBADSTORE,       /* the store's data file is truncated, damaged or not LMDB's */
 	STAMP_ELAST
 };
 

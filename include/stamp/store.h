@@ -77,8 +77,13 @@ void stamp_store_close(stamp_store *st);
 
 /* One transaction at a time per thread; write transactions serialise. */
 int stamp_txn_begin(stamp_store *st, int write, stamp_txn **out) STAMP_WUR;
-int stamp_txn_commit(stamp_txn *t) STAMP_WUR; /* frees t, also on failure */
-void stamp_txn_abort(stamp_txn *t);	      /* frees t; NULL is fine */
+/*
+ * Commit: frees t, also on failure. A failed commit changed nothing; diag
+ * (may be NULL) says why, a full disk or map named as such
+ * (stamp_env_explain_write).
+ */
+int stamp_txn_commit(stamp_txn *t, stamp_diag *diag) STAMP_WUR;
+void stamp_txn_abort(stamp_txn *t); /* frees t; NULL is fine */
 /*
  * Read transactions only: release the snapshot but keep the handle and its
  * reader slot, then take a fresh snapshot. Much cheaper than abort + begin,
