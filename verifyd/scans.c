@@ -545,6 +545,11 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 	return 0;
 }
 
+int stamp_scans_explain(stamp_scans *s, int rc, stamp_diag *diag)
+{
+	return stamp_env_explain_write(s->env, "scans store", rc, diag);
+}
+
 int stamp_scans_size(stamp_scans *s, uint64_t *bytes)
 {
 	return stamp_env_size(s->env, bytes);

@@ -82,6 +82,9 @@ int stamp_scans_get(stamp_scans *s, uint64_t serial, stamp_scan *out) STAMP_WUR;
  */
 int stamp_scans_flush(stamp_scans *s, size_t *written) STAMP_WUR;
 
+/* What a failed flush means (a full disk, a full map), into diag; returns rc. */
+int stamp_scans_explain(stamp_scans *s, int rc, stamp_diag *diag);
+
 /* Bytes of the environment's data file (for /metrics). */
 int stamp_scans_size(stamp_scans *s, uint64_t *bytes) STAMP_WUR;
 

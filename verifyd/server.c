@@ -664,8 +664,12 @@ int server_flush(server *s)
 	int rc = stamp_scans_flush(s->scans, &n);
 	pthread_mutex_unlock(&s->flush_lock);
 	metrics_flush(n, rc != 0);
-	if (rc)
-		vlog("writing scan counts failed (kept for the next try): %s", stamp_strerror(rc));
+	if (rc) {
+		stamp_diag d = {{0}};
+		stamp_scans_explain(s->scans, rc, &d);
+		vlog("writing scan counts failed (kept for the next try): %s",
+		     d.msg[0] ? d.msg : stamp_strerror(rc));
+	}
 	return rc;
 }
 
