@@ -212,10 +212,12 @@ static int write_new_file(const char *path, mode_t mode, const char *text, size_
 
 /*
  * Read a whole key file (regular, at most FILE_MAX bytes) into a NUL-terminated
- * sodium_malloc'd buffer. When secret, refuse a file that group or others may
- * access. The caller sodium_free()s *buf.
+ * sodium_malloc'd buffer. When secret names what it holds ("secret key",
+ * "passphrase"), refuse a file that group or others may access. The caller
+ * sodium_free()s *buf.
  */
-static int read_key_file(const char *path, int secret, char **buf, size_t *len, stamp_diag *diag)
+static int read_key_file(const char *path, const char *secret, char **buf, size_t *len,
+			 stamp_diag *diag)
 {
 	struct stat st;
 	int err = 0;
@@ -240,9 +242,9 @@ static int read_key_file(const char *path, int secret, char **buf, size_t *len, 
 	}
 	if (secret && (st.st_mode & 077) != 0) {
 		err = stamp_diag_set(diag, STAMP_EKEYPERM,
-				     "%s: mode %04o lets group or others read the secret key; "
-				     "run: chmod 600 %s",
-				     path, (unsigned)(st.st_mode & 07777), path);
+				     "%s: mode %04o lets group or others read the %s; run: chmod "
+				     "600 %s",
+				     path, (unsigned)(st.st_mode & 07777), secret, path);
 		goto leave;
 	}
 	if (st.st_size > FILE_MAX) {
@@ -592,7 +594,7 @@ int stamp_key_load_secret(const char *path, const char *pass, size_t passlen, st
 	secret_scratch *x = NULL;
 
 	*out = NULL;
-	int err = read_key_file(path, 1, &text, &len, diag);
+	int err = read_key_file(path, "secret key", &text, &len, diag);
 	if (err != 0)
 		goto leave;
 	x = sodium_malloc(sizeof *x);
@@ -628,7 +630,7 @@ int stamp_key_load_public(const char *path, stamp_pubkey *out, stamp_diag *diag)
 	uint8_t id[STAMP_KEYID_BYTES];
 
 	memset(out, 0, sizeof *out);
-	int err = read_key_file(path, 0, &text, &len, diag);
+	int err = read_key_file(path, NULL, &text, &len, diag);
 	if (err == 0)
 		err = split_lines(path, text, len, l, MAX_LINES, &count, diag);
 	if (err == 0)
@@ -653,5 +655,33 @@ int stamp_key_load_public(const char *path, stamp_pubkey *out, stamp_diag *diag)
 	if (err == 0)
 		*out = pub;
 	sodium_free(text);
+	return err;
+}
+
+int stamp_key_read_passphrase(const char *path, char *pass, size_t cap, size_t *len,
+			      stamp_diag *diag)
+{
+	char *text;
+	size_t n;
+	*len = 0;
+	if (cap)
+		pass[0] = '\0';
+	int err = read_key_file(path, "passphrase", &text, &n, diag);
+	if (err)
+		return err;
+	n = strcspn(text, "\r\n"); /* the first line */
+	if (n >= cap)
+		err = stamp_diag_set(diag, STAMP_EPASSPHRASE,
+				     "%s: the passphrase is longer than %zu "
+				     "bytes",
+				     path, cap - 1);
+	else if (n == 0)
+		err = stamp_diag_set(diag, STAMP_EPASSPHRASE, "%s: the passphrase is empty", path);
+	if (err == 0) {
+		memcpy(pass, text, n);
+		pass[n] = '\0';
+		*len = n;
+	}
+	sodium_free(text); /* wipes */
 	return err;
 }

@@ -10,6 +10,16 @@
  * characters (C0, DEL, C1), which would corrupt terminals, CSV exports and
  * tab-separated listings. Length limits are checked on the NFC result, which
  * is what gets stored.
+ *
+ * Nor do we store invisible formatting characters (Unicode category Cf, and
+ * the line and paragraph separators): the bidirectional controls U+202A-E,
+ * U+2066-9, U+200E/F and U+061C can make a name read differently on a label
+ * or a verification page than it is stored ("Trojan Source"), and zero-width
+ * characters make two names that look the same differ. That includes ZWJ
+ * and ZWNJ (U+200D, U+200C) and the soft hyphen (U+00AD): Vietnamese, in
+ * Latin script, never needs a joiner, and a soft hyphen shows or hides a
+ * hyphen depending on where a label wraps; none is ever needed in a
+ * cooperative's or a product's name (docs/decisions.md, issue #9).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +63,44 @@ static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
 	return n;
 }
 
+/* What an invisible character is, for the message; NULL when allowed. */
+static const char *format_char(uint32_t cp)
+{
+	static const struct {
+		uint32_t cp;
+		const char *name;
+	} names[] = {
+		{0x00AD, "soft hyphen"},
+		{0x061C, "Arabic letter mark"},
+		{0x200B, "zero width space"},
+		{0x200C, "zero width non-joiner"},
+		{0x200D, "zero width joiner"},
+		{0x200E, "left-to-right mark"},
+		{0x200F, "right-to-left mark"},
+		{0x2028, "line separator"},
+		{0x2029, "paragraph separator"},
+		{0x202A, "left-to-right embedding"},
+		{0x202B, "right-to-left embedding"},
+		{0x202C, "pop directional formatting"},
+		{0x202D, "left-to-right override"},
+		{0x202E, "right-to-left override"},
+		{0x2060, "word joiner"},
+		{0x2066, "left-to-right isolate"},
+		{0x2067, "right-to-left isolate"},
+		{0x2068, "first strong isolate"},
+		{0x2069, "pop directional isolate"},
+		{0xFEFF, "zero width no-break space"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].cp == cp)
+			return names[i].name;
+	utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+	if (cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_ZL ||
+	    cat == UTF8PROC_CATEGORY_ZP)
+		return "an invisible formatting character";
+	return NULL;
+}
+
 static int is_blank(unsigned char c)
 {
 	return c == ' ' || c == '\t';
@@ -93,6 +141,12 @@ int stamp_text_clean(const char *in, char *out, size_t max, const char *what, st
 			return stamp_diag_set(diag, STAMP_EINPUT,
 					      "%s: control character U+%04X not allowed (byte %zu)",
 					      what, (unsigned)cp, i + 1);
+		const char *fmt = format_char(cp);
+		if (fmt)
+			return stamp_diag_set(diag, STAMP_EINPUT,
+					      "%s: U+%04X (%s) is not allowed: it can make a name "
+					      "read differently on the page",
+					      what, (unsigned)cp, fmt);
 		i += n;
 	}
 	if (len == 0)

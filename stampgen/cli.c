@@ -85,14 +85,41 @@ void cli_command_line(cli *c, int argc, char **argv)
 	}
 }
 
+/*
+ * The passphrase from the environment (into buf unless NULL), once: copied into locked memory, then
+ * the variable's own bytes are wiped in place, so that /proc/PID/environ (which
+ * shows the process's initial environment block, where the value lives) no
+ * longer holds it, and the variable is removed for any child.
+ */
+static int env_passphrase(char *buf, size_t *len)
+{
+	char *env = getenv("OCOPSTAMP_PASSPHRASE");
+	size_t n = strlen(env);
+	int rc = 0;
+	if (n > PASS_MAX) {
+		cli_err("OCOPSTAMP_PASSPHRASE: longer than %d bytes", PASS_MAX);
+		rc = EINVAL;
+	} else if (n == 0) {
+		cli_err("OCOPSTAMP_PASSPHRASE: the passphrase is empty");
+		rc = EINVAL;
+	} else if (buf) {
+		memcpy(buf, env, n + 1);
+		*len = n;
+	}
+	sodium_memzero(env, n);
+	unsetenv("OCOPSTAMP_PASSPHRASE");
+	return rc;
+}
+
 int cli_passphrase(const char *file, char **pass, size_t *len)
 {
-	const char *env = getenv("OCOPSTAMP_PASSPHRASE");
+	stamp_diag d = {{0}};
 	char *buf;
+	int rc;
 
 	*pass = NULL;
 	*len = 0;
-	if (!file && !env)
+	if (!file && !getenv("OCOPSTAMP_PASSPHRASE"))
 		return 0;
 	buf = sodium_malloc(PASS_MAX + 1);
 	if (!buf) {
@@ -100,31 +127,20 @@ int cli_passphrase(const char *file, char **pass, size_t *len)
 		return ENOMEM;
 	}
 	if (file) {
-		FILE *f = fopen(file, "r");
-		if (!f) {
-			cli_err("%s: %s", file, strerror(errno));
-			sodium_free(buf);
-			return errno;
-		}
-		if (!fgets(buf, PASS_MAX + 1, f))
-			buf[0] = '\0';
-		fclose(f);
-		buf[strcspn(buf, "\r\n")] = '\0';
+		rc = stamp_key_read_passphrase(file, buf, PASS_MAX + 1, len, &d);
+		if (rc)
+			cli_fail(rc, &d, file);
+		if (getenv("OCOPSTAMP_PASSPHRASE")) /* not used, but not left behind either */
+			env_passphrase(NULL, NULL);
 	} else {
-		if (strlen(env) > PASS_MAX) {
-			cli_err("OCOPSTAMP_PASSPHRASE: longer than %d bytes", PASS_MAX);
-			sodium_free(buf);
-			return EINVAL;
-		}
-		strcpy(buf, env);
+		rc = env_passphrase(buf, len);
 	}
-	if (buf[0] == '\0') {
-		cli_err("%s: the passphrase is empty", file ? file : "OCOPSTAMP_PASSPHRASE");
+	if (rc) {
 		sodium_free(buf);
-		return EINVAL;
+		*len = 0;
+		return rc;
 	}
 	*pass = buf;
-	*len = strlen(buf);
 	return 0;
 }
 

@@ -33,9 +33,10 @@ int cli_open_store(const cli *c, unsigned flags, stamp_store **out);
 void cli_command_line(cli *c, int argc, char **argv);
 
 /*
- * Passphrase from --passphrase-file (first line) or $OCOPSTAMP_PASSPHRASE, in
- * sodium_malloc'd memory; *pass = NULL when neither is given. Free with
- * cli_passphrase_free (wipes).
+ * Passphrase from --passphrase-file (first line; the file must be mode 0600
+ * or stricter, as a secret key file) or $OCOPSTAMP_PASSPHRASE, in
+ * sodium_malloc'd memory; *pass = NULL when neither is given. The variable is
+ * wiped and removed once read. Free with cli_passphrase_free (wipes).
  */
 int cli_passphrase(const char *file, char **pass, size_t *len);
 void cli_passphrase_free(char *pass);

@@ -363,6 +363,18 @@ static void test_header_errors(void **state)
 	one_error(f->st, "tests/data/coops_dup_col.csv", "1: duplicate column \"name\"");
 }
 
+/* An invisible direction override in a name: the line and column, nothing imported. */
+static void test_bidi_refused(void **state)
+{
+	struct fixture *f = *state;
+	one_error(f->st, "tests/data/coops_bidi.csv",
+		  "3: column \"name\": U+202E (right-to-left override) is not allowed: it can "
+		  "make a name read differently on the page");
+	char after[4096];
+	listing(f->st, after);
+	assert_string_equal(after, ""); /* not even line 2's HTX-A */
+}
+
 static void test_syntax_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -423,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bidi_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
 	};

@@ -51,6 +51,34 @@ static void test_text_rejects(void **state)
 		{"a\tb", "column \"name\": control character U+0009 not allowed (byte 2)"},
 		{"a\x7f", "column \"name\": control character U+007F not allowed (byte 2)"},
 		{"a\xC2\x85", "column \"name\": control character U+0085 not allowed (byte 2)"},
+		/* invisible formatting: bidi controls, zero widths, soft hyphen, any Cf */
+		{"HTX \xE2\x80\xAE"
+		 "abc",
+		 "column \"name\": U+202E (right-to-left override) is "
+		 "not allowed: it can make a name read differently on "
+		 "the page"},
+		{"a\xE2\x80\xAA", "column \"name\": U+202A (left-to-right embedding) is"},
+		{"a\xE2\x81\xA6"
+		 "b",
+		 "column \"name\": U+2066 (left-to-right isolate) is"},
+		{"a\xE2\x81\xA9", "column \"name\": U+2069 (pop directional isolate) is"},
+		{"a\xE2\x80\x8E", "column \"name\": U+200E (left-to-right mark) is"},
+		{"a\xE2\x80\x8F", "column \"name\": U+200F (right-to-left mark) is"},
+		{"a\xD8\x9C", "column \"name\": U+061C (Arabic letter mark) is"},
+		{"a\xE2\x80\x8D"
+		 "b",
+		 "column \"name\": U+200D (zero width joiner) is"},
+		{"a\xE2\x80\x8C"
+		 "b",
+		 "column \"name\": U+200C (zero width non-joiner) is"},
+		{"m\xC2\xAD\xE1\xBA\xAFm", "column \"name\": U+00AD (soft hyphen) is"},
+		{"a\xEF\xBB\xBF", "column \"name\": U+FEFF (zero width no-break space) is"},
+		{"a\xE2\x80\xA8"
+		 "b",
+		 "column \"name\": U+2028 (line separator) is"},
+		/* U+206A, inhibit symmetric swapping: Cf without a name of its own */
+		{"a\xE2\x81\xAA", "column \"name\": U+206A (an invisible formatting character)"},
+		{"a\xF3\xA0\x80\x81", "column \"name\": U+E0001 (an invisible formatting"},
 	};
 	char out[STAMP_TEXT_MAX + 1];
 	stamp_diag d;

@@ -63,6 +63,16 @@ int stamp_key_save_secret(const stamp_keypair *kp, const char *path, const char 
 			  size_t passlen, stamp_diag *diag) STAMP_WUR;
 int stamp_key_load_secret(const char *path, const char *pass, size_t passlen, stamp_keypair **out,
 			  stamp_diag *diag) STAMP_WUR;
+/*
+ * The first line of a passphrase file, without its line end, into pass (cap
+ * bytes, NUL-terminated; wipe it after use). The file is held to a secret key
+ * file's rules: a regular file, at most 4096 bytes, that group and others
+ * cannot read (STAMP_EKEYPERM, the message says "chmod 600 FILE").
+ * STAMP_EPASSPHRASE when the line is empty or does not fit.
+ */
+int stamp_key_read_passphrase(const char *path, char *pass, size_t cap, size_t *len,
+			      stamp_diag *diag) STAMP_WUR;
+
 int stamp_key_save_public(const stamp_pubkey *pub, const char *path, stamp_diag *diag) STAMP_WUR;
 int stamp_key_load_public(const char *path, stamp_pubkey *out, stamp_diag *diag) STAMP_WUR;
 
