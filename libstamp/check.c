@@ -256,7 +256,8 @@ static int by_first(const void *a, const void *b)
 static void sort_batches(ck *c)
 {
 	char kt[32];
-	qsort(c->bats, c->nbats, sizeof *c->bats, by_first);
+	if (c->nbats > 1) /* qsort may not be given NULL, even for 0 */
+		qsort(c->bats, c->nbats, sizeof *c->bats, by_first);
 	for (size_t i = 1; i < c->nbats; i++) {
 		const bat *a = &c->bats[i - 1], *b = &c->bats[i];
 		snprintf(kt, sizeof kt, "batch %u", b->id);

@@ -133,6 +133,16 @@ static void clean_store_is_clean(void **state)
 	assert_int_equal(f.n, 0);
 }
 
+/* A registry without any batch yet (the fixture alone) is clean too. */
+static void store_without_batches_is_clean(void **state)
+{
+	found f;
+	stamp_check_counts n = check(*state, &f, 2);
+	assert_int_equal(f.n, 0);
+	assert_int_equal(n.batches, 0);
+	assert_int_equal(n.coops, 1);
+}
+
 static void stamp_outside_its_batch(void **state)
 {
 	fixture *fx = *state;
@@ -272,6 +282,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(clean_store_is_clean, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(store_without_batches_is_clean, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(stamp_outside_its_batch, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bad_version_byte, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(wrong_signature, setup, fixture_teardown),

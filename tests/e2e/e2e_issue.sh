@@ -131,6 +131,7 @@ expect_exit 0 "render --out DIR/" -- "$G" render --batch 1 --out b1-slash/ --no-
 
 # Passphrase-protected key: needs the passphrase, from a file or the environment.
 echo "mật khẩu tỉnh" >pass.txt
+chmod 600 pass.txt # a passphrase file is held to a secret key file's mode
 expect_exit 0 "keygen with a passphrase" -- "$G" keygen -o k3 --passphrase-file pass.txt
 expect_exit 2 "encrypted key without passphrase" -- "$G" issue --product "$P" --lot LOT-4 \
 	--produced 2026-11-01 --count 3 --key k3.key --base-url "$URL" --out b4
