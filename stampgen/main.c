@@ -250,6 +250,14 @@ static const usage usages[] = {
 	 "Recompute the log's hash chain: exit 1 at the first altered or removed entry; print "
 	 "the head hash.",
 	 {{0}}},
+	{"check",
+	 NULL,
+	 cmd_check,
+	 "[--threads N]",
+	 "Walk the whole store read-only: every record decodes, references resolve, stamps lie "
+	 "in their batches, signatures verify, the revocation index and the audit chain agree. "
+	 "Exit 0 clean, 1 problems (one line each), 2 when the store cannot be opened.",
+	 {{"--threads N", "1 to 64 threads to verify signatures (default one per core)"}}},
 	{"backup",
 	 NULL,
 	 cmd_backup,
