@@ -59,6 +59,9 @@ soak_cleanup() {
 trap soak_cleanup EXIT
 trap 'echo "$SOAK_NAME: stopped by a signal (the whole run may take ${SOAK_GLOBAL} s: SOAK_GLOBAL)"; exit 124' TERM
 trap 'exit 130' INT
+# a reader that goes away (| head) or a closed terminal must not leave verifyd behind
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # num NAME VALUE: VALUE is a whole number, or the run stops (exit 2)
 num() {

@@ -174,8 +174,8 @@ vd_halt TERM
 [ "$VD_RC" = 0 ] || fail "SIGTERM after the run: exit $VD_RC"
 vd_up || { fail "verifyd starts again"; finish; }
 if totals after; then
-	$LOAD join --out res --before before --after after >join
-	diff=$(codes_where '$4 != $2' join)
+	$LOAD join --out res --before before --after after >join.all
+	diff=$(codes_where '$4 != $2' join.all)
 	[ -z "$diff" ] && ok "stored totals grew by the answers, every code, across $T reloads" ||
 		fail "stored totals differ from the answers: $diff"
 fi
