@@ -383,7 +383,7 @@ int stamp_catalog_load(const char *path, const stamp_pubkey *keys, size_t nkeys,
 		       stamp_catalog **out, stamp_diag *diag)
 {
 	uint8_t *data;
-	size_t len;
+	size_t len = 0; /* GCC 12 cannot see read_all set it on success */
 	stamp_catalog *c = NULL;
 	int rc;
 

@@ -220,6 +220,19 @@ static void sweep(guard *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
+void guard_drain(guard *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	for (unsigned i = 0; i < g->n; i++) {
+		conn *k = g->live[i];
+		if (!k->doomed && atomic_load(&k->in_head))
+			doom(g, k, CLOSE_STOPPING);
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
 static void *run(void *arg)
 {
 	guard *g = arg;

@@ -22,7 +22,7 @@ static atomic_ullong flushes, flush_failures, stamps_flushed;
 static atomic_ullong scans_by[3], closed_by[CLOSE_KINDS], txn_failed_by[TXN_CAUSES];
 static const char *const scan_names[3] = {"counted", "repeat", "over_budget"};
 static const char *const close_names[CLOSE_KINDS] = {"head_deadline", "evicted", "per_address",
-						     "full"};
+						     "full", "stopping"};
 static const char *const txn_names[TXN_CAUSES] = {"readers_full", "other"};
 
 static const char *const status_names[STATUS_KINDS] = {"2xx", "3xx", "4xx", "5xx"};

@@ -876,8 +876,18 @@ void server_stop(server *s)
 		return;
 	if (s->d) {
 		/* stop accepting, then give requests in flight up to 5 s */
+		/*
+		 * Refuse new connections at once: the kernel would otherwise go on
+		 * completing handshakes into the backlog, clients that are reset at
+		 * exit. shutdown, not close: libmicrohttpd's threads may still hold
+		 * the descriptor until MHD_stop_daemon (microhttpd.h).
+		 */
 		MHD_socket fd = MHD_quiesce_daemon(s->d);
+		if (fd != MHD_INVALID_SOCKET)
+			shutdown(fd, SHUT_RDWR);
 		for (int i = 0; i < 50; i++) {
+			/* connections between requests have nothing in flight: cut them */
+			guard_drain(s->guard);
 			const union MHD_DaemonInfo *info =
 				MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 			if (!info || info->num_connections == 0)

@@ -167,7 +167,14 @@ void metrics_verdict(const verdict *v);
 void metrics_flush(size_t written, int failed);
 void metrics_scan(scan_outcome o);
 /* Connections the guard closed or refused, by why. */
-enum { CLOSE_HEAD_DEADLINE, CLOSE_EVICTED, CLOSE_PER_ADDRESS, CLOSE_FULL, CLOSE_KINDS };
+enum {
+	CLOSE_HEAD_DEADLINE,
+	CLOSE_EVICTED,
+	CLOSE_PER_ADDRESS,
+	CLOSE_FULL,
+	CLOSE_STOPPING,
+	CLOSE_KINDS
+};
 void metrics_closed(int why);
 /* Registry read transactions that could not begin, by cause. */
 enum { TXN_READERS_FULL, TXN_OTHER, TXN_CAUSES };
@@ -183,6 +190,8 @@ void guard_stop(guard *g);
 void guard_free(guard *g);
 unsigned guard_mhd_limit(const config *c);
 void guard_head_done(struct MHD_Connection *c);
+/* At a stop: cut every connection waiting for a request head (idle ones). */
+void guard_drain(guard *g);
 enum MHD_Result guard_accept(void *cls, const struct sockaddr *sa, socklen_t len);
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		  enum MHD_ConnectionNotificationCode code);
