@@ -326,12 +326,12 @@ static int flush_sigs(ck *c)
 			pthread_join(tid[i], NULL);
 	for (size_t i = 0; i < c->njobs; i++) {
 		char kt[32];
+		if (!c->jobs[i].bad)
+			continue;
 		snprintf(kt, sizeof kt, "serial %llu", (unsigned long long)c->jobs[i].serial);
-		if (c->jobs[i].bad)
-			report(c, "stamps", kt,
-			       "its signature does not verify under key %02X%02X%02X%02X",
-			       c->keys[c->jobs[i].key].id[0], c->keys[c->jobs[i].key].id[1],
-			       c->keys[c->jobs[i].key].id[2], c->keys[c->jobs[i].key].id[3]);
+		report(c, "stamps", kt, "its signature does not verify under key %02X%02X%02X%02X",
+		       c->keys[c->jobs[i].key].id[0], c->keys[c->jobs[i].key].id[1],
+		       c->keys[c->jobs[i].key].id[2], c->keys[c->jobs[i].key].id[3]);
 	}
 	c->njobs = 0;
 	return 0;
