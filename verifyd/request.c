@@ -239,8 +239,10 @@ int request_client(const client_addr *peer, const proxy_list *trusted, const cha
 			while (start > 0 && xff[start - 1] != ',')
 				start--;
 			client_addr hop;
-			if (addr_parse(xff + start, end - start, &hop) != 0)
+			if (addr_parse(xff + start, end - start, &hop) != 0) {
+				*out = *peer; /* not a trusted hop met before the bad one */
 				return 0;
+			}
 			*out = hop;
 			if (!proxy_list_has(trusted, &hop))
 				return 1;
