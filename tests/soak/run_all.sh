@@ -15,8 +15,8 @@
 # goes to the terminal and to $BUILD/soak-NAME.log. The end is one line per
 # script: passed or FAILED, and its wall time. Exit 1 when any failed.
 #
-# verifyd_slowloris fails on a verifyd without a deadline for the request
-# head (every byte resets the idle timeout): see docs/BENCHMARKS.md.
+# verifyd_slowloris needs verifyd's guard (the head deadline and the
+# eviction of slow heads): before it, it failed (docs/BENCHMARKS.md).
 set -eu
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$SRC/build/soak}
