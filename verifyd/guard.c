@@ -220,14 +220,23 @@ static void sweep(guard *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
+/*
+ * Only connections idle for DRAIN_IDLE_MS: one whose answer went out a moment
+ * ago may already hold the client's next request unread in the kernel, and a
+ * close with unread input resets the connection, which discards the answer
+ * still in the send buffer (a counted scan the shopper never saw). An idle
+ * connection has nothing unread: its close is an orderly FIN.
+ */
+#define DRAIN_IDLE_MS 250
 void guard_drain(guard *g)
 {
 	if (!g)
 		return;
+	long long before = now_ms() - DRAIN_IDLE_MS;
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < g->n; i++) {
 		conn *k = g->live[i];
-		if (!k->doomed && atomic_load(&k->in_head))
+		if (!k->doomed && atomic_load(&k->in_head) && atomic_load(&k->head_since) < before)
 			doom(g, k, CLOSE_STOPPING);
 	}
 	pthread_mutex_unlock(&g->lock);

@@ -190,7 +190,7 @@ void guard_stop(guard *g);
 void guard_free(guard *g);
 unsigned guard_mhd_limit(const config *c);
 void guard_head_done(struct MHD_Connection *c);
-/* At a stop: cut every connection waiting for a request head (idle ones). */
+/* At a stop: cut the connections idle between requests (guard.c says which). */
 void guard_drain(guard *g);
 enum MHD_Result guard_accept(void *cls, const struct sockaddr *sa, socklen_t len);
 void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
