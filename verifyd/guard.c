@@ -49,11 +49,7 @@ struct guard {
 	pthread_mutex_t lock;
 	conn **live;
 	unsigned n, cap, doomed;
-	pthread_t thread;
-	int started;
-	pthread_mutex_t wlock;
-	pthread_cond_t wcond;
-	int stopping;
+	ticker *sweeper;
 };
 
 static long long now_ms(void)
@@ -207,8 +203,9 @@ void guard_request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 	}
 }
 
-static void sweep(guard *g)
+static void sweep(void *arg)
 {
+	guard *g = arg;
 	long long deadline = now_ms() - (long long)g->cfg.head_timeout_s * 1000;
 	pthread_mutex_lock(&g->lock);
 	for (unsigned i = 0; i < g->n; i++) {
@@ -242,25 +239,6 @@ void guard_drain(guard *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
-static void *run(void *arg)
-{
-	guard *g = arg;
-	pthread_mutex_lock(&g->wlock);
-	while (!g->stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 250 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000)
-			until.tv_sec++, until.tv_nsec -= 1000000000;
-		pthread_cond_timedwait(&g->wcond, &g->wlock, &until);
-		pthread_mutex_unlock(&g->wlock);
-		sweep(g);
-		pthread_mutex_lock(&g->wlock);
-	}
-	pthread_mutex_unlock(&g->wlock);
-	return NULL;
-}
-
 int guard_start(const config *c, guard **out)
 {
 	guard *g = calloc(1, sizeof *g);
@@ -269,28 +247,21 @@ int guard_start(const config *c, guard **out)
 		return ENOMEM;
 	g->cfg = *c;
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_mutex_init(&g->wlock, NULL);
-	pthread_cond_init(&g->wcond, NULL);
-	int rc = pthread_create(&g->thread, NULL, run, g);
+	int rc = ticker_start(250, sweep, g, &g->sweeper);
 	if (rc) {
 		guard_free(g);
 		return rc;
 	}
-	g->started = 1;
 	*out = g;
 	return 0;
 }
 
 void guard_stop(guard *g)
 {
-	if (!g || !g->started)
-		return;
-	pthread_mutex_lock(&g->wlock);
-	g->stopping = 1;
-	pthread_cond_signal(&g->wcond);
-	pthread_mutex_unlock(&g->wlock);
-	pthread_join(g->thread, NULL);
-	g->started = 0;
+	if (g) {
+		ticker_stop(g->sweeper);
+		g->sweeper = NULL;
+	}
 }
 
 void guard_free(guard *g)
@@ -300,7 +271,5 @@ void guard_free(guard *g)
 	guard_stop(g);
 	free(g->live); /* libmicrohttpd has closed (and we freed) every connection */
 	pthread_mutex_destroy(&g->lock);
-	pthread_mutex_destroy(&g->wlock);
-	pthread_cond_destroy(&g->wcond);
 	free(g);
 }

@@ -57,11 +57,8 @@ struct server {
 	pthread_mutex_t reg_lock; /* guards current */
 	registry_ref *current;
 	atomic_uint generation;
-	pthread_t writer;
-	int writer_started;
-	pthread_mutex_t wlock;
-	pthread_cond_t wcond;
-	int stopping;
+	ticker *writer; /* flushes scan counts every second */
+	unsigned ticks;
 	atomic_llong heartbeat;		   /* last flush by the writer that succeeded */
 	atomic_int txn_logged[TXN_CAUSES]; /* a failed begin is logged once per cause */
 	atomic_llong txn_failed_at;	   /* Unix time of the last one */
@@ -690,26 +687,14 @@ static void check_readers(server *s)
 	unref(r);
 }
 
-static void *writer(void *arg)
+static void writer(void *arg)
 {
 	server *s = arg;
-	unsigned ticks = 0;
-	pthread_mutex_lock(&s->wlock);
-	while (!s->stopping) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&s->wcond, &s->wlock, &until);
-		pthread_mutex_unlock(&s->wlock);
-		/* /healthz fails when counts stay unwritten (disk full), not only when stuck */
-		if (server_flush(s) == 0)
-			atomic_store(&s->heartbeat, (long long)time(NULL));
-		if (++ticks % 60 == 0)
-			check_readers(s);
-		pthread_mutex_lock(&s->wlock);
-	}
-	pthread_mutex_unlock(&s->wlock);
-	return NULL;
+	/* /healthz fails when counts stay unwritten (disk full), not only when stuck */
+	if (server_flush(s) == 0)
+		atomic_store(&s->heartbeat, (long long)time(NULL));
+	if (++s->ticks % 60 == 0)
+		check_readers(s);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -770,9 +755,7 @@ int server_start(const config *c, server **out)
 		s->cfg.threads = n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 	}
 	pthread_mutex_init(&s->reg_lock, NULL);
-	pthread_mutex_init(&s->wlock, NULL);
 	pthread_mutex_init(&s->flush_lock, NULL);
-	pthread_cond_init(&s->wcond, NULL);
 	atomic_store(&s->heartbeat, (long long)time(NULL));
 	if ((rc = pthread_key_create(&s->worker_key, worker_exit)))
 		goto fail;
@@ -787,9 +770,8 @@ int server_start(const config *c, server **out)
 	if ((rc = page_init()) || (rc = guard_start(&s->cfg, &s->guard)))
 		goto fail;
 	reader_slots(s);
-	if ((rc = pthread_create(&s->writer, NULL, writer, s)))
+	if ((rc = ticker_start(1000, writer, s, &s->writer)))
 		goto fail;
-	s->writer_started = 1;
 	/*
 	 * The per-address limit and the head deadline are the guard's (guard.c);
 	 * libmicrohttpd's own per-IP limit would count a trusted proxy as one
@@ -899,14 +881,8 @@ void server_stop(server *s)
 			close(fd);
 		s->d = NULL;
 	}
-	if (s->writer_started) {
-		pthread_mutex_lock(&s->wlock);
-		s->stopping = 1;
-		pthread_cond_signal(&s->wcond);
-		pthread_mutex_unlock(&s->wlock);
-		pthread_join(s->writer, NULL);
-		s->writer_started = 0;
-	}
+	ticker_stop(s->writer);
+	s->writer = NULL;
 }
 
 void server_free(server *s)
@@ -919,8 +895,6 @@ void server_free(server *s)
 	unref(s->current);
 	pthread_key_delete(s->worker_key);
 	pthread_mutex_destroy(&s->reg_lock);
-	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->flush_lock);
-	pthread_cond_destroy(&s->wcond);
 	free(s);
 }

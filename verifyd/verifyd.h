@@ -13,6 +13,7 @@
  *   scans.c    the scan records (scans.h)
  *   scanner.c  who scans, and whether a scan counts (scanner.h)
  *   buf.c      the bounded text builder the three answers share
+ *   ticker.c   a thread calling a function every period (writer, guard)
  */
 #ifndef VERIFYD_H
 #define VERIFYD_H
@@ -182,6 +183,11 @@ void metrics_txn_failed(int cause);
 unsigned long long metrics_txn_failures(int cause);
 /* Prometheus text exposition; malloc'd. */
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len);
+
+/* ticker.c: fn(arg) every period_ms on its own thread until ticker_stop (which frees). */
+typedef struct ticker ticker;
+int ticker_start(long period_ms, void (*fn)(void *), void *arg, ticker **out);
+void ticker_stop(ticker *t);
 
 /* guard.c: libmicrohttpd's accept policy, connection and completion callbacks */
 typedef struct guard guard;
