@@ -80,6 +80,17 @@ api "spoofed" "$(A 5)"
 json_is verdict genuine "X-Forwarded-For from an untrusted peer is ignored: genuine"
 json_is scans.scanners 1 "... one scanner (the peer and its one User-Agent)"
 
+# ---- the cookie is Secure behind a TLS proxy, and only then -----------------
+fetch "/S/$(A 6)" -H "X-Forwarded-Proto: https" -H "X-Forwarded-For: 10.9.9.9"
+header_has '^set-cookie: ocs=[0-9a-f]{32}; .*HttpOnly; SameSite=Lax; Secure' \
+	"behind the trusted proxy, X-Forwarded-Proto https: the cookie is Secure"
+fetch "/S/$(A 6)" --interface 127.0.0.9 -H "X-Forwarded-Proto: https"
+if tr -d '\r' <"$WORK/hdr" | grep -qi '^set-cookie:.*Secure'; then
+	fail "an untrusted peer's X-Forwarded-Proto made the cookie Secure"
+else
+	ok "an untrusted peer's X-Forwarded-Proto is ignored (no Secure)"
+fi
+
 # ---- the per-address limit spares the trusted proxy --------------------------
 held=$(python3 - "$VD_PORT" <<'EOF'
 import socket, sys, time
