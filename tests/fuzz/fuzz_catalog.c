@@ -17,7 +17,9 @@
  * the records it decoded (decode, encode again: the same bytes, section by
  * section, nothing left over). Its verdicts: a code of this key for the
  * first serial of a batch finds that batch (genuine or revoked) when batches
- * do not overlap, and the key is looked up by id as the catalog lists keys.
+ * are non-empty and do not overlap (what the store exports; the reader takes
+ * any signed catalog), and the key is looked up by id as the catalog lists
+ * keys.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -71,12 +73,15 @@ static void one_record(const uint8_t *data, size_t end, size_t *off, int section
 		stamp_batch b;
 		stamp_revocation r;
 	} u;
-	size_t n, len;
+	size_t len;
 	int rc;
 
 	if (section == S_REVOCATIONS)
 		*off += 4; /* the revocation's id */
-	if (*off + 2 > end || *off + 2 + (n = stamp_be_get(data + *off, 2)) > end)
+	if (*off + 2 > end)
+		fuzz_fail("accepted, but section %d record %zu overruns the file", section, i);
+	size_t n = (size_t)stamp_be_get(data + *off, 2);
+	if (*off + 2 + n > end)
 		fuzz_fail("accepted, but section %d record %zu overruns the file", section, i);
 	const uint8_t *rec = data + *off + 2;
 	switch (section) {
@@ -133,7 +138,8 @@ static int overlapping(const walk *w)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
 		const stamp_batch *a = &w->batches[i];
-		if (a->first_serial + a->count < a->first_serial)
+		/* an empty batch at another's first serial breaks the search's order too */
+		if (a->count == 0 || a->first_serial + a->count < a->first_serial)
 			return 1;
 		for (size_t j = 0; j < i; j++) {
 			const stamp_batch *b = &w->batches[j];

@@ -100,10 +100,16 @@ static void check_settings(const config *c)
 		fuzz_fail("trusted_proxy \"%s\" is not the list kept", c->trusted_proxy);
 }
 
-/* c as an INI file; NULL when a line would be longer than inih reads at once */
+/*
+ * c as an INI file; NULL when a line would be longer than inih reads at once,
+ * or a value holds what a "key=value" line cannot (fuzz_ini_value_ok)
+ */
 static char *write_ini(const config *c)
 {
 	char *text = NULL;
+	if (!fuzz_ini_value_ok(c->listen_addr) || !fuzz_ini_value_ok(c->registry) ||
+	    !fuzz_ini_value_ok(c->scans) || !fuzz_ini_value_ok(c->trusted_proxy))
+		return NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
@@ -131,20 +137,37 @@ static char *write_ini(const config *c)
 	return text;
 }
 
+#define SAME_STR(f)                                                                                \
+	if (strcmp(a->f, b->f) != 0)                                                               \
+	fuzz_fail("written out and parsed again, " #f " \"%s\" became \"%s\"", a->f, b->f)
+#define SAME_NUM(f)                                                                                \
+	if (a->f != b->f)                                                                          \
+	fuzz_fail("written out and parsed again, " #f " %llu became %llu",                         \
+		  (unsigned long long)a->f, (unsigned long long)b->f)
+
 static void same_settings(const config *a, const config *b)
 {
-	if (strcmp(a->listen_addr, b->listen_addr) || strcmp(a->registry, b->registry) ||
-	    strcmp(a->scans, b->scans) || strcmp(a->trusted_proxy, b->trusted_proxy) ||
-	    a->port != b->port || a->threads != b->threads || a->timeout_s != b->timeout_s ||
-	    a->head_timeout_s != b->head_timeout_s || a->max_connections != b->max_connections ||
-	    a->per_ip != b->per_ip || a->memory_limit != b->memory_limit ||
-	    a->backlog != b->backlog || a->access_log != b->access_log ||
-	    a->suspicious_after != b->suspicious_after || a->repeat_after != b->repeat_after ||
-	    a->client_budget != b->client_budget ||
-	    a->scanners_per_client != b->scanners_per_client || a->cookie != b->cookie ||
-	    a->proxies.n != b->proxies.n ||
-	    memcmp(a->proxies.nets, b->proxies.nets, a->proxies.n * sizeof a->proxies.nets[0]))
-		fuzz_fail("the settings written out parse to other settings");
+	SAME_STR(listen_addr);
+	SAME_STR(registry);
+	SAME_STR(scans);
+	SAME_STR(trusted_proxy);
+	SAME_NUM(port);
+	SAME_NUM(threads);
+	SAME_NUM(timeout_s);
+	SAME_NUM(head_timeout_s);
+	SAME_NUM(max_connections);
+	SAME_NUM(per_ip);
+	SAME_NUM(memory_limit);
+	SAME_NUM(backlog);
+	SAME_NUM(access_log);
+	SAME_NUM(suspicious_after);
+	SAME_NUM(repeat_after);
+	SAME_NUM(client_budget);
+	SAME_NUM(scanners_per_client);
+	SAME_NUM(cookie);
+	SAME_NUM(proxies.n);
+	if (memcmp(a->proxies.nets, b->proxies.nets, a->proxies.n * sizeof a->proxies.nets[0]))
+		fuzz_fail("written out and parsed again, the trusted proxies differ");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
