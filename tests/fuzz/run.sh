@@ -6,7 +6,7 @@
 # Each target starts from its committed corpus (tests/fuzz/corpus/<target>,
 # read only) and writes what it finds to build/fuzz/found/<target>; a crash
 # leaves crash-*/leak-*/timeout-* in build/fuzz/runs/<target>. With MERGE=1
-# the new inputs that add coverage, and are at most MERGE_LEN bytes (default
+# the new inputs that reach new edges, and are at most MERGE_LEN bytes (default
 # 4096), are merged into the committed corpus afterwards. The figures of each
 # run (execs, exec/s, cov, ft, corpus) are printed at the end; the last run's
 # log is build/fuzz/runs/<target>/fuzz-0.log.
@@ -57,13 +57,17 @@ for t in $targets; do
 	last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-	crashes=$(ls "$runs" | grep -cE '^(crash|leak|timeout|oom)-' || true)
+	crashes=$(find "$runs" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+		-o -name 'oom-*' \) | wc -l)
 	summary="$summary
 fuzz_$t: rc $rc, $execs execs, $speed exec/s, crashes $crashes; $last"
 	if [ "${MERGE:-0}" = 1 ] && [ "$rc" = 0 ]; then
-		(cd "$runs" && "$exe" -merge=1 -max_len="${MERGE_LEN:-4096}" "$corpus" "$found" \
+		# edges only (-use_counters=0): what reaches new code, not new hit counts
+		(cd "$runs" && "$exe" -merge=1 -use_counters=0 -max_len="${MERGE_LEN:-4096}" \
+			"$corpus" "$found" \
 			>merge.log 2>&1)
-		echo "merged into $corpus: $(ls "$corpus" | wc -l) files, $(du -sh "$corpus" | cut -f1)" >&2
+		echo "merged into $corpus: $(find "$corpus" -type f | wc -l) files," \
+			"$(du -sh --apparent-size "$corpus" | cut -f1)" >&2
 	fi
 done
 echo "$summary"
