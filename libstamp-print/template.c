@@ -11,7 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ini.h>
+#include "stamp/ini.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,22 +366,12 @@ int stamp_template_load(const char *path, stamp_template *out, stamp_diag *diag)
 	p->t.page_w = 210;
 	p->t.page_h = 297;
 	p->t.padding = 1.5;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		rc = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
+	int line;
+	rc = stamp_ini_parse(path, NULL, on_key, p, &line, diag);
+	if (rc == STAMP_EINPUT && p->err)
+		stamp_diag_set(diag, rc, "%s:%d: %s", path, line, p->diag.msg);
+	if (rc)
 		goto leave;
-	}
-	int line = ini_parse_file(f, on_key, p);
-	fclose(f);
-	if (line < 0) {
-		rc = stamp_diag_set(diag, ENOMEM, "%s: cannot parse", path);
-		goto leave;
-	}
-	if (line > 0) {
-		rc = stamp_diag_set(diag, STAMP_EINPUT, "%s:%d: %s", path, line,
-				    p->err ? p->diag.msg : "expected key = value");
-		goto leave;
-	}
 	for (unsigned i = 0; i < 5; i++) {
 		if (!(p->have & (1u << i))) {
 			rc = stamp_diag_set(diag, STAMP_EINPUT, "%s: %s is missing", path,

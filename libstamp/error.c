@@ -27,8 +27,8 @@ static const char *const names[] = {
 	[STAMP_ENOCODE - STAMP_EINPUT] = "no stamp code found in the image",
 	[STAMP_ECANCELED - STAMP_EINPUT] = "canceled",
 	[STAMP_ENOTPUBLISHED - STAMP_EINPUT] = "stored, but the output could not be put in place",
-	[STAMP_EBADSTORE - STAMP_EINPUT] = "the store's data file is truncated, damaged or not an "
-					   "LMDB file",
+	[STAMP_EBADSTORE - STAMP_EINPUT] = ("the store's data file is truncated, damaged or not an "
+					    "LMDB file"),
 };
 /* every code has its name: a missing one fails the build, not a user */
 _Static_assert(sizeof names / sizeof names[0] == STAMP_ELAST - STAMP_EINPUT,

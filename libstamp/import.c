@@ -156,32 +156,6 @@ static size_t seen_id(struct imp *im, const char *id, size_t line)
 	return 0;
 }
 
-static void on_field(void *data, size_t len, void *arg)
-{
-	struct imp *im = arg;
-	size_t i = im->nvals++;
-	const char *s = data ? data : "";
-
-	if (im->fatal || i >= MAX_COLS)
-		return;
-	if (len > MAX_FIELD)
-		len = MAX_FIELD; /* still far beyond every limit: the field rule rejects it */
-	if (memchr(s, '\0', len)) {
-		report(im, im->rec_line, "column %zu: NUL byte in the field", i + 1);
-		len = strlen(s);
-	}
-	im->vals[i] = malloc(len + 1);
-	if (!im->vals[i]) {
-		im->syserr = ENOMEM;
-		im->fatal = 1;
-		return;
-	}
-	memcpy(im->vals[i], s, len);
-	im->vals[i][len] = '\0';
-	if (strspn(im->vals[i], " \t\r\n") != len)
-		im->nonempty = 1;
-}
-
 /*
  * A line break typed into a cell (Alt+Enter) is a layout choice in Excel, not
  * part of an address or a name: it and the blanks around it become one space.
@@ -201,6 +175,38 @@ static void fold_breaks(char *s)
 		}
 	}
 	*w = '\0';
+}
+
+static void on_field(void *data, size_t len, void *arg)
+{
+	struct imp *im = arg;
+	size_t i = im->nvals++;
+	const char *s = data ? data : "";
+
+	if (im->fatal || i >= MAX_COLS)
+		return;
+	if (memchr(s, '\0', len)) {
+		report(im, im->rec_line, "column %zu: NUL byte in the field", i + 1);
+		len = strlen(s);
+	}
+	im->vals[i] = malloc(len + 1);
+	if (!im->vals[i]) {
+		im->syserr = ENOMEM;
+		im->fatal = 1;
+		return;
+	}
+	memcpy(im->vals[i], s, len);
+	im->vals[i][len] = '\0';
+	/* a data cell is measured after its line breaks are folded, so that the same
+	 * cell saved with LF or with CRLF is the same value, however long */
+	if (im->ncols) {
+		fold_breaks(im->vals[i]);
+		len = strlen(im->vals[i]);
+	}
+	if (len > MAX_FIELD) /* beyond every limit: keep one byte more, for the rule to refuse */
+		im->vals[i][len = MAX_FIELD + 1] = '\0';
+	if (strspn(im->vals[i], " \t\r\n") != len)
+		im->nonempty = 1;
 }
 
 static void header_row(struct imp *im)
@@ -327,7 +333,6 @@ static void data_row(struct imp *im)
 	memset(&p, 0, sizeof p);
 	memset(&c, 0, sizeof c);
 	for (size_t i = 0; i < im->ncols; i++) {
-		fold_breaks(im->vals[i]);
 		err = product ? stamp_product_set(&p, im->cols[i], im->vals[i], &d)
 			      : stamp_coop_set(&c, im->cols[i], im->vals[i], &d);
 		if (err) {

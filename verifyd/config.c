@@ -1,15 +1,15 @@
 /*
- * config.c - verifyd's settings: defaults, then an INI file (inih), then
+ * config.c - verifyd's settings: defaults, then an INI file (stamp_ini_parse), then
  * command-line flags, which win. Every number is range-checked; an unknown
  * key in the file is an error (a typo must not silently keep a default).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "stamp/ini.h"
 #include "stamp/version.h"
 #include "verifyd.h"
 
@@ -186,14 +186,22 @@ static void version(void)
 		printf("libstamp %s\n", stamp_version());
 }
 
-int config_parse_text(config *c, const char *text, const char *name)
+/* The file (TEXT NULL) or text NAME into C; 0, or -1 with the reason on stderr. */
+static int parse_ini(config *c, const char *name, const char *text)
 {
 	ini_ctx x = {c, name, 0};
-	defaults(c);
-	int rc = ini_parse_string(text, on_ini, &x);
-	if (rc > 0)
-		fprintf(stderr, "verifyd: %s:%d: not an INI line\n", name, rc);
+	stamp_diag diag;
+	int line;
+	int rc = stamp_ini_parse(name, text, on_ini, &x, &line, &diag);
+	if (rc != 0 && !x.failed) /* on_ini printed its own reason */
+		fprintf(stderr, "verifyd: %s\n", diag.msg);
 	return rc == 0 && !x.failed ? 0 : -1;
+}
+
+int config_parse_text(config *c, const char *text, const char *name)
+{
+	defaults(c);
+	return parse_ini(c, name, text);
 }
 
 static int load(config *c, int argc, char **argv)
@@ -226,20 +234,8 @@ static int load(config *c, int argc, char **argv)
 			return CONFIG_DONE;
 		}
 	}
-	if (file) {
-		ini_ctx x = {c, file, 0};
-		int rc = ini_parse(file, on_ini, &x);
-		if (rc < 0) {
-			fprintf(stderr, "verifyd: %s: cannot read: %s\n", file, strerror(errno));
-			return 2;
-		}
-		if (rc > 0) {
-			fprintf(stderr, "verifyd: %s:%d: not an INI line\n", file, rc);
-			return 2;
-		}
-		if (x.failed)
-			return 2;
-	}
+	if (file && parse_ini(c, file, NULL) != 0)
+		return 2;
 	optind = 0;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {

@@ -45,11 +45,4 @@ char *fuzz_strndup(const uint8_t *data, size_t size);
 /* s starts with prefix */
 int fuzz_starts(const char *s, const char *prefix);
 
-/*
- * s can be written as an INI value on a "key=value" line and read back by
- * inih as it is: no blank before a ';' (inih cuts an inline comment there,
- * but not on the continuation lines a value may also come from).
- */
-int fuzz_ini_value_ok(const char *s);
-
 #endif

@@ -166,26 +166,12 @@ static void same_result(const result *a, const result *b)
 			  b->rc, b->count, b->nerr, a->rc, a->count, a->nerr);
 }
 
-/*
- * import.c cuts a field at 4096 bytes before it folds the line breaks in it,
- * so a cell of 2,100 line breaks and 2,000 letters is refused as too long
- * with LF line ends and taken, cut to "HTX A ", with CRLF
- * (crashes/open/import-cut-field-*.csv). Until that is fixed the two
- * spellings are compared only when the CRLF one has at most this many bytes.
- */
-#define EXCEL_MAX 4096
-
 /* BOM + data (less its own BOM) with CRLF line ends; NULL if data holds a CR */
 static uint8_t *excel_spelling(const uint8_t *data, size_t size, size_t *out_size)
 {
 	if (size >= 3 && memcmp(data, BOM, 3) == 0)
 		data += 3, size -= 3;
 	if (memchr(data, '\r', size))
-		return NULL;
-	size_t lines = 0;
-	for (size_t i = 0; i < size; i++)
-		lines += data[i] == '\n';
-	if (3 + size + lines > EXCEL_MAX)
 		return NULL;
 	uint8_t *out = malloc(3 + 2 * size);
 	size_t n = 3;

@@ -3,7 +3,6 @@
  * folder that holds the input file of the parsers that take a path.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -110,12 +109,4 @@ char *fuzz_strndup(const uint8_t *data, size_t size)
 int fuzz_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-int fuzz_ini_value_ok(const char *s)
-{
-	for (size_t i = 1; s[0] && s[i]; i++)
-		if (s[i] == ';' && isspace((unsigned char)s[i - 1]))
-			return 0;
-	return 1;
 }
