@@ -15,6 +15,12 @@
  * problem was found, so fixing a file means re-running it, never cleaning up a
  * half import. Reporting stops at 100 problems: past that the file is
  * usually in the wrong format altogether.
+ *
+ * Events (event.h) take the same road with one difference: each good row is
+ * appended to the store as it is read (stamp_event_add, in the import's
+ * transaction), because an event's sequence number and the per-batch limit
+ * depend on the rows before it; the transaction is committed only when no
+ * row failed, and aborted otherwise, so the all-or-nothing rule holds.
  */
 #include <csv.h>
 #include <errno.h>
@@ -24,9 +30,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "internal.h"
 #include "stamp/env.h"
+#include "stamp/event.h"
 #include "stamp/import.h"
 #include "stamp/registry.h"
 #include "stamp/store.h"
@@ -45,6 +53,7 @@ struct seen {
 struct imp {
 	stamp_txn *txn;
 	stamp_import_kind kind;
+	int64_t now; /* events: their time of recording */
 	const char *path;
 	stamp_import_err_cb on_err;
 	void *ctx;
@@ -97,7 +106,16 @@ static void report(struct imp *im, size_t line, const char *fmt, ...)
 
 static const char *const *fields(const struct imp *im)
 {
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return stamp_event_fields;
 	return im->kind == STAMP_IMPORT_PRODUCTS ? stamp_product_fields : stamp_coop_fields;
+}
+
+static int required(const struct imp *im, const char *field)
+{
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return stamp_event_required(field);
+	return stamp_registry_required(im->kind == STAMP_IMPORT_PRODUCTS, field);
 }
 
 static size_t rec_size(const struct imp *im)
@@ -212,7 +230,6 @@ static void on_field(void *data, size_t len, void *arg)
 static void header_row(struct imp *im)
 {
 	const char *const *names = fields(im);
-	int product = im->kind == STAMP_IMPORT_PRODUCTS;
 	char known[256] = "";
 
 	im->have_header = 1;
@@ -252,7 +269,7 @@ static void header_row(struct imp *im)
 		size_t i = 0;
 		while (i < im->ncols && im->cols[i] != names[k])
 			i++;
-		if (i == im->ncols && stamp_registry_required(product, names[k]) == 1)
+		if (i == im->ncols && required(im, names[k]) == 1)
 			report(im, im->rec_line, "missing required column \"%s\"", names[k]);
 	}
 	if (im->nerr)
@@ -317,6 +334,39 @@ static int row_refs(struct imp *im, const char *id, const char *coop_id)
 	return bad ? -1 : 0;
 }
 
+/* An event row goes into the transaction at once (see the top of this file). */
+static void event_row(struct imp *im)
+{
+	stamp_event e;
+	stamp_diag d;
+	int bad = 0, err;
+
+	memset(&e, 0, sizeof e);
+	e.minutes = STAMP_EVENT_NO_TIME;
+	for (size_t i = 0; i < im->ncols; i++)
+		if (stamp_event_set(&e, im->cols[i], im->vals[i], &d) != 0) {
+			report(im, im->rec_line, "%s", d.msg);
+			bad = 1;
+		}
+	if (bad)
+		return;
+	if (im->nrecs >= MAX_ROWS) {
+		report(im, im->rec_line, "more than %d rows; split the file", MAX_ROWS);
+		im->fatal = 1;
+		return;
+	}
+	d.msg[0] = '\0';
+	err = stamp_event_add(im->txn, &e, im->now, &d);
+	if (err == STAMP_EINPUT) {
+		report(im, im->rec_line, "%s", d.msg);
+	} else if (err) {
+		im->syserr = err;
+		im->fatal = 1;
+	} else {
+		im->nrecs++;
+	}
+}
+
 static void data_row(struct imp *im)
 {
 	int product = im->kind == STAMP_IMPORT_PRODUCTS;
@@ -328,6 +378,10 @@ static void data_row(struct imp *im)
 	if (im->nvals != im->ncols) {
 		report(im, im->rec_line, "%zu fields, but the header has %zu columns", im->nvals,
 		       im->ncols);
+		return;
+	}
+	if (im->kind == STAMP_IMPORT_EVENTS) {
+		event_row(im);
 		return;
 	}
 	memset(&p, 0, sizeof p);
@@ -447,6 +501,8 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 static int put_all(struct imp *im)
 {
 	int err = 0;
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return 0; /* already in the transaction */
 	for (size_t i = 0; i < im->nrecs && !err; i++)
 		err = im->kind == STAMP_IMPORT_PRODUCTS
 			      ? stamp_store_put_product(im->txn, &((stamp_product *)im->recs)[i], 0)
@@ -457,14 +513,17 @@ static int put_all(struct imp *im)
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
 		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag)
 {
-	struct imp im = {.kind = kind, .path = path, .on_err = on_err, .ctx = ctx};
+	struct imp im = {
+		.kind = kind, .now = time(NULL), .path = path, .on_err = on_err, .ctx = ctx};
 	struct stat sb;
 	FILE *f = NULL;
 	int err;
 
 	if (count)
 		*count = 0;
-	if (!st || !path || (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS))
+	if (!st || !path ||
+	    (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS &&
+	     kind != STAMP_IMPORT_EVENTS))
 		return stamp_diag_set(diag, EINVAL, "import: bad arguments");
 	if (!(f = fopen(path, "rb")))
 		return stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));

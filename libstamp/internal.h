@@ -94,6 +94,10 @@ int stamp_audit_append(stamp_txn *t, struct stamp_audit_entry *e);
  * before reading any row: 1 required, 0 optional, -1 no such field.
  */
 int stamp_registry_required(int product, const char *field);
+/* registry.c: an id (1 to 32 of A-Z a-z 0-9 - _ .), 1 or 0; for event.c too. */
+int stamp_id_valid(const char *v);
+/* registry.c: the GS1 mod-10 check digit of the n digits v (the last one is its place). */
+int stamp_gs1_check_digit(const char *v, size_t n);
 
 /* base32 (RFC 4648, no padding), see base32.c */
 size_t stamp_b32_len(size_t nbytes);

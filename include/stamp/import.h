@@ -17,7 +17,8 @@
 #include "error.h"
 #include "store.h"
 
-typedef enum { STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS } stamp_import_kind;
+/* Events: the columns of event.h; appended, so no ids to be unique. */
+typedef enum { STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS, STAMP_IMPORT_EVENTS } stamp_import_kind;
 
 /* Receives each problem as one line "FILE:LINE: column \"x\": rule". */
 typedef void (*stamp_import_err_cb)(const char *msg, void *ctx);

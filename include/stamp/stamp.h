@@ -16,6 +16,7 @@
 #include "store.h"
 #include "revocation.h"
 #include "audit.h"
+#include "event.h"
 #include "check.h"
 #include "backup.h"
 #include "catalog.h"
