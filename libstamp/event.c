@@ -629,12 +629,11 @@ static int gather_one(const stamp_event *e, void *ctx)
 	return 0;
 }
 
-/* A day-only event sorts before the timed events of its day. */
+/* A day-only event ("by that day") sorts after the timed events of its day. */
 static int event_order(const void *pa, const void *pb)
 {
 	const stamp_event *a = pa, *b = pb;
-	int ta = a->minutes == STAMP_EVENT_NO_TIME ? -1 : a->minutes;
-	int tb = b->minutes == STAMP_EVENT_NO_TIME ? -1 : b->minutes;
+	int ta = a->minutes, tb = b->minutes; /* STAMP_EVENT_NO_TIME is above any time */
 	if (a->date != b->date)
 		return a->date < b->date ? -1 : 1;
 	if (ta != tb)

@@ -348,9 +348,20 @@ static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 	if (stamp_store_get_product(t, k->batch.product_id, &k->product) != 0 ||
 	    stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
 		return NULL;
-	size_t len = 0;
+	/* the journey: the product's stages and the batch's, read once per generation */
+	stamp_event *events = malloc(2 * STAMP_EVENTS_MAX * sizeof *events);
+	size_t len = 0, n = 0;
+	if (!events || stamp_event_journey(t, &k->batch, events, 2 * STAMP_EVENTS_MAX, &n) != 0) {
+		free(events);
+		return NULL;
+	}
+	v->events = events;
+	v->nevents = n;
 	char *text = kind == FRAG_JSON ? api_details(v, &len)
 				       : page_details(v, kind == FRAG_EN ? LANG_EN : LANG_VI, &len);
+	v->events = NULL;
+	v->nevents = 0;
+	free(events);
 	if (!text)
 		return NULL;
 	free(f->text);

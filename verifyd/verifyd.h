@@ -118,6 +118,9 @@ typedef struct verdict {
 	stamp_scan scans; /* totals after this request (in_store only) */
 	unsigned suspicious_after;
 	uint32_t today; /* date in Vietnam, for expiry warnings */
+	/* the batch's journey (stamp_event_journey), for the details; may be NULL */
+	const stamp_event *events;
+	size_t nevents;
 } verdict;
 
 /*

@@ -133,7 +133,8 @@ int stamp_event_each(stamp_txn *t, uint32_t batch_id, const char *product_id, st
 /*
  * The journey a shopper sees for batch b: the events of its product and its
  * own, withdrawn ones left out, in time order (day, then time, a day-only
- * event first; the product's before the batch's on a tie, then by sequence).
+ * event after the timed ones of its day; the product's before the batch's
+ * on a tie, then by sequence).
  * At most max events into out (max >= 2 * STAMP_EVENTS_MAX holds them all);
  * *n is how many.
  */
