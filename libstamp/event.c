@@ -36,15 +36,15 @@ static const stamp_stage_info stages[] = {
 	[STAMP_STAGE_RECEIVING] = {"receiving", CBV "receiving", 1, 1, "Tiếp nhận nguyên liệu",
 				   "Raw-material receipt"},
 	[STAMP_STAGE_GROWING] = {"growing", OWN "growing", 0, 1, "Nuôi trồng", "Growing"},
-	[STAMP_STAGE_HARVESTING] = {"harvesting", CBV "commissioning", 1, 1,
-				    "Thu hoạch, đánh bắt", "Harvest or catch"},
-	[STAMP_STAGE_PROCESSING] = {"processing", CBV "creating_class_instance", 1, 1,
-				    "Chế biến", "Processing"},
+	[STAMP_STAGE_HARVESTING] = {"harvesting", CBV "commissioning", 1, 1, "Thu hoạch, đánh bắt",
+				    "Harvest or catch"},
+	[STAMP_STAGE_PROCESSING] = {"processing", CBV "creating_class_instance", 1, 1, "Chế biến",
+				    "Processing"},
 	[STAMP_STAGE_FERMENTING] = {"fermenting", OWN "fermenting", 0, 1, "Lên men, ủ chín",
 				    "Fermentation and ageing"},
 	[STAMP_STAGE_PACKING] = {"packing", CBV "packing", 1, 1, "Đóng gói", "Packing"},
-	[STAMP_STAGE_INSPECTING] = {"inspecting", CBV "inspecting", 1, 0,
-				    "Kiểm tra, kiểm nghiệm", "Inspection and testing"},
+	[STAMP_STAGE_INSPECTING] = {"inspecting", CBV "inspecting", 1, 0, "Kiểm tra, kiểm nghiệm",
+				    "Inspection and testing"},
 	[STAMP_STAGE_STORING] = {"storing", CBV "storing", 1, 0, "Lưu kho", "Storage"},
 	[STAMP_STAGE_SHIPPING] = {"shipping", CBV "shipping", 1, 0, "Vận chuyển", "Shipping"},
 	[STAMP_STAGE_RETAIL_SELLING] = {"retail_selling", CBV "retail_selling", 1, 0, "Bán lẻ",
@@ -82,17 +82,26 @@ struct field {
 	int required;	  /* must have a CSV column */
 };
 
-#define TXT(member) #member, F_TEXT, offsetof(stamp_event, member), sizeof(((stamp_event *)0)->member)
+#define TXT(member)                                                                                \
+#member, F_TEXT, offsetof(stamp_event, member), sizeof(((stamp_event *)0)->member)
 
 static const struct field tab[] = {
-	{"batch", F_BATCH, 0, 0, 0},	{"product", F_PRODUCT, 0, 0, 0},
-	{"stage", F_STAGE, 0, 0, 1},	{TXT(label), 0},
-	{"at", F_AT, 0, 0, 1},		{TXT(place), 0},
-	{TXT(commune), 0},		{TXT(district), 0},
-	{TXT(province), 0},		{"gln", F_GLN, 0, 0, 0},
-	{"lat", F_LAT, 0, 0, 0},	{"lon", F_LON, 0, 0, 0},
-	{TXT(partner), 0},		{TXT(note), 0},
-	{TXT(source), 0},		{NULL, F_TEXT, 0, 0, 0},
+	{"batch", F_BATCH, 0, 0, 0},
+	{"product", F_PRODUCT, 0, 0, 0},
+	{"stage", F_STAGE, 0, 0, 1},
+	{TXT(label), 0},
+	{"at", F_AT, 0, 0, 1},
+	{TXT(place), 0},
+	{TXT(commune), 0},
+	{TXT(district), 0},
+	{TXT(province), 0},
+	{"gln", F_GLN, 0, 0, 0},
+	{"lat", F_LAT, 0, 0, 0},
+	{"lon", F_LON, 0, 0, 0},
+	{TXT(partner), 0},
+	{TXT(note), 0},
+	{TXT(source), 0},
+	{NULL, F_TEXT, 0, 0, 0},
 };
 
 const char *const stamp_event_fields[] = {
@@ -249,11 +258,12 @@ static int parse_value(const struct field *f, stamp_event *e, const char *v, sta
 	case F_LAT:
 	case F_LON:
 		if (parse_degrees(v, f->type == F_LAT ? 90 : 180, &deg) != 0)
-			return bad(diag, f,
-				   f->type == F_LAT
-					   ? "expected degrees from -90 to 90, at most 6 decimals"
-					   : "expected degrees from -180 to 180, at most 6 decimals",
-				   v);
+			return bad(
+				diag, f,
+				f->type == F_LAT
+					? "expected degrees from -90 to 90, at most 6 decimals"
+					: "expected degrees from -180 to 180, at most 6 decimals",
+				v);
 		if (e && f->type == F_LAT)
 			e->lat_e6 = deg, e->has_geo |= 1;
 		else if (e)
@@ -643,8 +653,7 @@ static int event_order(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event *out, size_t max,
-			size_t *n)
+int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event *out, size_t max, size_t *n)
 {
 	gather g = {.out = out, .max = max};
 	int rc = stamp_event_each(t, 0, b->product_id, gather_one, &g);

@@ -43,7 +43,7 @@ enum {
 };
 static const char *const db_names[] = {"meta",	      "keys",	"coops",  "products",
 				       "batches",     "lots",	"stamps", "reserved",
-				       "revocations", "revidx", "audit",    "events"};
+				       "revocations", "revidx", "audit",  "events"};
 /* every database has its name: a missing one fails the build, not a test */
 _Static_assert(sizeof db_names / sizeof db_names[0] == DB_COUNT, "a database without a name");
 /*

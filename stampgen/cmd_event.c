@@ -66,8 +66,8 @@ static int add(cli *c, int argc, char **argv)
 			printf("added event #%u of batch %u: %s\n", (unsigned)e.seq,
 			       (unsigned)e.batch_id, stamp_stage_about(e.stage)->name);
 		else if (!c->quiet)
-			printf("added event #%u of product %s: %s\n", (unsigned)e.seq,
-			       e.product_id, stamp_stage_about(e.stage)->name);
+			printf("added event #%u of product %s: %s\n", (unsigned)e.seq, e.product_id,
+			       stamp_stage_about(e.stage)->name);
 		ex = EXIT_OK;
 	}
 	stamp_txn_abort(t);
@@ -75,8 +75,8 @@ static int add(cli *c, int argc, char **argv)
 	return ex;
 }
 
-static const char *const list_fields[] = {"stage", "label", "at",   "place",
-					  "partner", "note", "source", NULL};
+static const char *const list_fields[] = {"stage",   "label", "at",	"place",
+					  "partner", "note",  "source", NULL};
 
 static int print_event(const stamp_event *e, void *ctx)
 {
@@ -95,9 +95,12 @@ static int print_event(const stamp_event *e, void *ctx)
 	return 0;
 }
 
-/* --batch B or --product P (and --seq N for withdraw); 0 or an exit code. */
+/*
+ * --batch B or --product P (and --seq N for withdraw): 0 to go on, or -1
+ * with the exit code in *ex (the help was printed, or a usage error).
+ */
 static int parse_owner(int argc, char **argv, const char *name, int want_seq, uint32_t *batch,
-		       const char **product, uint32_t *seq)
+		       const char **product, uint32_t *seq, int *ex)
 {
 	static const struct option lo[] = {{"batch", required_argument, NULL, 256},
 					   {"product", required_argument, NULL, 257},
@@ -107,29 +110,32 @@ static int parse_owner(int argc, char **argv, const char *name, int want_seq, ui
 						{"product", required_argument, NULL, 257},
 						{NULL, 0, NULL, 0}};
 	uint64_t v;
-	int opt, ex = EXIT_USAGE;
+	int opt;
 
-	while ((opt = cli_getopt(argc, argv, name, "", want_seq ? lo : lo_list, &ex)) != -1) {
+	*ex = EXIT_USAGE;
+	while ((opt = cli_getopt(argc, argv, name, "", want_seq ? lo : lo_list, ex)) != -1) {
 		if (opt == 257) {
 			*product = optarg;
 			continue;
 		}
 		if (opt != 256 && opt != 258)
-			return ex; /* the help was printed, or the usage */
+			return -1; /* the help was printed, or the usage */
 		if (cli_parse_u64(optarg, 1, UINT32_MAX, &v) != 0) {
 			cli_err("--%s: expected a number, got \"%s\"", opt == 256 ? "batch" : "seq",
 				optarg);
-			return EXIT_USAGE;
+			return -1;
 		}
 		*(opt == 256 ? batch : seq) = (uint32_t)v;
 	}
 	if (optind != argc) {
 		cli_err("unexpected argument \"%s\"", argv[optind]);
-		return cli_usage(name);
+		*ex = cli_usage(name);
+		return -1;
 	}
 	if ((*batch != 0) == (*product != NULL) || (want_seq && !*seq)) {
 		cli_err("%s: give --batch or --product%s", name, want_seq ? ", and --seq" : "");
-		return cli_usage(name);
+		*ex = cli_usage(name);
+		return -1;
 	}
 	return 0;
 }
@@ -143,7 +149,7 @@ static int list(cli *c, int argc, char **argv)
 	stamp_batch b;
 	int rc;
 
-	if ((rc = parse_owner(argc, argv, "event list", 0, &batch, &product, &seq)))
+	if (parse_owner(argc, argv, "event list", 0, &batch, &product, &seq, &rc))
 		return rc;
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
@@ -175,7 +181,7 @@ static int withdraw(cli *c, int argc, char **argv)
 	stamp_txn *t;
 	int rc;
 
-	if ((rc = parse_owner(argc, argv, "event withdraw", 1, &batch, &product, &seq)))
+	if (parse_owner(argc, argv, "event withdraw", 1, &batch, &product, &seq, &rc))
 		return rc;
 	if (cli_open_store(c, 0, &st))
 		return EXIT_USAGE;

@@ -147,7 +147,9 @@ static void field_rules(void **state)
 	set_bad("product", "NM 01", "expected a product id");
 
 	/* text: NFC, bounds, control and bidi characters */
-	set_ok(&e, "place", " Nu\xcc\x9bo\xcc\x9b\xcc\x81" "c "); /* decomposed, with blanks */
+	set_ok(&e, "place",
+	       " Nu\xcc\x9bo\xcc\x9b\xcc\x81"
+	       "c "); /* decomposed, with blanks */
 	assert_string_equal(e.place, "Nước");
 	assert_int_equal(stamp_event_get(&e, "place", out, sizeof out), 0);
 	assert_string_equal(out, "Nước");
@@ -161,7 +163,10 @@ static void field_rules(void **state)
 	memset(lab, 'b', sizeof lab - 1);
 	lab[sizeof lab - 1] = '\0';
 	set_bad("label", lab, "column \"label\"");
-	set_bad("note", "ab\xe2\x80\xae" "cd", "column \"note\""); /* U+202E RIGHT-TO-LEFT OVERRIDE */
+	set_bad("note",
+		"ab\xe2\x80\xae"
+		"cd",
+		"column \"note\""); /* U+202E RIGHT-TO-LEFT OVERRIDE */
 	set_bad("source", "a\x01z", "column \"source\"");
 	set_bad("partner", "\xff", "column \"partner\"");
 	/* an empty value clears the field */
@@ -414,9 +419,9 @@ static void import_all_or_nothing(void **state)
 				    "\r\n"
 				    ",7,packing,2026-03-10,z\r\n"
 				    ",1,shipping,2026-03-12,\"ab\xe2\x80\xae\"\r\n");
-	assert_int_equal(stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, bad, 0, &count, collect,
-					  &e, &d),
-			 STAMP_EINPUT);
+	assert_int_equal(
+		stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, bad, 0, &count, collect, &e, &d),
+		STAMP_EINPUT);
 	assert_int_equal(count, 0);
 	assert_int_equal(e.n, 4);
 	assert_non_null(strstr(e.buf, "bad.csv:4: column \"stage\": expected one of receiving"));
@@ -430,9 +435,9 @@ static void import_all_or_nothing(void **state)
 	/* a missing required column, an unknown one */
 	memset(&e, 0, sizeof e);
 	const char *hdr = write_csv(x, "hdr.csv", "product,at,colour\nNM-01,2026-03-01,red\n");
-	assert_int_equal(stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, hdr, 0, &count, collect,
-					  &e, &d),
-			 STAMP_EINPUT);
+	assert_int_equal(
+		stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, hdr, 0, &count, collect, &e, &d),
+		STAMP_EINPUT);
 	assert_non_null(strstr(e.buf, "hdr.csv:1: unknown column \"colour\""));
 	assert_non_null(strstr(e.buf, "hdr.csv:1: missing required column \"stage\""));
 
@@ -443,14 +448,12 @@ static void import_all_or_nothing(void **state)
 				     "TH-90123\"\n"
 				     ",1,packing,2026-03-10,,\n"
 				     ",1,shipping,2026-03-12,,\n");
-	assert_int_equal(stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, good, 1, &count, NULL,
-					  NULL, &d),
-			 0);
+	assert_int_equal(
+		stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, good, 1, &count, NULL, NULL, &d), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(stored(x, x->b.id, NULL), 0);
-	assert_int_equal(stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, good, 0, &count, NULL,
-					  NULL, &d),
-			 0);
+	assert_int_equal(
+		stamp_import_csv(x->f.st, STAMP_IMPORT_EVENTS, good, 0, &count, NULL, NULL, &d), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(stored(x, 0, "NM-01"), 1);
 	assert_int_equal(stored(x, x->b.id, NULL), 2);

@@ -45,18 +45,17 @@ static json_t *event_json(const stamp_event *e)
 	char time[6] = "";
 	if (e->minutes != STAMP_EVENT_NO_TIME)
 		snprintf(time, sizeof time, "%02u:%02u", e->minutes / 60u % 100, e->minutes % 60u);
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, "
-			 "s:o, s:o, s:o}",
-			 "stage", st ? st->name : "", "bizstep", st ? st->bizstep : "", "label",
-			 str_or_null(e->label), "date", date_json(e->date), "time",
-			 str_or_null(time), "of", e->batch_id ? "batch" : "product", "place",
-			 "name", str_or_null(e->place), "commune", str_or_null(e->commune),
-			 "district", str_or_null(e->district), "province",
-			 str_or_null(e->province), "gln", str_or_null(e->gln), "lat",
-			 degrees_json(e->has_geo == 3, e->lat_e6), "lon",
-			 degrees_json(e->has_geo == 3, e->lon_e6), "partner",
-			 str_or_null(e->partner), "note", str_or_null(e->note), "source",
-			 str_or_null(e->source));
+	return json_pack(
+		"{s:s, s:s, s:o, s:o, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, "
+		"s:o, s:o, s:o}",
+		"stage", st ? st->name : "", "bizstep", st ? st->bizstep : "", "label",
+		str_or_null(e->label), "date", date_json(e->date), "time", str_or_null(time), "of",
+		e->batch_id ? "batch" : "product", "place", "name", str_or_null(e->place),
+		"commune", str_or_null(e->commune), "district", str_or_null(e->district),
+		"province", str_or_null(e->province), "gln", str_or_null(e->gln), "lat",
+		degrees_json(e->has_geo == 3, e->lat_e6), "lon",
+		degrees_json(e->has_geo == 3, e->lon_e6), "partner", str_or_null(e->partner),
+		"note", str_or_null(e->note), "source", str_or_null(e->source));
 }
 
 static json_t *events_json(const verdict *v)

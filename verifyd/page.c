@@ -323,7 +323,8 @@ static void stage_item(strbuf *o, const stamp_event *e, const stamp_coop *coop, 
 	if (e->minutes == STAMP_EVENT_NO_TIME)
 		buf_put(o, "<br><small>%s</small>", d);
 	else
-		buf_put(o, en ? "<br><small>%s %02u:%02u</small>" : "<br><small>%s, %02u:%02u</small>",
+		buf_put(o,
+			en ? "<br><small>%s %02u:%02u</small>" : "<br><small>%s, %02u:%02u</small>",
 			d, e->minutes / 60u % 100, e->minutes % 60u);
 	place_line(o, e);
 	buf_put(o, "<br>%s ", en ? "By" : "Thực hiện:");

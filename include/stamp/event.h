@@ -63,25 +63,25 @@ const char *stamp_stage_list(void);
 #define STAMP_GLN_MAX 13
 
 typedef struct stamp_event {
-	uint32_t batch_id;		    /* the batch, or 0 for a product-level event */
-	char product_id[STAMP_ID_MAX + 1];  /* the product (also set for a batch's) */
-	uint32_t seq;			    /* 1, 2, ... per batch or product; set by add */
-	uint8_t stage;			    /* STAMP_STAGE_* */
-	char label[STAMP_SHORT_MAX + 1];    /* free label: "Ủ chượp" */
-	uint32_t date;			    /* YYYYMMDD, Vietnam */
-	uint16_t minutes;		    /* since midnight UTC+7, or STAMP_EVENT_NO_TIME */
-	char place[STAMP_TEXT_MAX + 1];	    /* name of the place */
+	uint32_t batch_id;		   /* the batch, or 0 for a product-level event */
+	char product_id[STAMP_ID_MAX + 1]; /* the product (also set for a batch's) */
+	uint32_t seq;			   /* 1, 2, ... per batch or product; set by add */
+	uint8_t stage;			   /* STAMP_STAGE_* */
+	char label[STAMP_SHORT_MAX + 1];   /* free label: "Ủ chượp" */
+	uint32_t date;			   /* YYYYMMDD, Vietnam */
+	uint16_t minutes;		   /* since midnight UTC+7, or STAMP_EVENT_NO_TIME */
+	char place[STAMP_TEXT_MAX + 1];	   /* name of the place */
 	char commune[STAMP_TEXT_MAX + 1];
 	char district[STAMP_TEXT_MAX + 1];
 	char province[STAMP_TEXT_MAX + 1];
-	char gln[STAMP_GLN_MAX + 1];	    /* optional GS1 GLN, check digit verified */
-	uint8_t has_geo;		    /* 1: lat given, 2: lon; stored: 0 or 3 */
-	int32_t lat_e6, lon_e6;		    /* degrees * 1e6 (WGS 84) */
-	char partner[STAMP_TEXT_MAX + 1];   /* who did it; "" = the cooperative */
+	char gln[STAMP_GLN_MAX + 1];	  /* optional GS1 GLN, check digit verified */
+	uint8_t has_geo;		  /* 1: lat given, 2: lon; stored: 0 or 3 */
+	int32_t lat_e6, lon_e6;		  /* degrees * 1e6 (WGS 84) */
+	char partner[STAMP_TEXT_MAX + 1]; /* who did it; "" = the cooperative */
 	char note[STAMP_TEXT_MAX + 1];
-	char source[STAMP_TEXT_MAX + 1];    /* an input's source lot: "lô cá cơm, tàu BT-123" */
-	int64_t created;		    /* Unix time, set by add */
-	int64_t withdrawn;		    /* Unix time, 0 while it stands */
+	char source[STAMP_TEXT_MAX + 1]; /* an input's source lot: "lô cá cơm, tàu BT-123" */
+	int64_t created;		 /* Unix time, set by add */
+	int64_t withdrawn;		 /* Unix time, 0 while it stands */
 } stamp_event;
 
 /* Field names, NULL-terminated, in CSV/documentation order. */
@@ -97,8 +97,7 @@ extern const char *const stamp_event_fields[];
 int stamp_event_set(stamp_event *e, const char *field, const char *value,
 		    stamp_diag *diag) STAMP_WUR;
 /* Text of a field, "" for none. */
-int stamp_event_get(const stamp_event *e, const char *field, char *out,
-		    size_t outlen) STAMP_WUR;
+int stamp_event_get(const stamp_event *e, const char *field, char *out, size_t outlen) STAMP_WUR;
 /*
  * Whole-record rules: a stage, a date, exactly one of batch and product
  * (a batch's product_id may be set as well), lat and lon together.
