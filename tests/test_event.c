@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
 #include "record.h"
 #include "stamp/event.h"
 
@@ -347,6 +348,25 @@ static void add_order_withdraw(void **state)
 	assert_int_equal(stamp_txn_begin(x->f.st, 0, &t), 0);
 	assert_int_equal(stamp_audit_verify(t, &count, NULL, &broken, &d), 0);
 	stamp_txn_abort(t);
+
+	/* stampgen check: every stage read and sound; then one put under another's key */
+	stamp_check_counts cn;
+	memset(&cn, 0, sizeof cn);
+	assert_int_equal(stamp_store_check(x->f.st, 1, NULL, NULL, &cn, &d), 0);
+	assert_int_equal(cn.events, 4);
+	assert_int_equal(cn.problems, 0);
+	uint8_t key[9] = {'B', 0, 0, 0, 9, 0, 0, 0, 1}, rec[STAMP_REC_MAX];
+	MDB_txn *mt;
+	MDB_dbi dbi;
+	assert_int_equal(stamp_txn_begin(x->f.st, 1, &t), 0);
+	assert_int_equal(stamp_store_db(t, "events", &mt, &dbi), 0);
+	MDB_val k = {sizeof key, key}, v = {stamp_rec_event(&ev[0], rec), rec};
+	assert_int_equal(mdb_put(mt, dbi, &k, &v, 0), 0);
+	assert_int_equal(stamp_txn_commit(t, &d), 0);
+	memset(&cn, 0, sizeof cn);
+	assert_int_equal(stamp_store_check(x->f.st, 1, NULL, NULL, &cn, &d), 0);
+	assert_int_equal(cn.events, 5);
+	assert_int_equal(cn.problems, 1);
 	free(ev);
 }
 
