@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errs.h"
 #include "fixture.h"
 #include "internal.h"
 #include "record.h"
@@ -380,19 +381,6 @@ static void limit_per_batch(void **state)
 	assert_non_null(strstr(d.msg, "batch 1 has 100 events already"));
 	/* the product's own limit is separate */
 	assert_int_equal(add(x, 0, "NM-01", "storing", "2026-03-12", &d), 0);
-}
-
-struct errs {
-	char buf[8192];
-	size_t n;
-};
-
-static void collect(const char *msg, void *ctx)
-{
-	struct errs *e = ctx;
-	size_t used = strlen(e->buf);
-	snprintf(e->buf + used, sizeof e->buf - used, "%s\n", msg);
-	e->n++;
 }
 
 static int count_one(const stamp_event *e, void *ctx)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "errs.h"
 #include "stamp/import.h"
 #include "stamp/registry.h"
 #include "stamp/store.h"
@@ -23,19 +24,6 @@ struct fixture {
 	char dir[64];
 	stamp_store *st;
 };
-
-struct errs {
-	char buf[8192];
-	size_t n;
-};
-
-static void collect(const char *msg, void *ctx)
-{
-	struct errs *e = ctx;
-	size_t used = strlen(e->buf);
-	snprintf(e->buf + used, sizeof e->buf - used, "%s\n", msg);
-	e->n++;
-}
 
 static const char *src_path(const char *rel)
 {

@@ -14,15 +14,6 @@ URL=https://tem.thanhhoa.gov.vn
 NOTE_HTML='Xe <b>lạnh</b> & "kín" '\''4°C'\'''
 NOTE_HTML_ESC='Xe &lt;b&gt;lạnh&lt;/b&gt; &amp; &quot;kín&quot; &#39;4°C&#39;'
 
-out_has() {
-	if grep -Fq -- "$1" "$WORK/out"; then ok "$2"; else
-		fail "$2: output lacks '$1'"; sed 's/^/     | /' "$WORK/out"; fi
-}
-same_store() {
-	dump_store "$WORK/after.dump"
-	cmp -s "$WORK/before.dump" "$WORK/after.dump" && ok "$1: store unchanged" ||
-		fail "$1: store changed"
-}
 
 # ---- setup -------------------------------------------------------------------
 expect_exit 0 "keygen" -- "$G" keygen -o k1 --label test
