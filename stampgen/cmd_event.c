@@ -50,7 +50,10 @@ static int add(cli *c, int argc, char **argv)
 		cli_err("%s", d.msg);
 		return EXIT_FAILED;
 	}
-	if (cli_open_store(c, 0, &st) || (rc = stamp_txn_begin(st, 1, &t)) != 0) {
+	if (cli_open_store(c, 0, &st))
+		return EXIT_USAGE;
+	if ((rc = stamp_txn_begin(st, 1, &t)) != 0) {
+		cli_fail(rc, NULL, c->store_dir);
 		stamp_store_close(st);
 		return EXIT_USAGE;
 	}
