@@ -125,10 +125,25 @@ int stamp_gs1_check_digit(const char *v, size_t n)
 	return (10 - sum % 10) % 10;
 }
 
+static int gtin_shape(const char *v, size_t n)
+{
+	return strspn(v, "0123456789") == n && (n == 8 || n == 12 || n == 13 || n == 14);
+}
+
+int stamp_gtin14(const char *gtin, char out[15])
+{
+	size_t n = strlen(gtin);
+	if (!gtin_shape(gtin, n) || gtin[n - 1] - '0' != stamp_gs1_check_digit(gtin, n))
+		return STAMP_EINPUT;
+	memset(out, '0', 14 - n);
+	memcpy(out + 14 - n, gtin, n + 1);
+	return 0;
+}
+
 static int parse_gtin(const struct field *f, const char *v, stamp_diag *diag)
 {
 	size_t n = strlen(v);
-	if (strspn(v, "0123456789") != n || (n != 8 && n != 12 && n != 13 && n != 14))
+	if (!gtin_shape(v, n))
 		return bad(diag, f, "expected a GTIN of 8, 12, 13 or 14 digits", v);
 	int want = stamp_gs1_check_digit(v, n);
 	if (v[n - 1] - '0' != want)

@@ -484,6 +484,58 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 	return buf_take(&o, len);
 }
 
+/*
+ * A product's or a batch's own page (/P/, /L/), where a GS1 Digital Link
+ * leads: what the registry says (with the journey: the batch's stages and
+ * its product's, or the product's own), and no verdict, since nothing signed was
+ * shown. A /21/ link names a stamp number without its signature, so the page
+ * says that anyone can type one and sends the shopper to the QR code.
+ */
+char *page_entity(const verdict *v, lang l, uint64_t serial, size_t *len)
+{
+	strbuf o;
+	int en = l == LANG_EN, batch = v->check.batch.id != 0;
+
+	if (buf_init(&o, PAGE_MAX + TIMELINE_MAX + 1024))
+		return NULL;
+	head(&o, l,
+	     batch ? (en ? "Batch information" : "Thông tin lô hàng")
+		   : (en ? "Product information" : "Thông tin sản phẩm"));
+	buf_put(&o, "<div class=\"v none\"><h1>%s</h1><p>",
+		batch ? (en ? "Batch information" : "Thông tin lô hàng")
+		      : (en ? "Product information" : "Thông tin sản phẩm"));
+	if (serial && en)
+		buf_put(&o,
+			"This address names stamp number %llu but carries no signature: anyone "
+			"can type it. To check that a product is genuine, scan the QR code on its "
+			"stamp with a phone camera.",
+			(unsigned long long)serial);
+	else if (serial)
+		buf_put(&o,
+			"Địa chỉ này ghi số tem %llu nhưng không mang chữ ký số: ai cũng gõ ra "
+			"được. Để kiểm tra hàng thật, hãy quét mã QR trên tem bằng camera điện "
+			"thoại.",
+			(unsigned long long)serial);
+	else
+		buf_put(&o, "%s",
+			en ? "What the province's registry holds. This page does not check a "
+			     "stamp: to check that a product is genuine, scan the QR code on its "
+			     "stamp with a phone camera."
+			   : "Thông tin trong sổ đăng ký của tỉnh. Trang này không kiểm tra tem: "
+			     "để "
+			     "kiểm tra hàng thật, hãy quét mã QR trên tem bằng camera điện thoại.");
+	buf_put(&o, "</p></div>");
+	if (v->check.revoked)
+		revocation_section(&o, &v->check.revocation, l);
+	product_section(&o, v, l);
+	producer_section(&o, v, l);
+	if (batch)
+		batch_section(&o, v, l);
+	journey_section(&o, v, l);
+	foot(&o, l);
+	return buf_take(&o, len);
+}
+
 char *page_message(int status, lang l, size_t *len)
 {
 	const char *vi, *en;

@@ -75,6 +75,13 @@ assert ev[0]["source"].startswith("lô cá cơm")
 assert ev[1]["time"] is None and ev[1]["place"]["gln"] is None
 assert ev[4]["of"] == "batch" and ev[4]["note"] == sys.argv[2]
 PY
+expect_status 200 "the batch's own page (GS1 Digital Link's traceability link)" "/L/1"
+body_has "Hành trình sản phẩm" "the batch page has the journey"
+body_has "Lưu kho" "with the batch's own stage"
+body_has "$NOTE_HTML_ESC" "escaped there too"
+expect_status 200 "the product's page" "/P/NM-COT-HH?lang=en"
+body_has "Journey of the product" "the product page has its stages"
+body_lacks "Storage" "but not a batch's"
 expect_status 200 "the JSON of a batch without stages" "/api/v1/stamps/$B1"
 json_is events "[]" "a batch without stages has an empty journey"
 expect_status 200 "the page of a batch without stages" "/S/$B1"
