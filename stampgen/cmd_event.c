@@ -150,6 +150,7 @@ static int list(cli *c, int argc, char **argv)
 	stamp_store *st;
 	stamp_txn *t;
 	stamp_batch b;
+	stamp_product p;
 	int rc;
 
 	if (parse_owner(argc, argv, "event list", 0, &batch, &product, &seq, &rc))
@@ -161,6 +162,9 @@ static int list(cli *c, int argc, char **argv)
 		/* a batch's list starts with what it inherits from its product */
 		if (batch && (rc = stamp_store_get_batch(t, batch, &b)) == 0)
 			product = b.product_id;
+		else if (!batch &&
+			 (rc = stamp_store_get_product(t, product, &p)) == STAMP_ENOTFOUND)
+			cli_err("no product \"%s\" in %s", product, c->store_dir);
 		if (rc == 0)
 			rc = stamp_event_each(t, 0, product, print_event, NULL);
 		if (rc == 0 && batch)
@@ -168,9 +172,9 @@ static int list(cli *c, int argc, char **argv)
 		stamp_txn_abort(t);
 	}
 	stamp_store_close(st);
-	if (rc == STAMP_ENOTFOUND)
+	if (rc == STAMP_ENOTFOUND && batch)
 		cli_err("batch %u does not exist", (unsigned)batch);
-	else if (rc)
+	else if (rc && rc != STAMP_ENOTFOUND)
 		cli_fail(rc, NULL, c->store_dir);
 	return cli_exit_code(rc);
 }

@@ -137,6 +137,11 @@ expect_exit 1 "neither --batch nor --product" -- "$G" event add --stage packing 
 out_has 'columns "batch", "product": one of them is required' "the missing owner is named"
 expect_exit 1 "an unknown product" -- "$G" event add --product NOPE --stage packing --at 2026-03-12
 out_has 'no product "NOPE" is registered' "the unknown product is named"
+expect_exit 1 "event list of an unknown product" -- "$G" event list --product NOPE
+out_has 'no product "NOPE" in' "event list names it"
+expect_exit 1 "event list of an unknown batch" -- "$G" event list --batch 99
+out_has "batch 99 does not exist" "event list names the batch"
+expect_exit 2 "event list with both --batch and --product" -- "$G" event list --batch 1 --product NM-COT-HH
 same_store "refused adds"
 
 # ---- audit ---------------------------------------------------------------------
