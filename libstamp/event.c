@@ -621,8 +621,9 @@ int stamp_event_each(stamp_txn *t, uint32_t batch_id, const char *product_id, st
 }
 
 typedef struct gather {
+	int keep; /* the events into out; else only whether one is a production stage */
 	stamp_event *out;
-	size_t max, n;
+	size_t cap, n;
 	int production;
 } gather;
 
@@ -631,11 +632,19 @@ static int gather_one(const stamp_event *e, void *ctx)
 	gather *g = ctx;
 	if (e->withdrawn)
 		return 0;
-	if (g->out && g->n < g->max)
-		g->out[g->n] = *e;
-	if (!g->out && stages[e->stage].production)
+	if (stages[e->stage].production)
 		g->production = 1;
-	g->n++;
+	if (!g->keep)
+		return 0;
+	if (g->n == g->cap) { /* most journeys are a few stages: grow from 8 */
+		size_t cap = g->cap ? 2 * g->cap : 8;
+		stamp_event *p = realloc(g->out, cap * sizeof *p);
+		if (!p)
+			return ENOMEM;
+		g->out = p;
+		g->cap = cap;
+	}
+	g->out[g->n++] = *e;
 	return 0;
 }
 
@@ -653,15 +662,21 @@ static int event_order(const void *pa, const void *pb)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event *out, size_t max, size_t *n)
+int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event **out, size_t *n)
 {
-	gather g = {.out = out, .max = max};
+	gather g = {.keep = 1};
 	int rc = stamp_event_each(t, 0, b->product_id, gather_one, &g);
-	if (rc == 0)
+	if (rc == 0 && b->id)
 		rc = stamp_event_each(t, b->id, NULL, gather_one, &g);
-	*n = g.n < max ? g.n : max;
-	if (rc == 0 && *n > 1)
-		qsort(out, *n, sizeof *out, event_order);
+	if (rc) {
+		free(g.out);
+		g.out = NULL;
+		g.n = 0;
+	} else if (g.n > 1) {
+		qsort(g.out, g.n, sizeof *g.out, event_order);
+	}
+	*out = g.out;
+	*n = g.n;
 	return rc;
 }
 

@@ -348,12 +348,8 @@ static int load_journey(stamp_txn *t, verdict *v, stamp_event **events)
 	size_t n = 0;
 	if (!b.id)
 		snprintf(b.product_id, sizeof b.product_id, "%s", v->check.product.id);
-	*events = malloc(2 * STAMP_EVENTS_MAX * sizeof **events);
-	if (!*events || stamp_event_journey(t, &b, *events, 2 * STAMP_EVENTS_MAX, &n) != 0) {
-		free(*events);
-		*events = NULL;
+	if (stamp_event_journey(t, &b, events, &n) != 0)
 		return -1;
-	}
 	v->events = *events;
 	v->nevents = n;
 	return 0;

@@ -133,12 +133,11 @@ int stamp_event_each(stamp_txn *t, uint32_t batch_id, const char *product_id, st
  * The journey a shopper sees for batch b: the events of its product and its
  * own, withdrawn ones left out, in time order (day, then time, a day-only
  * event after the timed ones of its day; the product's before the batch's
- * on a tie, then by sequence).
- * At most max events into out (max >= 2 * STAMP_EVENTS_MAX holds them all);
- * *n is how many.
+ * on a tie, then by sequence). b->id 0: the product's events only.
+ * *out is malloc'd, *n events long (at most 2 * STAMP_EVENTS_MAX); the
+ * caller frees it. NULL and 0 when there are none, and on failure.
  */
-int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event *out, size_t max,
-			size_t *n) STAMP_WUR;
+int stamp_event_journey(stamp_txn *t, const stamp_batch *b, stamp_event **out, size_t *n) STAMP_WUR;
 
 /*
  * The stage part of the issuance gate (Circular 02/2024/TT-BKHCN): *yes = 1
