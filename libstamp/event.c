@@ -547,8 +547,11 @@ int stamp_event_add(stamp_txn *t, stamp_event *e, int64_t now, stamp_diag *diag)
 	MDB_val k = val_of(key, plen + 4), v = val_of(rec, stamp_rec_event(e, rec));
 	if ((rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE)))
 		return rc == MDB_KEYEXIST ? STAMP_ECORRUPT : rc;
-	stamp_txn_change(t, "event %s #%u added: %s on %u", who, (unsigned)e->seq,
-			 stages[e->stage].name, (unsigned)e->date);
+	char at[STAMP_TEXT_MAX + 1];
+	if (stamp_event_get(e, "at", at, sizeof at) != 0)
+		at[0] = '\0';
+	stamp_txn_change(t, "event %s #%u added: %s on %s", who, (unsigned)e->seq,
+			 stages[e->stage].name, at);
 	return 0;
 }
 

@@ -314,7 +314,7 @@ static void add_order_withdraw(void **state)
 	assert_int_equal(stamp_audit_each(t, 0, last_audit, audit), 0);
 	assert_int_equal(stamp_event_has_production(t, "NM-01", 0, &yes), 0);
 	stamp_txn_abort(t);
-	assert_string_equal(audit, "event batch 1 #2 added: packing on 20260310");
+	assert_string_equal(audit, "event batch 1 #2 added: packing on 2026-03-10");
 	assert_int_equal(yes, 1);
 
 	size_t n = journey(x, ev);

@@ -146,7 +146,7 @@ same_store "refused adds"
 
 # ---- audit ---------------------------------------------------------------------
 expect_exit 0 "audit list" -- "$G" audit list
-out_has "event batch 1 #2 added: shipping" "the added stage is audited"
+out_has "event batch 1 #2 added: shipping on 2026-03-12 14:00" "the added stage is audited"
 out_has "event batch 1 #1 withdrawn" "the withdrawal is audited"
 expect_exit 0 "audit verify" -- "$G" audit verify
 expect_exit 0 "stampgen check" -- "$G" check
