@@ -33,8 +33,8 @@ static const char css[] =
 	".star{color:#c58a00;letter-spacing:.1em}"
 	".note{background:#fff4e0;border-left:4px solid #b35c00;padding:.5rem .7rem;margin:.6rem 0}"
 	"footer{text-align:center;font-size:.9rem;color:#5a5a5a;margin:1.2rem}"
-	".photo{display:block;width:100%;height:auto;border-radius:.4rem;margin:.8rem 0 .2rem;"
-	"background:#eee}"
+	".photo{display:block;max-width:100%;max-height:20rem;width:auto;height:auto;"
+	"border-radius:.4rem;margin:.8rem auto .2rem;background:#eee}"
 	"a{color:#0b57d0}";
 
 static char csp[256];
