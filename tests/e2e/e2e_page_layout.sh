@@ -1,6 +1,6 @@
 #!/bin/sh
 # The shopper's pages on a phone's screen (issue #8): Debian's chromium,
-# driven by puppeteer-core (tests/browser/page_layout.mjs, installed by
+# driven by puppeteer-core (tests/js/page_layout.mjs, installed by
 # scripts/install-deps), opens a genuine stamp's page (Vietnamese and
 # English), its batch page and its product page at 360 and 412 CSS pixels:
 # no horizontal scroll, the verdict wholly in view without scrolling, the
@@ -11,9 +11,9 @@
 SHOTS=${SCREENSHOT_DIR:-$PWD/screenshots}/layout
 . "$(dirname "$0")/lib_verifyd.sh"
 g() { "$STAMPGEN" -q "$@"; }
-BROWSER="$STAMP_SOURCE_DIR/tests/browser"
+BROWSER="$STAMP_SOURCE_DIR/tests/js"
 [ -d "$BROWSER/node_modules/puppeteer-core" ] ||
-	{ fail "no puppeteer-core in tests/browser (scripts/install-deps runs npm ci)"; finish; }
+	{ fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"; finish; }
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/*.png
 
