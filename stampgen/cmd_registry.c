@@ -340,6 +340,8 @@ static int registry_verb(const kind *k, cli *c, int argc, char **argv)
 		return add(k, c, name, argc - 1, argv + 1);
 	if (strcmp(sub, "import") == 0)
 		return cli_import(c, name, k->import, k->plural, argc - 1, argv + 1);
+	if (k == &product_kind && strcmp(sub, "image") == 0)
+		return cmd_product_image(c, argc - 1, argv + 1);
 	return list_or_show(k, c, name, argc - 1, argv + 1);
 }
 

@@ -130,6 +130,16 @@ static const usage usages[] = {
 	 {{0}}},
 	{"product", "show", cmd_product, "ID", "Print every field of one product.", {{0}}},
 	{"product",
+	 "image",
+	 cmd_product,
+	 "ID FILE | ID --remove | ID --out FILE",
+	 "Set a product's photo from a JPEG, PNG or WebP file (at most 8 MB, 4000 px a side); it "
+	 "is "
+	 "kept as a JPEG of at most 1024 px a side, upright, with all metadata (EXIF, GPS) left "
+	 "out.",
+	 {{"--remove", "take the product's photo away"},
+	  {"--out FILE", "write the kept JPEG to FILE (which must not exist)"}}},
+	{"product",
 	 "import",
 	 cmd_product,
 	 "FILE.csv [--dry-run]",

@@ -92,6 +92,18 @@ char *api_details(const verdict *v, size_t *len)
 		"expired", expired, "events", events_json(v));
 	if (!d)
 		return NULL;
+	json_t *images = json_array();
+	if (v->has_image) {
+		char hex[STAMP_SHA256_HEX], url[80];
+		stamp_image_hex(v->image.sha256, hex);
+		snprintf(url, sizeof url, "/img/%s.jpg", hex);
+		json_array_append_new(images,
+				      json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "url", url,
+						"type", stamp_image_type(&v->image), "width",
+						v->image.width, "height", v->image.height, "bytes",
+						(int)v->image.bytes, "sha256", hex));
+	}
+	json_object_set_new(json_object_get(d, "product"), "images", images);
 	/* 6 decimals of a degree at most: 10 significant digits hold them */
 	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(d);

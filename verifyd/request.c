@@ -68,6 +68,8 @@ route request_route(const char *url)
 		r = (route){ROUTE_BATCH, url + 3};
 	else if (strcmp(url, "/.well-known/gs1resolver") == 0)
 		r.kind = ROUTE_RESOLVER;
+	else if (prefix(url, "/img/", 0))
+		r = (route){ROUTE_IMAGE, url + 5};
 	return r;
 }
 

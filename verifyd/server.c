@@ -355,6 +355,15 @@ static int load_journey(stamp_txn *t, verdict *v, stamp_event **events)
 	return 0;
 }
 
+/* The product's photo into v, when it has one (a damaged record: none, logged). */
+static void product_image(stamp_txn *t, verdict *v)
+{
+	int rc = stamp_image_of_product(t, v->check.product.id, &v->image);
+	v->has_image = rc == 0;
+	if (rc && rc != STAMP_ENOTFOUND)
+		vlog("photo of product %s: %s", v->check.product.id, stamp_strerror(rc));
+}
+
 /* The batch's rendered details for this answer kind, from the cache or made now. */
 static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 {
@@ -366,6 +375,7 @@ static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 	if (stamp_store_get_product(t, k->batch.product_id, &k->product) != 0 ||
 	    stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
 		return NULL;
+	product_image(t, v);
 	/* the journey: the product's stages and the batch's, read once per generation */
 	stamp_event *events;
 	size_t len = 0;
@@ -833,6 +843,7 @@ static enum MHD_Result route_entity(server *s, struct MHD_Connection *conn, cons
 	}
 	if (stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
 		goto leave;
+	product_image(t, &v);
 	if (batch)
 		entity_revocation(t, &v, serial);
 	*status = load_journey(t, &v, &events) == 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -844,6 +855,65 @@ leave:
 	char *body = page_entity(&v, l, serial, &len);
 	free(events);
 	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1, NULL);
+}
+
+/*
+ * /img/<sha256 hex>.jpg: a product photo. Its address is its hash, so it
+ * never changes: cached for a year, immutable, the hash its ETag.
+ */
+static enum MHD_Result route_image(server *s, struct MHD_Connection *conn, const char *name,
+				   unsigned *status)
+{
+	char hex[STAMP_SHA256_HEX], etag[STAMP_SHA256_HEX + 2];
+	uint8_t sum[32];
+	stamp_image img;
+	const void *data;
+	size_t len = 0;
+	worker *w = NULL;
+	struct MHD_Response *r = NULL;
+
+	*status = MHD_HTTP_NOT_FOUND;
+	if (strlen(name) != 68 || strcmp(name + 64, ".jpg") != 0)
+		return send_message(conn, *status, pick_lang(conn));
+	memcpy(hex, name, 64);
+	hex[64] = '\0';
+	if (stamp_image_unhex(hex, sum) != 0)
+		return send_message(conn, *status, pick_lang(conn));
+	stamp_image_hex(sum, hex);
+	snprintf(etag, sizeof etag, "\"%s\"", hex);
+	const char *inm =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	stamp_txn *t = worker_txn(s, &w);
+	if (!t) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return send_message(conn, *status, pick_lang(conn));
+	}
+	int rc = stamp_image_get(t, sum, &img, &data, &len);
+	if (rc == 0 && inm && strstr(inm, etag)) {
+		*status = MHD_HTTP_NOT_MODIFIED;
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else if (rc == 0) {
+		*status = MHD_HTTP_OK;
+		/* a copy: the bytes are in the map, valid only until the transaction ends */
+		r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						stamp_image_type(&img));
+	}
+	worker_done(w);
+	if (rc && rc != STAMP_ENOTFOUND) {
+		vlog("photo %s: %s", hex, stamp_strerror(rc));
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (!r)
+		return send_message(conn, *status, pick_lang(conn));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				"public, max-age=31536000, immutable");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(conn, *status, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result route_resolver(server *s, struct MHD_Connection *conn, unsigned *status)
@@ -968,6 +1038,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			break;
 		case ROUTE_RESOLVER:
 			ret = route_resolver(s, conn, &status);
+			break;
+		case ROUTE_IMAGE:
+			ret = route_image(s, conn, r.code, &status);
 			break;
 		default:
 			ret = send_message(conn, status, pick_lang(conn));

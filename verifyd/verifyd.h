@@ -98,10 +98,11 @@ typedef enum {
 	ROUTE_PRODUCT,	    /* /P/<product id> */
 	ROUTE_BATCH,	    /* /L/<batch id> */
 	ROUTE_RESOLVER,	    /* /.well-known/gs1resolver */
+	ROUTE_IMAGE,	    /* /img/<sha256 hex>.jpg: a product photo */
 } route_kind;
 typedef struct route {
 	route_kind kind;
-	const char *code; /* PAGE, API, PRODUCT, BATCH: inside the url given */
+	const char *code; /* PAGE, API, PRODUCT, BATCH, IMAGE: inside the url given */
 } route;
 route request_route(const char *url);
 /* ?lang= (may be NULL) wins over Accept-Language (may be NULL). */
@@ -163,7 +164,9 @@ typedef struct verdict {
 	int suspicious;	  /* genuine, but scanned more than suspicious_after */
 	stamp_scan scans; /* totals after this request (in_store only) */
 	unsigned suspicious_after;
-	uint32_t today; /* date in Vietnam, for expiry warnings */
+	uint32_t today;	   /* date in Vietnam, for expiry warnings */
+	int has_image;	   /* the product has a photo: */
+	stamp_image image; /* ... its size and hash (served at /img/<hex>.jpg) */
 	/* the batch's journey (stamp_event_journey), for the details; may be NULL */
 	const stamp_event *events;
 	size_t nevents;

@@ -20,6 +20,8 @@
 #include "check.h"
 #include "backup.h"
 #include "catalog.h"
+#include "image.h"
+#include "ini.h"
 #include "import.h"
 #include "issue.h"
 #include "verify.h"

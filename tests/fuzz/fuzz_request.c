@@ -40,7 +40,8 @@ static void check_route(const char *url)
 
 	if ((len > URL_MAX) != (r.kind == ROUTE_TOO_LONG))
 		fuzz_fail("url of %zu bytes routed as %d", len, r.kind);
-	if (r.kind == ROUTE_DIGITAL_LINK || r.kind == ROUTE_PRODUCT || r.kind == ROUTE_BATCH) {
+	if (r.kind == ROUTE_DIGITAL_LINK || r.kind == ROUTE_PRODUCT || r.kind == ROUTE_BATCH ||
+	    r.kind == ROUTE_IMAGE) {
 		if (!r.code || r.code < url || r.code > url + len)
 			fuzz_fail("route %d: its path is outside the url", r.kind);
 		return;
