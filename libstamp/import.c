@@ -42,7 +42,7 @@
 #define MAX_ERRORS 100
 #define MAX_COLS 32
 #define MAX_ROWS 100000
-#define MAX_FILE (64L << 20)
+#define MAX_FILE ((size_t)64 << 20)
 #define MAX_FIELD 4096 /* far above any field limit; bounds what we copy */
 
 struct seen {
@@ -439,20 +439,24 @@ static void on_row(int term, void *arg)
 	clear_row(im);
 }
 
-/* Updates the quote parity and says whether the line holds anything but blanks. */
-static int scan_line(const char *s, size_t n, int *in_quote)
+/*
+ * Updates the quote parity and says whether the line holds anything but
+ * blanks (the separator counts: a tab-separated row of empty cells is a row).
+ */
+static int scan_line(const char *s, size_t n, unsigned char delim, int *in_quote)
 {
 	int content = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			*in_quote = !*in_quote;
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+		if ((s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
+		    (unsigned char)s[i] == delim)
 			content = 1;
 	}
 	return content;
 }
 
-static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
+static int parse_file(struct imp *im, FILE *f, unsigned char delim, stamp_diag *diag)
 {
 	struct csv_parser csv;
 	char *buf = NULL;
@@ -462,6 +466,7 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		return stamp_diag_set(diag, ENOMEM, "%s: cannot start the CSV parser", im->path);
+	csv_set_delim(&csv, delim);
 	while (!im->fatal && (n = getline(&buf, &cap, f)) > 0) {
 		const char *s = buf;
 		im->line++;
@@ -472,7 +477,7 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 		 * rejects quotes anywhere but around a field, so parity tells.
 		 */
 		int at_boundary = !in_quote;
-		if (scan_line(s, (size_t)n, &in_quote) && at_boundary)
+		if (scan_line(s, (size_t)n, delim, &in_quote) && at_boundary)
 			im->rec_line = im->line;
 		if (csv_parse(&csv, s, (size_t)n, on_field, on_row, im) != (size_t)n) {
 			/* libcsv's own text ("error parsing data...") tells an officer nothing */
@@ -515,8 +520,10 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 {
 	struct imp im = {
 		.kind = kind, .now = time(NULL), .path = path, .on_err = on_err, .ctx = ctx};
-	struct stat sb;
 	FILE *f = NULL;
+	char *text = NULL;
+	size_t tlen = 0;
+	unsigned char delim = ',';
 	int err;
 
 	if (count)
@@ -525,15 +532,17 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 	    (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS &&
 	     kind != STAMP_IMPORT_EVENTS))
 		return stamp_diag_set(diag, EINVAL, "import: bad arguments");
-	if (!(f = fopen(path, "rb")))
-		return stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &sb) != 0) {
-		err = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
-		goto leave;
+	/* UTF-8 (BOM or not) or UTF-16 with a BOM, separated by ',', ';' or tabs */
+	err = stamp_tabular_read(path, MAX_FILE, &text, &tlen, &delim, diag);
+	if (err == STAMP_EINPUT) { /* a problem like any other: reported, then counted */
+		if (on_err)
+			on_err(diag->msg, ctx);
+		return stamp_diag_set(diag, STAMP_EINPUT, "%s: 1 problem; nothing imported", path);
 	}
-	if (sb.st_size > MAX_FILE) {
-		err = stamp_diag_set(diag, STAMP_EINPUT, "%s: larger than %ld MiB; split the file",
-				     path, MAX_FILE >> 20);
+	if (err)
+		return err;
+	if (!(f = fmemopen(tlen ? text : (char *)"\n", tlen ? tlen : 1, "r"))) {
+		err = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
 		goto leave;
 	}
 	if ((err = stamp_txn_begin(st, 1, &im.txn)) != 0) {
@@ -541,7 +550,7 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 			       stamp_strerror(err));
 		goto leave;
 	}
-	if ((err = parse_file(&im, f, diag)) != 0)
+	if ((err = parse_file(&im, f, delim, diag)) != 0)
 		goto leave;
 	if (im.syserr) {
 		err = stamp_diag_set(diag, im.syserr, "%s:%zu: %s", path, im.rec_line,
@@ -570,6 +579,7 @@ leave:
 	stamp_txn_abort(im.txn);
 	if (f)
 		fclose(f);
+	free(text);
 	free(im.recs);
 	free(im.ids);
 	return err;

@@ -105,4 +105,14 @@ void stamp_b32_encode(const uint8_t *in, size_t n, char *out); /* writes stamp_b
 /* Strict: exact length for n bytes, alphabet (any case), zero pad bits. 0 or -1. */
 int stamp_b32_decode(const char *in, size_t len, uint8_t *out, size_t n);
 
+/*
+ * tabular.c: the file at path (at most max bytes) as UTF-8 text without a BOM
+ * (UTF-16 with a BOM converted), NUL-terminated and malloc'd in *text, with
+ * the separator its header row uses (',', ';' or tab) in *delim.
+ * STAMP_EINPUT with one line of diag saying what to do when it is not text
+ * a spreadsheet program saved; an errno value when it cannot be read.
+ */
+int stamp_tabular_read(const char *path, size_t max, char **text, size_t *len, unsigned char *delim,
+		       stamp_diag *diag);
+
 #endif

@@ -1,7 +1,10 @@
 /*
  * import.h - registering cooperatives and products from CSV files as Excel
- * writes them: UTF-8 with or without BOM, CRLF or LF, quoted fields holding
- * commas, quotes and newlines (libcsv, strict mode).
+ * writes them: UTF-8 with or without BOM, or UTF-16 with a BOM (Excel's
+ * "Unicode Text"); the separator ',', ';' (Excel under a Vietnamese locale)
+ * or tab, whichever the header row uses; CRLF or LF; quoted fields holding
+ * separators, quotes and newlines (libcsv, strict mode). Any other encoding
+ * is one problem, reported at its line, saying how to save the file.
  *
  * The first row names the columns (the field names of registry.h, any order;
  * unknown names are errors). Import is all or nothing: every row is checked,
