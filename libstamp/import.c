@@ -515,8 +515,61 @@ static int put_all(struct imp *im)
 	return err;
 }
 
+/* One row of a sheet, fed to the same handlers as a CSV record. */
+static int on_sheet_row(size_t row, const char *const *cells, size_t n, void *ctx)
+{
+	struct imp *im = ctx;
+	im->line = im->rec_line = row;
+	for (size_t i = 0; i < n; i++)
+		on_field((void *)cells[i], strlen(cells[i]), im);
+	/* a sheet keeps no empty cells at the end of a row: they are empty fields */
+	for (size_t i = n; im->have_header && i < im->ncols; i++)
+		on_field("", 0, im);
+	on_row('\n', im);
+	return im->fatal;
+}
+
+static int parse_workbook(struct imp *im, const char *sheet, stamp_diag *diag)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = stamp_file_read(im->path, MAX_FILE, &data, &len, diag);
+	if (rc)
+		return rc;
+	rc = stamp_xlsx_rows(im->path, data, len, sheet, on_sheet_row, im, diag);
+	free(data);
+	if (rc == STAMP_EINPUT) { /* a problem like any other (diag names the file): counted */
+		im->nerr++;
+		if (im->on_err)
+			im->on_err(diag->msg, im->ctx);
+		rc = 0;
+	}
+	if (!rc && !im->fatal && !im->have_header && !im->nerr)
+		report(im, 0, "empty sheet: expected a header row naming the columns");
+	clear_row(im);
+	return rc;
+}
+
+/* "PK\3\4": a ZIP archive, as an .xlsx workbook is */
+static int is_zip(const char *path)
+{
+	unsigned char m[4] = {0};
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(m, 1, 4, f) : 0;
+	if (f)
+		fclose(f);
+	return n == 4 && memcmp(m, "PK\3\4", 4) == 0;
+}
+
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
 		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag)
+{
+	return stamp_import_file(st, kind, path, NULL, dry_run, count, on_err, ctx, diag);
+}
+
+int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path, const char *sheet,
+		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
+		      stamp_diag *diag)
 {
 	struct imp im = {
 		.kind = kind, .now = time(NULL), .path = path, .on_err = on_err, .ctx = ctx};
@@ -532,8 +585,9 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 	    (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS &&
 	     kind != STAMP_IMPORT_EVENTS))
 		return stamp_diag_set(diag, EINVAL, "import: bad arguments");
+	int book = is_zip(path);
 	/* UTF-8 (BOM or not) or UTF-16 with a BOM, separated by ',', ';' or tabs */
-	err = stamp_tabular_read(path, MAX_FILE, &text, &tlen, &delim, diag);
+	err = book ? 0 : stamp_tabular_read(path, MAX_FILE, &text, &tlen, &delim, diag);
 	if (err == STAMP_EINPUT) { /* a problem like any other: reported, then counted */
 		if (on_err)
 			on_err(diag->msg, ctx);
@@ -541,7 +595,7 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 	}
 	if (err)
 		return err;
-	if (!(f = fmemopen(tlen ? text : (char *)"\n", tlen ? tlen : 1, "r"))) {
+	if (!book && !(f = fmemopen(tlen ? text : (char *)"\n", tlen ? tlen : 1, "r"))) {
 		err = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
 		goto leave;
 	}
@@ -550,7 +604,7 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 			       stamp_strerror(err));
 		goto leave;
 	}
-	if ((err = parse_file(&im, f, delim, diag)) != 0)
+	if ((err = book ? parse_workbook(&im, sheet, diag) : parse_file(&im, f, delim, diag)) != 0)
 		goto leave;
 	if (im.syserr) {
 		err = stamp_diag_set(diag, im.syserr, "%s:%zu: %s", path, im.rec_line,

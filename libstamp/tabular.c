@@ -21,7 +21,7 @@
 
 #define SAVE_AS "in Excel use File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\""
 
-static int slurp(const char *path, size_t max, char **out, size_t *len, stamp_diag *diag)
+int stamp_file_read(const char *path, size_t max, char **out, size_t *len, stamp_diag *diag)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -113,7 +113,7 @@ int stamp_tabular_read(const char *path, size_t max, char **text, size_t *len, u
 {
 	char *raw = NULL, *utf8;
 	size_t n = 0;
-	int rc = slurp(path, max, &raw, &n, diag);
+	int rc = stamp_file_read(path, max, &raw, &n, diag);
 	if (rc)
 		return rc;
 	const unsigned char *u = (const unsigned char *)raw;

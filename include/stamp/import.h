@@ -35,4 +35,14 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 		     size_t *count, stamp_import_err_cb on_err, void *ctx,
 		     stamp_diag *diag) STAMP_WUR;
 
+/*
+ * The same for a file that may also be an Excel workbook (.xlsx, known by
+ * its content): its sheet named sheet, or its first when sheet is NULL;
+ * dates as Excel stores them (serial numbers under a date format, or text),
+ * whole numbers as their digits. Messages name Excel's row numbers.
+ */
+int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path, const char *sheet,
+		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
+		      stamp_diag *diag) STAMP_WUR;
+
 #endif
