@@ -272,17 +272,22 @@ static void print_import_error(const char *msg, void *ctx)
 int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plural, int argc,
 	       char **argv)
 {
-	static const struct option lo[] = {{"dry-run", no_argument, NULL, 256}, {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"dry-run", no_argument, NULL, 256},
+					   {"sheet", required_argument, NULL, 257},
+					   {NULL, 0, NULL, 0}};
 	int dry = 0, opt, ex;
-	const char *path;
+	const char *path, *sheet = NULL;
 	stamp_store *st;
 	stamp_diag d = {{0}};
 	size_t count = 0;
 
 	while ((opt = cli_getopt(argc, argv, name, "", lo, &ex)) != -1) {
-		if (opt != 256)
+		if (opt == 256)
+			dry = 1;
+		else if (opt == 257)
+			sheet = optarg;
+		else
 			return ex;
-		dry = 1;
 	}
 	if (optind + 1 != argc)
 		return cli_usage(name);
@@ -301,7 +306,8 @@ int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plu
 	}
 	int rc = cli_open_store(&tc, STAMP_STORE_CREATE, &st);
 	if (rc == 0) {
-		rc = stamp_import_csv(st, what, path, dry, &count, print_import_error, NULL, &d);
+		rc = stamp_import_file(st, what, path, sheet, dry, &count, print_import_error, NULL,
+				       &d);
 		stamp_store_close(st);
 	} else {
 		d.msg[0] = '\0';
