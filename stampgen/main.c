@@ -340,6 +340,16 @@ static const usage usages[] = {
 	  {"--out FILE", "the catalog; must not exist"},
 	  {"--passphrase-file FILE", "the key's passphrase, first line (else "
 				     "$OCOPSTAMP_PASSPHRASE)"}}},
+	{"export",
+	 "epcis",
+	 cmd_export,
+	 "--batch N | --since DATE, --out FILE.jsonld",
+	 "Write a GS1 EPCIS 2.0 JSON-LD document: each batch's commissioning (its stamps as GS1 "
+	 "Digital Link URIs when the product has a GTIN), its production stages and its "
+	 "revocations.",
+	 {{"--batch N", "this batch"},
+	  {"--since DATE", "every batch issued on or after DATE (" DATE_FORMS ")"},
+	  {"--out FILE.jsonld", "the document; must not exist"}}},
 	{"verify",
 	 NULL,
 	 cmd_verify,
