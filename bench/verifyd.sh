@@ -122,6 +122,10 @@ make_store() { # n
 	"$G" -q -s "$s" keygen -o "$WORK/key-$n" >/dev/null
 	"$G" -q -s "$s" coop import "$SRC/samples/coops.csv" >/dev/null
 	"$G" -q -s "$s" product import "$SRC/samples/products.csv" >/dev/null
+	# the page as a shopper sees it now: the product's photo and a journey of 6 stages
+	# (4 of the product's from samples/events.csv, 2 of each batch's own, below)
+	"$G" -q -s "$s" product image "$PRODUCT" "$SRC/samples/photos/$PRODUCT.jpg" >/dev/null
+	"$G" -q -s "$s" event import "$SRC/samples/events.csv" >/dev/null
 	left=$n
 	: >"$WORK/codes-$n"
 	while [ "$left" -gt 0 ]; do
@@ -130,6 +134,10 @@ make_store() { # n
 		"$G" -q -s "$s" issue --product "$PRODUCT" --lot "L$batch" --produced 2026-11-01 \
 			--count "$c" --key "$WORK/key-$n.key" --base-url "$BASE_URL" \
 			--out "$WORK/batch-$n-$batch" --no-images >/dev/null
+		"$G" -q -s "$s" event add --batch "$batch" --stage storing --at "2026-11-02 09:00" \
+			--place "Kho HTX Khúc Phụ" --note "Nhiệt độ phòng, tránh ánh nắng" >/dev/null
+		"$G" -q -s "$s" event add --batch "$batch" --stage shipping --at "2026-11-05 07:30" \
+			--place "Siêu thị Thanh Hóa" --partner "Công ty vận tải Hoằng Hóa" >/dev/null
 		# the path part of each code: everything from "/S/"
 		awk -F, 'NR > 1 { i = index($2, "/S/"); print substr($2, i + 3) }' \
 			"$WORK/batch-$n-$batch/manifest.csv" >>"$WORK/codes-$n"
@@ -327,10 +335,16 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 # still the genuine page after all the scans (suspicious_after 1,000,000)
+declare -A PAGE_BYTES
 for n in $STORES; do
 	p=$(head -1 "$WORK/html-$n.paths")
-	curl -s "http://127.0.0.1:${VPORT[$n]}$p" | grep -q 'class="v ok"' ||
+	curl -s "http://127.0.0.1:${VPORT[$n]}$p" >"$WORK/page-$n.html"
+	grep -q 'class="v ok"' "$WORK/page-$n.html" ||
 		die "store $n: after the runs the page of $p is not the genuine page"
+	# what the page route served: the photo and the 6-stage journey
+	[ "$(grep -o '<li>' "$WORK/page-$n.html" | wc -l)" = 6 ] && grep -q 'class="photo"' "$WORK/page-$n.html" ||
+		die "store $n: the page lacks its photo or its 6 stages"
+	PAGE_BYTES[$n]=$(wc -c <"$WORK/page-$n.html")
 done
 
 # --- memory --------------------------------------------------------------------
@@ -409,6 +423,9 @@ for k in "${!ERR[@]}"; do TOTAL_ERR=$((TOTAL_ERR + ERR[$k])); done
 	printf '  %-40s %8s  %s\n' "0 errors (socket + non-2xx), all runs" "$TOTAL_ERR" \
 		"$( [ "$TOTAL_ERR" = 0 ] && echo PASS || echo FAIL)"
 	echo
+	for n in $STORES; do
+		echo "  page of a genuine stamp, $n stamps: ${PAGE_BYTES[$n]} bytes (photo and 6 stages; the photo itself is a separate, cached request)"
+	done
 	for n in $STORES; do
 		echo "  verifyd memory, $n stamps, ${REVOKED[$n]:-0} revocations (data.mdb ${STORE_MB[$n]} MiB): ${MEM[$n]}"
 	done
