@@ -187,3 +187,85 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 	buf_put(&e, "}");
 	return buf_take(&e, len);
 }
+
+const char *reload_result_name(int result)
+{
+	static const char *const names[RELOAD_KINDS] = {"none", "opened", "unchanged", "refused",
+							"failed"};
+	return result >= 0 && result < RELOAD_KINDS ? names[result] : "none";
+}
+
+static json_t *vn_time_or_null(int64_t t)
+{
+	char buf[40];
+	struct tm tm;
+	if (!t)
+		return json_null();
+	vn_time(t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+	return json_string(buf);
+}
+
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+	char hex[2 * 64 + 1];
+	for (size_t i = 0; i < n && i < 64; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	return json_stringn(hex, 2 * n);
+}
+
+/* The snapshot served: from its audit head, batch count and checksum. */
+static json_t *registry_json(const registry_status *rs)
+{
+	if (!rs->readable)
+		return json_null();
+	return json_pack("{s:I, s:o, s:o, s:I, s:I, s:o, s:s, s:o, s:I}", "audit_seq",
+			 (json_int_t)rs->head.seq, "audit_head",
+			 rs->head.seq ? hex_json(rs->head.hash, sizeof rs->head.hash) : json_null(),
+			 "time", vn_time_or_null(rs->head.time), "time_unix",
+			 (json_int_t)rs->head.time, "batches", (json_int_t)rs->batches, "sha256",
+			 hex_json(rs->sha256, sizeof rs->sha256), "checksum",
+			 rs->vouched ? "verified" : "unlisted", "opened",
+			 vn_time_or_null(rs->opened), "opened_unix", (json_int_t)rs->opened);
+}
+
+/* A reason names paths, which need not be UTF-8: jansson refuses those. */
+static json_t *reason_json(const char *why)
+{
+	json_t *j = why[0] ? json_string(why) : json_null();
+	return j ? j : json_string("(a reason that is not UTF-8: see the log)");
+}
+
+char *api_health(int ok, const char *problems, const registry_status *rs, size_t *len)
+{
+	json_t *list = json_array();
+	if (!list)
+		return NULL;
+	for (const char *p = problems; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		json_array_append_new(list, json_stringn(p, n));
+		p += n + (p[n] == '\n');
+	}
+	json_t *j = json_pack("{s:s, s:o, s:o, s:{s:I, s:s, s:o, s:I, s:o}}", "status",
+			      ok ? "ok" : "failing", "problems", list, "registry",
+			      registry_json(rs), "reload", "count", (json_int_t)rs->reloads,
+			      "result", reload_result_name(rs->reload_result), "at",
+			      vn_time_or_null(rs->reload_at), "at_unix", (json_int_t)rs->reload_at,
+			      "reason", reason_json(rs->reason));
+	if (!j)
+		return NULL;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = realloc(text, n + 2); /* a final newline, for curl in a terminal */
+	if (!out) {
+		free(text);
+		return NULL;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	*len = n + 1;
+	return out;
+}
