@@ -28,6 +28,19 @@ static json_t *date_json(uint32_t d)
 	return json_string(buf);
 }
 
+/*
+ * j as compact text, in order (malloc'd, or NULL); j is released. Reals
+ * (coordinates: 6 decimals of a degree at most) get 10 significant digits.
+ */
+static char *dump(json_t *j)
+{
+	if (!j)
+		return NULL;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(j);
+	return text;
+}
+
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
@@ -104,9 +117,7 @@ char *api_details(const verdict *v, size_t *len)
 						(int)v->image.bytes, "sha256", hex));
 	}
 	json_object_set_new(json_object_get(d, "product"), "images", images);
-	/* 6 decimals of a degree at most: 10 significant digits hold them */
-	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	json_decref(d);
+	char *text = dump(d);
 	if (!text)
 		return NULL;
 	/* the members without the enclosing braces, to sit inside the envelope */
@@ -139,11 +150,7 @@ static char *revocation_json(const stamp_revocation *r)
 	json_t *j = json_pack("{s:i, s:s, s:o, s:s, s:s}", "id", (json_int_t)r->id, "reason",
 			      stamp_reason_name(r->reason), "note", str_or_null(r->note), "since",
 			      since, "scope", stamp_scope_name(r->scope));
-	if (!j)
-		return NULL;
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return text;
+	return dump(j);
 }
 
 char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len)
@@ -208,9 +215,10 @@ static json_t *vn_time_or_null(int64_t t)
 
 static json_t *hex_json(const uint8_t *b, size_t n)
 {
-	char hex[2 * 64 + 1];
-	for (size_t i = 0; i < n && i < 64; i++)
-		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	char hex[2 * STAMP_SHA256_BYTES + 1]; /* the longest: a sha256 or an audit hash */
+	if (n > STAMP_SHA256_BYTES)
+		return NULL;
+	hex_format(b, n, hex);
 	return json_stringn(hex, 2 * n);
 }
 
@@ -252,10 +260,7 @@ char *api_health(int ok, const char *problems, const registry_status *rs, size_t
 			      "result", reload_result_name(rs->reload_result), "at",
 			      vn_time_or_null(rs->reload_at), "at_unix", (json_int_t)rs->reload_at,
 			      "reason", reason_json(rs->reason));
-	if (!j)
-		return NULL;
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
+	char *text = dump(j);
 	if (!text)
 		return NULL;
 	size_t n = strlen(text);

@@ -92,10 +92,8 @@ static void family(strbuf *b, const char *name, const char *help, const char *la
 static void registry_metrics(strbuf *b, const registry_status *rs)
 {
 	char sum[2 * STAMP_SHA256_BYTES + 1], head[2 * STAMP_AUDIT_HASH_BYTES + 1];
-	for (int i = 0; i < STAMP_SHA256_BYTES; i++)
-		snprintf(sum + 2 * i, 3, "%02x", rs->sha256[i]);
-	for (int i = 0; i < STAMP_AUDIT_HASH_BYTES; i++)
-		snprintf(head + 2 * i, 3, "%02x", rs->head.hash[i]);
+	hex_format(rs->sha256, sizeof rs->sha256, sum);
+	hex_format(rs->head.hash, sizeof rs->head.hash, head);
 	const char *names[RELOAD_KINDS];
 	for (int i = 0; i < RELOAD_KINDS; i++)
 		names[i] = reload_result_name(i);

@@ -289,12 +289,6 @@ static int open_registry(server *s, registry_ref **out, refusal *f)
 	return 0;
 }
 
-static void hex_of(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 /*
  * A new snapshot must carry on the chain of the one served: at least as
  * many audit entries, and the served head among them (an equal sequence
@@ -327,7 +321,7 @@ static int carries_on(registry_ref *cur, registry_ref *next, refusal *f)
 	if (rc == 0 && memcmp(at.hash, a.hash, sizeof a.hash) == 0)
 		return 0;
 	char ha[2 * STAMP_AUDIT_HASH_BYTES + 1];
-	hex_of(a.hash, 8, ha);
+	hex_format(a.hash, 8, ha);
 	return refuse(f, STAMP_EINPUT,
 		      "the new snapshot is not a continuation of the one served: its audit "
 		      "entry %llu is not %s... (a fork: a restored or another store; restart "
@@ -1469,7 +1463,7 @@ int server_reload(server *s)
 	pthread_mutex_unlock(&s->reg_lock);
 	unref(old);
 	char sum[2 * STAMP_SHA256_BYTES + 1];
-	hex_of(r->sha256, STAMP_SHA256_BYTES, sum);
+	hex_format(r->sha256, STAMP_SHA256_BYTES, sum);
 	vlog("registry reopened (generation %u); data.mdb sha256 %s%s", atomic_load(&r->generation),
 	     sum, r->vouched ? " (matches data.mdb.sha256)" : " (no data.mdb.sha256)");
 	reload_done(s, RELOAD_OPENED, "");

@@ -192,6 +192,8 @@ void buf_add(strbuf *b, const char *s, size_t n);
 void buf_esc(strbuf *b, const char *s);
 /* The text (the caller frees it), or NULL when full; b is empty after; len may be NULL. */
 char *buf_take(strbuf *b, size_t *len);
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void hex_format(const uint8_t *b, size_t n, char *out);
 
 /*
  * page.c: the HTML page; *len set; malloc'd text or NULL. The details (the

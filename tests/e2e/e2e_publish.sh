@@ -181,14 +181,24 @@ F=$WORK/fork
 g -s "$F" keygen -o k2 >/dev/null
 g -s "$F" coop import "$SAMPLES/coops.csv" >/dev/null
 g -s "$F" product import "$SAMPLES/products.csv" >/dev/null
-for l in F1 F2 F3; do
-	g -s "$F" issue --product NM-COT-HH --lot $l --produced 2026-11-01 --count 5 --key k2.key \
-		--base-url "$URL" --out "f-$l" --no-images >/dev/null
-done
-publish 1 "publish a store of another chain: refused" -s "$F"
-n=$(grep -c "NOT PUBLISHED: verifyd refused it: the new snapshot is not a continuation of the one served" "$WORK/out" || true)
-[ "$n" = 3 ] && ok "each replica refused the fork" || { fail "fork refusals: $n of 3"; sed 's/^/     | /' "$WORK/out"; }
-serves_all "$SHA2" "$SEQ2" 2 "after the fork"
+fork_issue() {
+	g -s "$F" issue --product NM-COT-HH --lot "$1" --produced 2026-11-01 --count 5 --key k2.key \
+		--base-url "$URL" --out "f-$1" --no-images >/dev/null
+}
+fork_refused() { # what
+	n=$(grep -c "NOT PUBLISHED: verifyd refused it: the new snapshot is not a continuation of the one served" "$WORK/out" || true)
+	[ "$n" = 3 ] && ok "each replica refused $1" || { fail "$1: refusals: $n of 3"; sed 's/^/     | /' "$WORK/out"; }
+}
+fork_issue F1
+fork_issue F2
+FSEQ=$("$STAMPGEN" -s "$F" audit verify | sed -n 's/^INTACT: \([0-9]*\) entries.*/\1/p')
+[ "$FSEQ" = "$SEQ2" ] && ok "a fork with as many audit entries ($FSEQ)" || fail "fork at $FSEQ entries, not $SEQ2"
+publish 1 "publish a fork of the same length: refused" -s "$F"
+fork_refused "a fork of the same length"
+fork_issue F3
+publish 1 "publish a longer fork: refused" -s "$F"
+fork_refused "a longer fork"
+serves_all "$SHA2" "$SEQ2" 2 "after the forks"
 
 # ---- a corrupt copy: the script refuses it; placed by hand, each replica does
 cp snap2.mdb bad.bak
@@ -220,6 +230,27 @@ for i in $(seq 1 $N); do
 	ln -s "$good" "r$i/registry.tmp" && mv -T "r$i/registry.tmp" "r$i/registry"
 	rm -rf "$d"
 done
+
+# at start there is nothing to compare with, but the checksum is checked
+mkdir badstart
+cp bad.bak badstart/data.mdb
+printf '%s  data.mdb\n' "$SHA2" >badstart/data.mdb.sha256
+expect_exit 2 "verifyd on a corrupt registry with its checksum: refuses to start" -- \
+	timeout 30 "$VERIFYD" --listen 127.0.0.1 --port "$(free_port)" --registry "$WORK/badstart" \
+	--scans "$WORK/badstart-scans"
+expect_out "badstart/data.mdb: checksum does not match" "verifyd says the checksum does not match"
+
+# ---- a registry that is a plain folder: files renamed into it ---------------
+mkdir plain
+expect_exit 0 "publish into a plain folder (verifyd not running)" -- sh "$PUB" --from snap1.bak "$WORK/plain,none,"
+[ ! -L plain ] && (cd plain && sha256sum -c --status data.mdb.sha256) &&
+	ok "data.mdb and data.mdb.sha256 renamed into the folder, and they match" || fail "plain folder: $(ls -la plain)"
+: >plain/lock.mdb # as verifyd leaves it on a writable filesystem
+before=$(sha256sum <plain/data.mdb)
+expect_exit 1 "publish beside a lock file: refused" -- sh "$PUB" --from "$WORK/snap1.bak" \
+	"$WORK/plain,pid:$WORK/r1/pid,http://127.0.0.1:$(cat r1/port)"
+expect_out "holds lock.mdb" "the script says why"
+[ "$(sha256sum <plain/data.mdb)" = "$before" ] && ok "the folder is left as it was" || fail "the folder changed"
 
 # ---- nginx over the three; one SIGKILLed under load --------------------------
 NGX=$WORK/nginx
