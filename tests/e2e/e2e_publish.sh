@@ -231,6 +231,15 @@ for i in $(seq 1 $N); do
 	rm -rf "$d"
 done
 
+# nothing left behind: no temporary copy, at most --keep (3) snapshot folders
+for i in $(seq 1 $N); do
+	left=$(find "r$i" -maxdepth 2 -name '.incoming*' | wc -l)
+	kept=$(find "r$i/registry.snapshots" -mindepth 1 -maxdepth 1 -type d | wc -l)
+	[ "$left" = 0 ] && [ "$kept" -ge 1 ] && [ "$kept" -le 3 ] && [ -f "r$i/registry/data.mdb" ] &&
+		ok "replica $i: no temporary copy left, $kept snapshot folders kept" ||
+		fail "replica $i: $left temporary copies, $kept snapshot folders"
+done
+
 # at start there is nothing to compare with, but the checksum is checked
 mkdir badstart
 cp bad.bak badstart/data.mdb
@@ -251,6 +260,8 @@ expect_exit 1 "publish beside a lock file: refused" -- sh "$PUB" --from "$WORK/s
 	"$WORK/plain,pid:$WORK/r1/pid,http://127.0.0.1:$(cat r1/port)"
 expect_out "holds lock.mdb" "the script says why"
 [ "$(sha256sum <plain/data.mdb)" = "$before" ] && ok "the folder is left as it was" || fail "the folder changed"
+[ "$(find . -maxdepth 1 -name '.incoming*' | wc -l)" = 0 ] && ok "no temporary copy left beside it" ||
+	fail "temporary copies left: $(find . -maxdepth 1 -name '.incoming*')"
 
 # ---- nginx over the three; one SIGKILLed under load --------------------------
 NGX=$WORK/nginx
