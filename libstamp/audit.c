@@ -212,3 +212,51 @@ int stamp_audit_verify(stamp_txn *t, uint64_t *count, uint8_t head[STAMP_AUDIT_H
 	free(c);
 	return rc;
 }
+
+int stamp_audit_head_at(stamp_txn *t, uint64_t seq, stamp_audit_head *out)
+{
+	uint8_t key[8];
+	MDB_txn *txn;
+	MDB_dbi log;
+	MDB_val k, v;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = stamp_store_db(t, "audit", &txn, &log)))
+		return rc;
+	stamp_be_put(key, seq, 8);
+	k = val_of(key, 8);
+	if ((rc = mdb_get(txn, log, &k, &v)))
+		return rc == MDB_NOTFOUND ? STAMP_ENOTFOUND : rc;
+	stamp_audit_entry *e = malloc(sizeof *e); /* ~1.7 KB */
+	if (!e)
+		return ENOMEM;
+	if ((rc = decode(&k, &v, e)) == 0) {
+		out->seq = seq;
+		out->time = e->time;
+		memcpy(out->hash, e->hash, sizeof out->hash);
+	}
+	free(e);
+	return rc;
+}
+
+int stamp_audit_read_head(stamp_txn *t, stamp_audit_head *out)
+{
+	uint8_t hash[STAMP_AUDIT_HASH_BYTES];
+	uint64_t seq;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = stamp_store_db(t, "meta", &txn, &meta)) || (rc = get_head(txn, meta, &seq, hash)))
+		return rc;
+	if (seq == 0)
+		return 0;
+	rc = stamp_audit_head_at(t, seq, out);
+	if (rc == 0 && memcmp(out->hash, hash, sizeof hash) != 0)
+		rc = STAMP_ECORRUPT;
+	if (rc)
+		memset(out, 0, sizeof *out);
+	return rc == STAMP_ENOTFOUND ? STAMP_ECORRUPT : rc;
+}

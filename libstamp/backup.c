@@ -115,8 +115,12 @@ leave:
 	return rc;
 }
 
-/* The checksum recorded beside file, from its first 64 hex digits. */
-static int read_sum(const char *file, uint8_t want[STAMP_SHA256_BYTES], stamp_diag *diag)
+/*
+ * The checksum recorded beside file, from its first 64 hex digits. Without
+ * file.sha256: STAMP_ENOTFOUND when missing_ok, else STAMP_ECORRUPT.
+ */
+static int read_sum(const char *file, uint8_t want[STAMP_SHA256_BYTES], int missing_ok,
+		    stamp_diag *diag)
 {
 	char sums[PATH_MAX], line[160];
 	size_t bin = 0;
@@ -124,6 +128,8 @@ static int read_sum(const char *file, uint8_t want[STAMP_SHA256_BYTES], stamp_di
 	if (rc)
 		return stamp_diag_set(diag, rc, "%s: path too long", file);
 	FILE *f = fopen(sums, "r");
+	if (!f && errno == ENOENT && missing_ok)
+		return STAMP_ENOTFOUND;
 	if (!f)
 		return stamp_diag_set(diag, STAMP_ECORRUPT,
 				      "%s: no checksum file (%s: %s): a backup comes with one",
@@ -184,7 +190,7 @@ int stamp_backup_restore(const char *file, const char *dir, uint8_t sha256[STAMP
 	int fd = -1, out = -1, made = 0, placed = 0, rc;
 	stamp_store *st = NULL;
 
-	if ((rc = read_sum(file, want, diag)))
+	if ((rc = read_sum(file, want, 0, diag)))
 		return rc;
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		return stamp_diag_set(diag, errno, "%s: %s", file, strerror(errno));
@@ -236,4 +242,31 @@ leave:
 	if (rc && made)
 		rmdir(dir);
 	return rc;
+}
+
+int stamp_backup_verify(const char *file, uint8_t sha256[STAMP_SHA256_BYTES], int *vouched,
+			struct stat *st, stamp_diag *diag)
+{
+	uint8_t want[STAMP_SHA256_BYTES];
+	*vouched = 0;
+	int rc = read_sum(file, want, 1, diag);
+	if (rc && rc != STAMP_ENOTFOUND)
+		return rc;
+	int listed = rc == 0;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return stamp_diag_set(diag, errno, "%s: %s", file, strerror(errno));
+	if ((st && fstat(fd, st) != 0) || (rc = sha256_fd(fd, sha256)) != 0) {
+		rc = rc ? rc : errno;
+		close(fd);
+		return stamp_diag_set(diag, rc, "%s: %s", file, strerror(rc));
+	}
+	close(fd);
+	if (listed && sodium_memcmp(sha256, want, sizeof want) != 0)
+		return stamp_diag_set(diag, STAMP_ECORRUPT,
+				      "%s: checksum does not match %s.sha256: damaged or not the "
+				      "file it names",
+				      file, file);
+	*vouched = listed;
+	return 0;
 }

@@ -511,6 +511,18 @@ int stamp_store_each_key(stamp_txn *t, stamp_key_cb cb, void *ctx)
 	return each(t, &w);
 }
 
+int stamp_store_batch_count(stamp_txn *t, uint64_t *n)
+{
+	MDB_stat ms;
+	*n = 0;
+	if (t->st->absent[DB_BATCHES])
+		return 0;
+	int rc = mdb_stat(t->txn, t->st->dbi[DB_BATCHES], &ms);
+	if (rc == 0)
+		*n = ms.ms_entries;
+	return rc;
+}
+
 MDB_env *stamp_store_env(stamp_store *st)
 {
 	return st->env;

@@ -215,6 +215,57 @@ static void a_cut_tail_is_caught(void **state)
 	assert_int_equal(verify(f, &n, &broken, &d), STAMP_ECORRUPT);
 }
 
+static void head_of(fixture *f, stamp_audit_head *h, int want)
+{
+	stamp_txn *t;
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_audit_read_head(t, h), want);
+	stamp_txn_abort(t);
+}
+
+/* The head names the last entry: its sequence, time and hash; and batches are counted. */
+static void the_head_is_the_last_entry(void **state)
+{
+	fixture *f = *state;
+	stamp_audit_head h, h2, at;
+	uint8_t chain[STAMP_AUDIT_HASH_BYTES];
+	uint64_t n, broken, batches;
+	stamp_txn *t;
+	log_t l;
+
+	head_of(f, &h, 0);
+	assert_int_equal(h.seq, 1);
+	issue_one(f);
+	head_of(f, &h2, 0);
+	read_log(f, &l, 0);
+	assert_int_equal(h2.seq, (uint64_t)l.n);
+	assert_true(h2.seq > h.seq);
+	assert_int_equal(h2.time, l.e[l.n - 1].time);
+	assert_memory_equal(h2.hash, l.e[l.n - 1].hash, STAMP_AUDIT_HASH_BYTES);
+	/* the same head stamp_audit_verify recomputes */
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_audit_verify(t, &n, chain, &broken, NULL), 0);
+	assert_memory_equal(h2.hash, chain, sizeof chain);
+	/* an earlier entry as a head: what an older copy of the store has */
+	assert_int_equal(stamp_audit_head_at(t, h.seq, &at), 0);
+	assert_memory_equal(at.hash, h.hash, sizeof at.hash);
+	assert_int_equal(stamp_audit_head_at(t, h2.seq + 1, &at), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_store_batch_count(t, &batches), 0);
+	assert_int_equal(batches, 1);
+	stamp_txn_abort(t);
+}
+
+/* A head that names an entry the log does not hold is not taken for a head. */
+static void a_head_without_its_entry_is_corrupt(void **state)
+{
+	fixture *f = *state;
+	stamp_audit_head h;
+	issue_one(f);
+	raw(f, remove_last_entry);
+	head_of(f, &h, STAMP_ECORRUPT);
+	assert_int_equal(h.seq, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +276,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_removed_entry_is_caught, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(a_cut_tail_is_caught, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(the_head_is_the_last_entry, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(a_head_without_its_entry_is_corrupt, fixture_setup,
 						fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

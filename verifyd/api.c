@@ -28,6 +28,19 @@ static json_t *date_json(uint32_t d)
 	return json_string(buf);
 }
 
+/*
+ * j as compact text, in order (malloc'd, or NULL); j is released. Reals
+ * (coordinates: 6 decimals of a degree at most) get 10 significant digits.
+ */
+static char *dump(json_t *j)
+{
+	if (!j)
+		return NULL;
+	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(j);
+	return text;
+}
+
 static json_t *str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
@@ -104,9 +117,7 @@ char *api_details(const verdict *v, size_t *len)
 						(int)v->image.bytes, "sha256", hex));
 	}
 	json_object_set_new(json_object_get(d, "product"), "images", images);
-	/* 6 decimals of a degree at most: 10 significant digits hold them */
-	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	json_decref(d);
+	char *text = dump(d);
 	if (!text)
 		return NULL;
 	/* the members without the enclosing braces, to sit inside the envelope */
@@ -139,11 +150,7 @@ static char *revocation_json(const stamp_revocation *r)
 	json_t *j = json_pack("{s:i, s:s, s:o, s:s, s:s}", "id", (json_int_t)r->id, "reason",
 			      stamp_reason_name(r->reason), "note", str_or_null(r->note), "since",
 			      since, "scope", stamp_scope_name(r->scope));
-	if (!j)
-		return NULL;
-	char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return text;
+	return dump(j);
 }
 
 char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len)
@@ -186,4 +193,84 @@ char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len
 	}
 	buf_put(&e, "}");
 	return buf_take(&e, len);
+}
+
+const char *reload_result_name(int result)
+{
+	static const char *const names[RELOAD_KINDS] = {"none", "opened", "unchanged", "refused",
+							"failed"};
+	return result >= 0 && result < RELOAD_KINDS ? names[result] : "none";
+}
+
+static json_t *vn_time_or_null(int64_t t)
+{
+	char buf[40];
+	struct tm tm;
+	if (!t)
+		return json_null();
+	vn_time(t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+07:00", &tm);
+	return json_string(buf);
+}
+
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+	char hex[2 * STAMP_SHA256_BYTES + 1]; /* the longest: a sha256 or an audit hash */
+	if (n > STAMP_SHA256_BYTES)
+		return NULL;
+	hex_format(b, n, hex);
+	return json_stringn(hex, 2 * n);
+}
+
+/* The snapshot served: from its audit head, batch count and checksum. */
+static json_t *registry_json(const registry_status *rs)
+{
+	if (!rs->readable)
+		return json_null();
+	return json_pack("{s:I, s:o, s:o, s:I, s:I, s:o, s:s, s:o, s:I}", "audit_seq",
+			 (json_int_t)rs->head.seq, "audit_head",
+			 rs->head.seq ? hex_json(rs->head.hash, sizeof rs->head.hash) : json_null(),
+			 "time", vn_time_or_null(rs->head.time), "time_unix",
+			 (json_int_t)rs->head.time, "batches", (json_int_t)rs->batches, "sha256",
+			 hex_json(rs->sha256, sizeof rs->sha256), "checksum",
+			 rs->vouched ? "verified" : "unlisted", "opened",
+			 vn_time_or_null(rs->opened), "opened_unix", (json_int_t)rs->opened);
+}
+
+/* A reason names paths, which need not be UTF-8: jansson refuses those. */
+static json_t *reason_json(const char *why)
+{
+	json_t *j = why[0] ? json_string(why) : json_null();
+	return j ? j : json_string("(a reason that is not UTF-8: see the log)");
+}
+
+char *api_health(int ok, const char *problems, const registry_status *rs, size_t *len)
+{
+	json_t *list = json_array();
+	if (!list)
+		return NULL;
+	for (const char *p = problems; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		json_array_append_new(list, json_stringn(p, n));
+		p += n + (p[n] == '\n');
+	}
+	json_t *j = json_pack("{s:s, s:o, s:o, s:{s:I, s:s, s:o, s:I, s:o}}", "status",
+			      ok ? "ok" : "failing", "problems", list, "registry",
+			      registry_json(rs), "reload", "count", (json_int_t)rs->reloads,
+			      "result", reload_result_name(rs->reload_result), "at",
+			      vn_time_or_null(rs->reload_at), "at_unix", (json_int_t)rs->reload_at,
+			      "reason", reason_json(rs->reason));
+	char *text = dump(j);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = realloc(text, n + 2); /* a final newline, for curl in a terminal */
+	if (!out) {
+		free(text);
+		return NULL;
+	}
+	out[n] = '\n';
+	out[n + 1] = '\0';
+	*len = n + 1;
+	return out;
 }

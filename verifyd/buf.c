@@ -96,3 +96,13 @@ char *buf_take(strbuf *b, size_t *len)
 	*b = (strbuf){0};
 	return p;
 }
+
+void hex_format(const uint8_t *b, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

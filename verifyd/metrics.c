@@ -24,6 +24,13 @@ static const char *const scan_names[3] = {"counted", "repeat", "over_budget"};
 static const char *const close_names[CLOSE_KINDS] = {"head_deadline", "evicted", "per_address",
 						     "full", "stopping"};
 static const char *const txn_names[TXN_CAUSES] = {"readers_full", "other"};
+static atomic_ullong reloads_by[RELOAD_KINDS];
+
+void metrics_reload(int result)
+{
+	if (result > RELOAD_NONE && result < RELOAD_KINDS)
+		atomic_fetch_add_explicit(&reloads_by[result], 1, memory_order_relaxed);
+}
 
 static const char *const status_names[STATUS_KINDS] = {"2xx", "3xx", "4xx", "5xx"};
 void metrics_request(int status, double seconds)
@@ -81,7 +88,61 @@ static void family(strbuf *b, const char *name, const char *help, const char *la
 		buf_put(b, "%s{%s=\"%s\"} %llu\n", name, label, names[i], atomic_load(&v[i]));
 }
 
-char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
+/* The snapshot served and the last reload (docs/api.md). */
+static void registry_metrics(strbuf *b, const registry_status *rs)
+{
+	char sum[2 * STAMP_SHA256_BYTES + 1], head[2 * STAMP_AUDIT_HASH_BYTES + 1];
+	hex_format(rs->sha256, sizeof rs->sha256, sum);
+	hex_format(rs->head.hash, sizeof rs->head.hash, head);
+	const char *names[RELOAD_KINDS];
+	for (int i = 0; i < RELOAD_KINDS; i++)
+		names[i] = reload_result_name(i);
+	family(b, "verifyd_registry_reloads_total",
+	       "SIGHUPs, by outcome: a new snapshot opened, the same files kept, refused "
+	       "(checksum, "
+	       "older, not a continuation), failed (could not be opened).",
+	       "result", names + 1, reloads_by + 1, RELOAD_KINDS - 1);
+	buf_put(b,
+		"# HELP verifyd_registry_last_reload_refused 1 when the last SIGHUP's snapshot was "
+		"not taken (refused or failed): the one before is still served.\n"
+		"# TYPE verifyd_registry_last_reload_refused gauge\n"
+		"verifyd_registry_last_reload_refused %d\n"
+		"# HELP verifyd_registry_last_reload_timestamp_seconds When the last SIGHUP was "
+		"handled (0: none yet).\n"
+		"# TYPE verifyd_registry_last_reload_timestamp_seconds gauge\n"
+		"verifyd_registry_last_reload_timestamp_seconds %lld\n",
+		rs->reload_result == RELOAD_REFUSED || rs->reload_result == RELOAD_FAILED,
+		(long long)rs->reload_at);
+	if (!rs->readable)
+		return;
+	buf_put(b,
+		"# HELP verifyd_registry_snapshot_info The registry served: its data.mdb's sha256, "
+		"whether data.mdb.sha256 vouched for it, its audit head.\n"
+		"# TYPE verifyd_registry_snapshot_info gauge\n"
+		"verifyd_registry_snapshot_info{sha256=\"%s\",checksum=\"%s\",audit_head=\"%s\"} "
+		"1\n"
+		"# HELP verifyd_registry_audit_seq Sequence number of the registry's last audit "
+		"entry: higher is newer.\n"
+		"# TYPE verifyd_registry_audit_seq gauge\n"
+		"verifyd_registry_audit_seq %llu\n"
+		"# HELP verifyd_registry_snapshot_timestamp_seconds Time of the registry's last "
+		"change (its last audit entry).\n"
+		"# TYPE verifyd_registry_snapshot_timestamp_seconds gauge\n"
+		"verifyd_registry_snapshot_timestamp_seconds %lld\n"
+		"# HELP verifyd_registry_batches Batches in the registry served.\n"
+		"# TYPE verifyd_registry_batches gauge\n"
+		"verifyd_registry_batches %llu\n"
+		"# HELP verifyd_registry_opened_timestamp_seconds When the registry's files were "
+		"opened.\n"
+		"# TYPE verifyd_registry_opened_timestamp_seconds gauge\n"
+		"verifyd_registry_opened_timestamp_seconds %lld\n",
+		sum, rs->vouched ? "verified" : "unlisted", rs->head.seq ? head : "",
+		(unsigned long long)rs->head.seq, (long long)rs->head.time,
+		(unsigned long long)rs->batches, (long long)rs->opened);
+}
+
+char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, const registry_status *rs,
+		     size_t *len)
 {
 	strbuf b; /* sized for every line below */
 	if (buf_init(&b, 8192))
@@ -134,5 +195,6 @@ char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len)
 		"verifyd_store_bytes{store=\"registry\"} %llu\n"
 		"verifyd_store_bytes{store=\"scans\"} %llu\n",
 		(unsigned long long)registry_bytes, (unsigned long long)scans_bytes);
+	registry_metrics(&b, rs);
 	return buf_take(&b, len);
 }

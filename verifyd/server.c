@@ -45,7 +45,18 @@ typedef struct registry_ref {
 	atomic_uint generation; /* bumped in place by a SIGHUP on unchanged files */
 	atomic_int refs;
 	file_id files[REG_FILES];
+	uint8_t sha256[STAMP_SHA256_BYTES]; /* of data.mdb, when it was opened */
+	int vouched;			    /* data.mdb.sha256 matched it */
+	int64_t opened;
 } registry_ref;
+
+/* The last SIGHUP's outcome, for /healthz and /metrics (guarded by reg_lock). */
+typedef struct reload_state {
+	unsigned count;
+	int result; /* RELOAD_* */
+	int64_t at;
+	char reason[RELOAD_REASON_MAX];
+} reload_state;
 
 struct server {
 	config cfg;
@@ -56,6 +67,7 @@ struct server {
 	pthread_key_t worker_key;
 	pthread_mutex_t reg_lock; /* guards current */
 	registry_ref *current;
+	reload_state reload;
 	atomic_uint generation;
 	ticker *writer; /* flushes scan counts every second */
 	unsigned ticks;
@@ -206,23 +218,115 @@ static int same_file(file_id a, file_id b)
 
 #define READERS_HEADROOM 16 /* reader slots left for stampgen and mdb_* tools */
 
-static int open_registry(server *s, registry_ref **out)
+/* Why a registry was not opened, for the log and /healthz. */
+typedef struct refusal {
+	int failed; /* could not be opened (RELOAD_FAILED), else judged (RELOAD_REFUSED) */
+	char why[RELOAD_REASON_MAX];
+} refusal;
+
+static int refuse(refusal *f, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(refusal *f, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof f->why, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The audit head of an open registry (a read transaction of its own). */
+static int read_head(stamp_store *st, stamp_audit_head *h)
+{
+	stamp_txn *t;
+	int rc = stamp_txn_begin(st, 0, &t);
+	if (rc)
+		return rc;
+	rc = stamp_audit_read_head(t, h);
+	stamp_txn_abort(t);
+	return rc;
+}
+
+/*
+ * Check data.mdb against data.mdb.sha256 when there is one (the checksum is
+ * taken either way, to report it), then open it: the file hashed must be the
+ * file opened, or a publication raced us and nothing is known of the second.
+ */
+static int open_registry(server *s, registry_ref **out, refusal *f)
 {
 	stamp_diag d = {{0}};
+	char data[sizeof s->cfg.registry + 16];
+	struct stat hashed;
+	int rc;
+
+	snprintf(data, sizeof data, "%s/data.mdb", s->cfg.registry);
 	registry_ref *r = calloc(1, sizeof *r);
 	if (!r)
-		return ENOMEM;
-	int rc = stamp_store_open(s->cfg.registry, STAMP_STORE_RDONLY, &r->st, &d);
+		return refuse(f, ENOMEM, "out of memory");
+	if ((rc = stamp_backup_verify(data, r->sha256, &r->vouched, &hashed, &d))) {
+		f->failed = rc != STAMP_ECORRUPT;
+		refuse(f, rc, "%s", d.msg[0] ? d.msg : stamp_strerror(rc));
+		free(r);
+		return rc;
+	}
+	rc = stamp_store_open(s->cfg.registry, STAMP_STORE_RDONLY, &r->st, &d);
 	if (rc) {
-		vlog("%s", d.msg[0] ? d.msg : stamp_strerror(rc));
+		f->failed = 1;
+		refuse(f, rc, "%s", d.msg[0] ? d.msg : stamp_strerror(rc));
 		free(r);
 		return rc;
 	}
 	atomic_init(&r->refs, 1);
+	r->opened = (int64_t)time(NULL);
 	if (registry_files(s->cfg.registry, r->files) != 0)
 		memset(r->files, 0, sizeof r->files);
+	if (!same_file(r->files[REG_DATA], (file_id){hashed.st_dev, hashed.st_ino})) {
+		unref(r);
+		return refuse(f, EAGAIN,
+			      "%s was replaced while it was being checked; send SIGHUP again",
+			      data);
+	}
 	*out = r;
 	return 0;
+}
+
+/*
+ * A new snapshot must carry on the chain of the one served: at least as
+ * many audit entries, and the served head among them (an equal sequence
+ * with another hash, or a longer chain that does not hold our head, is a
+ * registry that forked from ours: a restore, or a store that is not ours).
+ */
+static int carries_on(registry_ref *cur, registry_ref *next, refusal *f)
+{
+	stamp_audit_head a, b;
+	int rc;
+	if ((rc = read_head(cur->st, &a)))
+		return refuse(f, rc, "cannot read the served registry's audit head: %s",
+			      stamp_strerror(rc));
+	if ((rc = read_head(next->st, &b)))
+		return refuse(f, rc, "cannot read the new registry's audit head: %s",
+			      stamp_strerror(rc));
+	if (b.seq < a.seq)
+		return refuse(f, STAMP_EINPUT,
+			      "the new snapshot is older: audit entry %llu, the one served is at "
+			      "%llu",
+			      (unsigned long long)b.seq, (unsigned long long)a.seq);
+	if (a.seq == 0)
+		return 0;
+	stamp_txn *t;
+	stamp_audit_head at;
+	if ((rc = stamp_txn_begin(next->st, 0, &t)))
+		return refuse(f, rc, "cannot read the new registry: %s", stamp_strerror(rc));
+	rc = stamp_audit_head_at(t, a.seq, &at);
+	stamp_txn_abort(t);
+	if (rc == 0 && memcmp(at.hash, a.hash, sizeof a.hash) == 0)
+		return 0;
+	char ha[2 * STAMP_AUDIT_HASH_BYTES + 1];
+	hex_format(a.hash, 8, ha);
+	return refuse(f, STAMP_EINPUT,
+		      "the new snapshot is not a continuation of the one served: its audit "
+		      "entry %llu is not %s... (a fork: a restored or another store; restart "
+		      "verifyd to serve it anyway)",
+		      (unsigned long long)a.seq, ha);
 }
 
 /* ---- choosing what to answer ------------------------------------------ */
@@ -926,20 +1030,47 @@ static enum MHD_Result route_resolver(server *s, struct MHD_Connection *conn, un
 	return send_body(conn, *status, body, len, "application/json", LANG_VI, 0, NULL);
 }
 
+/* What /healthz and /metrics say of the registry: t is w's, or NULL. */
+static void registry_status_of(server *s, worker *w, stamp_txn *t, registry_status *rs)
+{
+	memset(rs, 0, sizeof *rs);
+	if (t && stamp_audit_read_head(t, &rs->head) == 0 &&
+	    stamp_store_batch_count(t, &rs->batches) == 0)
+		rs->readable = 1;
+	if (t && w->ref) {
+		memcpy(rs->sha256, w->ref->sha256, sizeof rs->sha256);
+		rs->vouched = w->ref->vouched;
+		rs->opened = w->ref->opened;
+	}
+	pthread_mutex_lock(&s->reg_lock);
+	rs->reloads = s->reload.count;
+	rs->reload_result = s->reload.result;
+	rs->reload_at = s->reload.at;
+	memcpy(rs->reason, s->reload.reason, sizeof rs->reason);
+	pthread_mutex_unlock(&s->reg_lock);
+}
+
 /*
  * 200 "ok" when the registry reads and the scan writer keeps up; 503 with
  * the reason otherwise, including for a minute after any registry read
- * transaction could not begin (reader slots full: answers were 503s).
+ * transaction could not begin (reader slots full: answers were 503s). A
+ * refused reload is not a failure: the snapshot served is still sound.
+ * With Accept: application/json, the same as JSON with the snapshot served
+ * and the last reload (docs/api.md).
  */
 static enum MHD_Result route_health(server *s, struct MHD_Connection *conn, unsigned *status)
 {
 	worker *w = NULL;
 	size_t len = 0;
 	strbuf b;
+	registry_status rs;
 	long long now = (long long)time(NULL);
 	long long age = now - atomic_load(&s->heartbeat);
 	long long failed = now - atomic_load(&s->txn_failed_at);
 	stamp_txn *t = worker_txn(s, &w);
+	int json = wants_json(conn);
+	if (json)
+		registry_status_of(s, w, t, &rs);
 	worker_done(w);
 	if (buf_init(&b, 512) == 0) {
 		if (!t)
@@ -952,11 +1083,19 @@ static enum MHD_Result route_health(server *s, struct MHD_Connection *conn, unsi
 				"%llu in all)\n",
 				failed, metrics_txn_failures(TXN_READERS_FULL),
 				metrics_txn_failures(TXN_OTHER));
-		if (b.len == 0)
+		if (b.len == 0 && !json)
 			buf_put(&b, "ok\n");
 	}
-	*status = b.p && strcmp(b.p, "ok\n") == 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
-	char *body = buf_take(&b, &len);
+	int healthy = b.p && !b.full && (json ? b.len == 0 : strcmp(b.p, "ok\n") == 0);
+	*status = healthy ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	char *body;
+	if (json) {
+		body = b.p && !b.full ? api_health(healthy, b.p, &rs, &len) : NULL;
+		free(b.p);
+		return send_body(conn, *status, body, len, "application/json; charset=utf-8",
+				 LANG_VI, 0, NULL);
+	}
+	body = buf_take(&b, &len);
 	return send_body(conn, *status, body, len, "text/plain; charset=utf-8", LANG_VI, 0, NULL);
 }
 
@@ -964,14 +1103,17 @@ static enum MHD_Result route_metrics(server *s, struct MHD_Connection *conn, uns
 {
 	uint64_t reg = 0, sc = 0;
 	size_t len = 0;
-	pthread_mutex_lock(&s->reg_lock);
-	if (stamp_store_size(s->current->st, &reg) != 0)
+	worker *w = NULL;
+	registry_status rs;
+	stamp_txn *t = worker_txn(s, &w);
+	registry_status_of(s, w, t, &rs);
+	if (!t || stamp_store_size(w->ref->st, &reg) != 0)
 		reg = 0;
-	pthread_mutex_unlock(&s->reg_lock);
+	worker_done(w);
 	if (stamp_scans_size(s->scans, &sc) != 0)
 		sc = 0;
 	*status = MHD_HTTP_OK;
-	char *body = metrics_render(reg, sc, &len);
+	char *body = metrics_render(reg, sc, &rs, &len);
 	return send_body(conn, *status, body, len, "text/plain; version=0.0.4; charset=utf-8",
 			 LANG_VI, 0, NULL);
 }
@@ -1206,8 +1348,13 @@ int server_start(const config *c, server **out)
 	atomic_store(&s->heartbeat, (long long)time(NULL));
 	if ((rc = pthread_key_create(&s->worker_key, worker_exit)))
 		goto fail;
-	if ((rc = listen_addr(c, &ss, &flags)) || (rc = open_registry(s, &s->current)))
+	refusal why = {0, ""};
+	if ((rc = listen_addr(c, &ss, &flags)))
 		goto fail;
+	if ((rc = open_registry(s, &s->current, &why))) {
+		vlog("%s", why.why);
+		goto fail;
+	}
 	if ((rc = stamp_scans_open(c->scans, c->scanners_per_client, &s->scans, &d)) ||
 	    (rc = scanner_open(s->scans, &(scanner_rules){c->repeat_after, c->client_budget},
 			       time(NULL), &s->who, &d))) {
@@ -1260,17 +1407,34 @@ fail:
  * every read transaction already sees the last commit. The generation still
  * moves on, so that the workers drop the details they rendered.
  */
+static void reload_done(server *s, int result, const char *why)
+{
+	pthread_mutex_lock(&s->reg_lock);
+	s->reload.count++;
+	s->reload.result = result;
+	s->reload.at = (int64_t)time(NULL);
+	snprintf(s->reload.reason, sizeof s->reload.reason, "%s", why);
+	pthread_mutex_unlock(&s->reg_lock);
+	metrics_reload(result);
+	if (result == RELOAD_REFUSED)
+		vlog("reload refused: %s; still answering from the registry opened before", why);
+	else if (result == RELOAD_FAILED)
+		vlog("reload failed; still answering from the registry opened before: %s", why);
+}
+
 int server_reload(server *s)
 {
 	registry_ref *r, *old;
 	file_id now[REG_FILES];
+	refusal why = {0, ""};
 
 	/* s->current: only this (the main) thread ever replaces it */
 	if (registry_files(s->cfg.registry, now) == 0 &&
 	    !same_file(now[REG_DATA], s->current->files[REG_DATA]) && now[REG_LOCK].ino &&
 	    same_file(now[REG_LOCK], s->current->files[REG_LOCK])) {
-		vlog("reload refused: data.mdb was replaced beside a lock file in use; publish "
-		     "snapshots to a read-only folder (docs/operations.md)");
+		reload_done(s, RELOAD_REFUSED,
+			    "data.mdb was replaced beside a lock file in use; publish snapshots to "
+			    "a read-only folder, or as a new folder (docs/operations.md)");
 		return EBUSY;
 	}
 	if (registry_files(s->cfg.registry, now) == 0 &&
@@ -1281,11 +1445,14 @@ int server_reload(server *s)
 		vlog("registry files unchanged, kept open (it sees every commit); "
 		     "cached details dropped (generation %u)",
 		     g);
+		reload_done(s, RELOAD_UNCHANGED, "");
 		return 0;
 	}
-	int rc = open_registry(s, &r);
+	int rc = open_registry(s, &r, &why);
+	if (rc == 0 && (rc = carries_on(s->current, r, &why)) != 0)
+		unref(r);
 	if (rc) {
-		vlog("reload failed; still answering from the registry opened before");
+		reload_done(s, why.failed ? RELOAD_FAILED : RELOAD_REFUSED, why.why);
 		return rc;
 	}
 	pthread_mutex_lock(&s->reg_lock);
@@ -1295,7 +1462,11 @@ int server_reload(server *s)
 	atomic_store(&s->generation, r->generation);
 	pthread_mutex_unlock(&s->reg_lock);
 	unref(old);
-	vlog("registry reopened (generation %u)", atomic_load(&r->generation));
+	char sum[2 * STAMP_SHA256_BYTES + 1];
+	hex_format(r->sha256, STAMP_SHA256_BYTES, sum);
+	vlog("registry reopened (generation %u); data.mdb sha256 %s%s", atomic_load(&r->generation),
+	     sum, r->vouched ? " (matches data.mdb.sha256)" : " (no data.mdb.sha256)");
+	reload_done(s, RELOAD_OPENED, "");
 	return 0;
 }
 

@@ -192,6 +192,8 @@ void buf_add(strbuf *b, const char *s, size_t n);
 void buf_esc(strbuf *b, const char *s);
 /* The text (the caller frees it), or NULL when full; b is empty after; len may be NULL. */
 char *buf_take(strbuf *b, size_t *len);
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void hex_format(const uint8_t *b, size_t n, char *out);
 
 /*
  * page.c: the HTML page; *len set; malloc'd text or NULL. The details (the
@@ -211,9 +213,34 @@ char *page_message(int status, lang l, size_t *len);
 const char *page_csp(void);
 int page_init(void);
 
+/*
+ * The registry snapshot a replica serves, and its last reload, for
+ * /healthz and /metrics (server_registry_status). The audit head and the
+ * batch count are read in a transaction when asked; the checksum was taken
+ * when the files were opened.
+ */
+/* RELOAD_REFUSED: judged unfit (checksum, older, a fork); FAILED: could not be opened */
+enum { RELOAD_NONE, RELOAD_OPENED, RELOAD_UNCHANGED, RELOAD_REFUSED, RELOAD_FAILED, RELOAD_KINDS };
+#define RELOAD_REASON_MAX 300
+typedef struct registry_status {
+	int readable; /* the head and the batch count below were read */
+	stamp_audit_head head;
+	uint64_t batches;
+	uint8_t sha256[STAMP_SHA256_BYTES];
+	int vouched;	/* data.mdb.sha256 was there and matched */
+	int64_t opened; /* Unix time the files were opened */
+	unsigned reloads;
+	int reload_result; /* RELOAD_* of the last SIGHUP; NONE before any */
+	int64_t reload_at;
+	char reason[RELOAD_REASON_MAX]; /* of a refusal or failure, else "" */
+} registry_status;
+const char *reload_result_name(int result);
+
 /* api.c: the JSON body, likewise: api_details is the cacheable part. */
 char *api_details(const verdict *v, size_t *len);
 char *api_render(const verdict *v, const char *details, size_t dlen, size_t *len);
+/* /healthz as JSON: ok, the problems (text, one per line, as the plain answer), the snapshot. */
+char *api_health(int ok, const char *problems, const registry_status *rs, size_t *len);
 
 /* metrics.c */
 enum { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_5XX, STATUS_KINDS };
@@ -235,8 +262,10 @@ void metrics_closed(int why);
 enum { TXN_READERS_FULL, TXN_OTHER, TXN_CAUSES };
 void metrics_txn_failed(int cause);
 unsigned long long metrics_txn_failures(int cause);
+void metrics_reload(int result);
 /* Prometheus text exposition; malloc'd. */
-char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, size_t *len);
+char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, const registry_status *rs,
+		     size_t *len);
 
 /* ticker.c: fn(arg) every period_ms on its own thread until ticker_stop (which frees). */
 typedef struct ticker ticker;
@@ -261,8 +290,13 @@ void guard_request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 /* server.c */
 typedef struct server server;
 int server_start(const config *c, server **out);
-/* SIGHUP: open a new snapshot of the registry (requests in flight finish on the
- * old one); on the same files, keep them open and drop the cached details. */
+/*
+ * SIGHUP: open a new snapshot of the registry (requests in flight finish on
+ * the old one); on the same files, keep them open and drop the cached
+ * details. A snapshot whose checksum fails, that is older than the one
+ * served or not a continuation of its audit chain, or that cannot be
+ * opened, is refused: the old one is kept, and /healthz says why.
+ */
 int server_reload(server *s);
 /* Stop accepting, wait for requests in flight (bounded), stop the workers. */
 void server_stop(server *s);

@@ -58,4 +58,21 @@ int stamp_audit_each(stamp_txn *t, int64_t since, stamp_audit_cb cb, void *ctx) 
 int stamp_audit_verify(stamp_txn *t, uint64_t *count, uint8_t head[STAMP_AUDIT_HASH_BYTES],
 		       uint64_t *broken, stamp_diag *diag) STAMP_WUR;
 
+/*
+ * The head as the store records it, without walking the chain: it names a
+ * state of the registry (every change appends an entry in its transaction),
+ * so two copies with the same head are the same registry, and of two copies
+ * of one chain the one with the higher sequence number is the newer.
+ */
+typedef struct stamp_audit_head {
+	uint64_t seq; /* 0: no entry yet (hash zeros, time 0) */
+	int64_t time; /* Unix time of entry seq */
+	uint8_t hash[STAMP_AUDIT_HASH_BYTES];
+} stamp_audit_head;
+
+/* STAMP_ECORRUPT when the head names an entry that is not there or does not decode. */
+int stamp_audit_read_head(stamp_txn *t, stamp_audit_head *out) STAMP_WUR;
+/* The same for entry seq (>= 1) as if it were the head: STAMP_ENOTFOUND without it. */
+int stamp_audit_head_at(stamp_txn *t, uint64_t seq, stamp_audit_head *out) STAMP_WUR;
+
 #endif

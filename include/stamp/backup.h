@@ -14,6 +14,7 @@
 #define STAMP_BACKUP_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "store.h"
@@ -32,5 +33,15 @@ int stamp_backup_write(stamp_store *st, const char *out, uint8_t sha256[STAMP_SH
  */
 int stamp_backup_restore(const char *file, const char *dir, uint8_t sha256[STAMP_SHA256_BYTES],
 			 stamp_diag *diag) STAMP_WUR;
+
+/*
+ * The SHA-256 of file (read whole, streamed), checked against file.sha256
+ * when there is one: *vouched is 1 when it matches, 0 when there is no
+ * file.sha256. STAMP_ECORRUPT, diag saying which, when file.sha256 does not
+ * match or is not a sha256sum line. st (may be NULL): fstat of the file
+ * that was read, so a caller can tell it is the file it opens next.
+ */
+int stamp_backup_verify(const char *file, uint8_t sha256[STAMP_SHA256_BYTES], int *vouched,
+			struct stat *st, stamp_diag *diag) STAMP_WUR;
 
 #endif

@@ -102,6 +102,9 @@ int stamp_store_reader_check(stamp_store *st, int *dead) STAMP_WUR;
 /* Bytes in use by the store's data file (pages up to the last used). */
 int stamp_store_size(stamp_store *st, uint64_t *bytes) STAMP_WUR;
 
+/* How many batches the store holds (as seen by t). */
+int stamp_store_batch_count(stamp_txn *t, uint64_t *n) STAMP_WUR;
+
 /* put_*: STAMP_EEXIST when the id is taken (overwrite == 0). */
 int stamp_store_put_coop(stamp_txn *t, const stamp_coop *c, int overwrite) STAMP_WUR;
 int stamp_store_get_coop(stamp_txn *t, const char *id, stamp_coop *out) STAMP_WUR;
