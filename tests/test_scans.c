@@ -33,6 +33,17 @@
 
 static char dir[64];
 
+/* scans_redis.c logs through verifyd's vlog (server.c) */
+void vlog(const char *fmt, ...);
+void vlog(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -54,7 +65,7 @@ static int teardown(void **state)
 
 static stamp_scan_mark mk(uint32_t tag, uint16_t source, uint32_t day)
 {
-	return (stamp_scan_mark){tag, source, day};
+	return (stamp_scan_mark){tag, source, day, 0};
 }
 
 static void counts_first_and_last(void **state)

@@ -1,0 +1,417 @@
+/*
+ * test_scans_redis.c - the Redis backend of the scan records, against a real
+ * redis-server that each test starts (unix socket in a temporary folder, no
+ * persistence) and stops by its PID: two stores on one Redis are two
+ * replicas; they see each other's scans, share the repeat rule, the budget,
+ * the per-source allowance and the scanner keys; an outage keeps counts in
+ * memory and sends them when Redis is back, also when it came back empty;
+ * a wrong password and malformed URLs; no address-like text in Redis.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <hiredis.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scanner.h"
+#include "scans.h"
+#include "stamp/stamp.h"
+
+void vlog(const char *fmt, ...);
+void vlog(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static char tmp[64], sock[128], url[160];
+static pid_t redis_pid;
+
+static int64_t ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void nap(int msec)
+{
+	nanosleep(&(struct timespec){0, msec * 1000000L}, NULL);
+}
+
+/* redis-server on sock, waited for (5 s at most); password: NULL for none. */
+static void redis_start(const char *password)
+{
+	char log[160];
+	snprintf(log, sizeof log, "%s/redis.log", tmp);
+	redis_pid = fork();
+	assert_true(redis_pid >= 0);
+	if (redis_pid == 0) {
+		execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock,
+		       "--save", "", "--appendonly", "no", "--dir", tmp, "--requirepass",
+		       password ? password : "", "--loglevel", "warning", "--logfile", log,
+		       (char *)NULL);
+		_exit(127);
+	}
+	for (int64_t end = ms() + 5000; ms() < end; nap(20)) {
+		redisContext *c = redisConnectUnix(sock);
+		int up = c && !c->err;
+		redisFree(c);
+		if (up)
+			return;
+	}
+	fail_msg("redis-server did not listen on %s within 5 s", sock);
+}
+
+static void redis_stop(void)
+{
+	if (redis_pid <= 0)
+		return;
+	kill(redis_pid, SIGTERM);
+	int st;
+	for (int64_t end = ms() + 5000; ms() < end; nap(10))
+		if (waitpid(redis_pid, &st, WNOHANG) == redis_pid) {
+			redis_pid = 0;
+			unlink(sock);
+			return;
+		}
+	kill(redis_pid, SIGKILL);
+	waitpid(redis_pid, &st, 0);
+	redis_pid = 0;
+	unlink(sock);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmp, "/tmp/test_scans_redis.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(sock, sizeof sock, "%s/redis.sock", tmp);
+	snprintf(url, sizeof url, "unix:%s", sock);
+	redis_start(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	redis_stop();
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static stamp_scans *open_replica(void)
+{
+	stamp_scans *s = NULL;
+	stamp_scans_options o = {3, 3600, 30, NULL};
+	assert_int_equal(stamp_scans_open_with(url, &o, &s, NULL), 0);
+	return s;
+}
+
+static stamp_scan_mark mk(uint32_t tag, uint16_t source, uint32_t client)
+{
+	return (stamp_scan_mark){tag, source, 20261201, client};
+}
+
+/* Flush s and read serial until it has requests and scanners (HLL: 2 %), 5 s at most. */
+static stamp_scan settle(stamp_scans *s, uint64_t serial, uint64_t requests, uint64_t scanners)
+{
+	uint64_t slack = scanners > 50 ? scanners / 50 : 0;
+	stamp_scan sc = {0};
+	for (int64_t end = ms() + 5000; ms() < end; nap(50)) {
+		int rc = stamp_scans_flush(s, NULL); /* may fail while Redis comes back */
+		(void)rc;
+		assert_int_equal(stamp_scans_get(s, serial, &sc), 0);
+		if (sc.requests == requests && sc.scanners + slack >= scanners &&
+		    sc.scanners <= scanners + slack)
+			return sc;
+	}
+	fail_msg("serial %llu: requests %llu scanners %llu, expected %llu and %llu",
+		 (unsigned long long)serial, (unsigned long long)sc.requests,
+		 (unsigned long long)sc.scanners, (unsigned long long)requests,
+		 (unsigned long long)scanners);
+	return sc;
+}
+
+/* Two replicas see each other's scans, and the rules hold across them. */
+static void replicas_share_counts(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica(), *b = open_replica();
+	stamp_scan sc;
+	size_t n = 0;
+	for (uint32_t i = 0; i < 10; i++) {
+		stamp_scan_mark m = mk(100 + i, (uint16_t)i, 1000 + i);
+		assert_int_equal(stamp_scans_record(a, 5, 1000 + i, &m, &sc), 0);
+		m = mk(200 + i, (uint16_t)(50 + i), 2000 + i);
+		assert_int_equal(stamp_scans_record(b, 5, 1000 + i, &m, &sc), 0);
+	}
+	assert_int_equal(sc.requests, 10); /* b's own, before any round */
+	assert_int_equal(stamp_scans_flush(a, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(stamp_scans_flush(b, &n), 0);
+	sc = settle(a, 5, 20, 20);
+	assert_int_equal(sc.counted, 20);
+	assert_int_equal(sc.first, 1000);
+	assert_int_equal(sc.last, 1009);
+	assert_int_equal(sc.days, 1);
+	settle(b, 5, 20, 20);
+
+	/* one phone on both replicas: one counted scan (the repeat rule in Redis) */
+	stamp_scan_mark m = mk(7, 1, 1);
+	assert_int_equal(stamp_scans_record(a, 6, 1, &m, &sc), 0);
+	assert_int_equal(stamp_scans_record(b, 6, 1, &m, &sc), 0);
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	assert_int_equal(stamp_scans_flush(b, NULL), 0);
+	sc = settle(a, 6, 2, 1);
+	assert_int_equal(sc.counted, 1);
+
+	/* one client, 40 scanners over two replicas: the budget of 30 a minute holds */
+	for (uint32_t i = 0; i < 20; i++) {
+		m = mk(300 + i, (uint16_t)(100 + i), 77);
+		assert_int_equal(stamp_scans_record(a, 7, 600, &m, &sc), 0);
+		m = mk(400 + i, (uint16_t)(200 + i), 77);
+		assert_int_equal(stamp_scans_record(b, 7, 600, &m, &sc), 0);
+	}
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	assert_int_equal(stamp_scans_flush(b, NULL), 0);
+	sc = settle(a, 7, 40, 30);
+	assert_int_equal(sc.counted, 30);
+
+	/* one source, many scanners, on both replicas: 3 scanners a day */
+	for (uint32_t i = 0; i < 10; i++) {
+		m = mk(500 + i, 9, 5000 + i);
+		assert_int_equal(stamp_scans_record(a, 8, 700, &m, &sc), 0);
+		assert_true(sc.scanners <= 3); /* the local answer applies it too */
+		m = mk(600 + i, 9, 6000 + i);
+		assert_int_equal(stamp_scans_record(b, 8, 700, &m, &sc), 0);
+	}
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	assert_int_equal(stamp_scans_flush(b, NULL), 0);
+	settle(b, 8, 20, 3);
+
+	stamp_scans_stats st;
+	stamp_scans_stats_get(a, &st);
+	assert_int_equal(st.redis, 1);
+	assert_int_equal(st.up, 1);
+	assert_int_equal(st.dropped_marks, 0);
+	char why[256];
+	assert_int_equal(stamp_scans_health(a, why, sizeof why), 0);
+	assert_int_equal(stamp_scans_record(a, 0, 1, &m, &sc), STAMP_EINPUT);
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
+/* A second replica adopts the first one's keys; a later day replaces a day key. */
+static void replicas_share_keys(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica(), *b = open_replica();
+	unsigned char got[20];
+	size_t len = 0;
+	assert_int_equal(
+		stamp_scans_meta_claim(a, "test_key", "AAAA", 4, 0, 0, got, sizeof got, &len), 0);
+	assert_memory_equal(got, "AAAA", 4);
+	assert_int_equal(
+		stamp_scans_meta_claim(b, "test_key", "BBBB", 4, 0, 0, got, sizeof got, &len), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(got, "AAAA", 4);
+	assert_int_equal(
+		stamp_scans_meta_claim(a, "test_day", "1201kkkk", 8, 4, 100, got, sizeof got, &len),
+		0);
+	assert_int_equal(
+		stamp_scans_meta_claim(b, "test_day", "1201mmmm", 8, 4, 100, got, sizeof got, &len),
+		0);
+	assert_memory_equal(got, "1201kkkk", 8);
+	assert_int_equal(
+		stamp_scans_meta_claim(b, "test_day", "1202nnnn", 8, 4, 100, got, sizeof got, &len),
+		0);
+	assert_memory_equal(got, "1202nnnn", 8);
+	assert_int_equal(
+		stamp_scans_meta_claim(a, "test_day", "1202pppp", 8, 4, 100, got, sizeof got, &len),
+		0);
+	assert_memory_equal(got, "1202nnnn", 8); /* the new day's key, shared */
+
+	/* two scanners on the two stores: one phone is one scanner on both */
+	scanner *sa, *sb;
+	scanner_rules rules = {3600, 30};
+	stamp_diag d;
+	assert_int_equal(scanner_open(a, &rules, 1764547200, &sa, &d), 0);
+	assert_int_equal(scanner_open(b, &rules, 1764547200, &sb, &d), 0);
+	scanner_id ia, ib;
+	const unsigned char addr[4] = {127, 0, 0, 9};
+	assert_int_equal(scanner_identify(sa, NULL, 2, addr, "phone", 1764547200, &ia), 0);
+	assert_int_equal(scanner_identify(sb, NULL, 2, addr, "phone", 1764547200, &ib), 0);
+	assert_true(ia.id == ib.id);
+	char ca[SCANNER_COOKIE_LEN + 1], cb[SCANNER_COOKIE_LEN + 1];
+	scanner_cookie(sa, &ia, ca);
+	scanner_cookie(sb, &ib, cb);
+	assert_string_equal(ca, cb);
+	scanner_close(sa);
+	scanner_close(sb);
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
+/* Redis away: answers go on from memory; back (and empty): everything sent. */
+static void outage_then_recovery(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica();
+	stamp_scan sc;
+	unsigned char got[16];
+	size_t len;
+	assert_int_equal(
+		stamp_scans_meta_claim(a, "stable_key", "KEEPKEEP", 8, 0, 0, got, sizeof got, &len),
+		0);
+	stamp_scan_mark m = mk(1, 1, 1);
+	assert_int_equal(stamp_scans_record(a, 9, 10, &m, &sc), 0);
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	redis_stop();
+
+	int64_t t0 = ms();
+	for (uint32_t i = 0; i < 100; i++) {
+		m = mk(10 + i, (uint16_t)i, 10 + i);
+		assert_int_equal(stamp_scans_record(a, 9, 20 + i, &m, &sc), 0);
+		assert_int_equal(stamp_scans_record(a, 1000 + i, 20, NULL, &sc),
+				 0); /* new stamps */
+	}
+	assert_true(ms() - t0 < 2000); /* the breaker: no 50 ms wait per request */
+	assert_int_equal(sc.requests, 1);
+	assert_int_equal(stamp_scans_get(a, 9, &sc), 0);
+	assert_int_equal(sc.requests, 101);
+	assert_int_equal(sc.counted, 101);
+	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
+	stamp_scans_stats st;
+	stamp_scans_stats_get(a, &st);
+	assert_int_equal(st.up, 0);
+	assert_int_equal(st.pending_marks, 100);
+	assert_true(st.errors[SCANS_ERR_CONNECT] > 0);
+	char why[256];
+	assert_int_equal(stamp_scans_health(a, why, sizeof why), 1);
+	assert_non_null(strstr(why, "down"));
+
+	redis_start(NULL); /* empty: no persistence */
+	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
+		;
+	stamp_scans_stats_get(a, &st);
+	assert_int_equal(st.up, 1);
+	assert_int_equal(st.pending_marks, 0);
+	stamp_scans *b = open_replica();
+	sc = settle(b, 9, 100, 100); /* the scan Redis had before it left is lost with it */
+	assert_int_equal(stamp_scans_get(b, 1050, &sc), 0);
+	assert_int_equal(sc.requests, 1);
+	/* the keys went back in */
+	assert_int_equal(
+		stamp_scans_meta_claim(b, "stable_key", "OTHEROTH", 8, 0, 0, got, sizeof got, &len),
+		0);
+	assert_memory_equal(got, "KEEPKEEP", 8);
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
+/* The bound: a stamp keeps at most 512 pending marks; the rest are counted as dropped. */
+static void outage_bound(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica();
+	stamp_scan sc;
+	redis_stop();
+	for (uint32_t i = 0; i < 600; i++) {
+		stamp_scan_mark m = mk(i + 1, (uint16_t)i, i + 1);
+		assert_int_equal(stamp_scans_record(a, 3, 5, &m, &sc), 0);
+	}
+	assert_int_equal(sc.requests, 600);
+	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
+	stamp_scans_stats st;
+	stamp_scans_stats_get(a, &st);
+	assert_int_equal(st.pending_marks, 512);
+	assert_int_equal(st.dropped_marks, 88);
+	redis_start(NULL);
+	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
+		;
+	stamp_scans *b = open_replica();
+	sc = settle(b, 3, 600, 512);
+	assert_int_equal(sc.counted, 512); /* what was kept, all of it */
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
+/* A wrong password: never fatal, counted by cause, answers from memory. */
+static void wrong_password(void **state)
+{
+	(void)state;
+	redis_stop();
+	redis_start("s3cret");
+	stamp_scans *s = NULL;
+	stamp_scans_options o = {3, 3600, 30, "wrong"};
+	assert_int_equal(stamp_scans_open_with(url, &o, &s, NULL), 0);
+	stamp_scan sc;
+	stamp_scan_mark m = mk(1, 1, 1);
+	assert_int_equal(stamp_scans_record(s, 4, 1, &m, &sc), 0);
+	assert_int_equal(sc.requests, 1);
+	assert_int_not_equal(stamp_scans_flush(s, NULL), 0);
+	stamp_scans_stats st;
+	stamp_scans_stats_get(s, &st);
+	assert_true(st.errors[SCANS_ERR_AUTH] > 0);
+	assert_int_equal(st.up, 0);
+	stamp_scans_close(s);
+	o.password = "s3cret";
+	assert_int_equal(stamp_scans_open_with(url, &o, &s, NULL), 0);
+	assert_int_equal(stamp_scans_record(s, 4, 1, &m, &sc), 0);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	stamp_scans_stats_get(s, &st);
+	assert_int_equal(st.up, 1);
+	stamp_scans_close(s);
+}
+
+static void urls(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"redis://",	   "redis://h:99999", "redis://h:1/16",
+					  "unix:",	   "redis://:pw@",    "redis://pw@h",
+					  "redis://h:x/1", "redis://h:1/1x"};
+	stamp_scans_options o = {3, 3600, 30, NULL};
+	stamp_scans *s;
+	stamp_diag d;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(stamp_scans_open_with(bad[i], &o, &s, &d), STAMP_EINPUT);
+	/* unreachable is not an error; the password is never shown */
+	assert_int_equal(stamp_scans_open_with("redis://:pw123@127.0.0.1:1/3", &o, &s, &d), 0);
+	assert_string_equal(stamp_scans_where(s), "redis://127.0.0.1:1/3");
+	char why[256];
+	assert_int_equal(stamp_scans_health(s, why, sizeof why), 1);
+	assert_null(strstr(why, "pw123"));
+	stamp_scans_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(replicas_share_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(replicas_share_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(outage_then_recovery, setup, teardown),
+		cmocka_unit_test_setup_teardown(outage_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(urls, setup, teardown),
+	};
+	if (stamp_init() != 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN); /* as verifyd: a write to a Redis gone is an error, not death */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
