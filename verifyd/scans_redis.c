@@ -74,7 +74,7 @@ void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* server
 #define BREAKER_MS 1000
 #define METAS 4
 #define META_MAX 64
-#define DAY_S 86400
+#define RESEED_MS 10000
 
 static const char SCAN_LUA[] =
 	"local h, hll, serial = KEYS[1], KEYS[2], ARGV[1]\n"
@@ -186,7 +186,8 @@ struct scans_redis {
 	atomic_ullong pending_marks, dropped_marks, dropped_requests, pending_stamps;
 	atomic_ullong errors[SCANS_ERR_CAUSES];
 	atomic_int logged[SCANS_ERR_CAUSES];
-	atomic_int reseed; /* the writer re-stores the claimed keys (Redis restarted) */
+	atomic_int reseed;   /* the writer re-stores the claimed keys (Redis restarted) */
+	int64_t reseeded_ms; /* ... and does every RESEED_MS anyway (a FLUSHALL, an eviction) */
 	meta metas[METAS];
 	int nmetas;
 };
@@ -909,9 +910,15 @@ int scans_redis_flush(scans_redis *r, size_t *written)
 		if (conn_open(r, &r->w, WRITER_TIMEOUT_MS) == 0)
 			r->reseed = 1;
 	}
-	if (r->w.c && r->reseed)
+	if (r->w.c && (r->reseed || now - r->reseeded_ms >= RESEED_MS)) {
 		reseed(r);
+		r->reseeded_ms = now;
+	}
 	collect(r, now, &v, &n);
+	if (n == 0 && r->w.c) { /* an idle round: is Redis still there (a restart)? */
+		const char *argv[] = {"PING"};
+		expect(r, command(r, &r->w, 1, argv, NULL), REDIS_REPLY_STATUS);
+	}
 	for (; r->w.c && sent < n; sent++) {
 		args a;
 		if (args_build(r, r->w.sha, v[sent].serial, v[sent].delta, v[sent].marks, v[sent].n,
