@@ -15,6 +15,11 @@
 #include <cmocka.h>
 
 #include <hiredis.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +385,164 @@ static void wrong_password(void **state)
 	stamp_scans_close(s);
 }
 
+/* A full Redis (maxmemory, noeviction) and a stopped one (timeout): never fatal, counted. */
+static void full_and_stopped(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica();
+	stamp_scan sc;
+	stamp_scan_mark m = mk(1, 1, 1);
+	redisContext *c = redisConnectUnix(sock);
+	assert_true(c && !c->err);
+	redisReply *y = redisCommand(c, "CONFIG SET maxmemory 1");
+	assert_non_null(y);
+	freeReplyObject(y);
+	assert_int_equal(stamp_scans_record(a, 11, 5, &m, &sc), 0);
+	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
+	stamp_scans_stats st;
+	stamp_scans_stats_get(a, &st);
+	assert_true(st.errors[SCANS_ERR_FULL] > 0);
+	assert_int_equal(st.pending_marks, 1); /* kept */
+	y = redisCommand(c, "CONFIG SET maxmemory 0");
+	assert_non_null(y);
+	freeReplyObject(y);
+	redisFree(c);
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	settle(a, 11, 1, 1);
+
+	kill(redis_pid, SIGSTOP);
+	assert_int_equal(stamp_scans_record(a, 11, 6, NULL, &sc), 0);
+	int64_t t0 = ms();
+	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
+	assert_true(ms() - t0 < 3000); /* the writer's timeout, not a hang */
+	t0 = ms();
+	assert_int_equal(stamp_scans_get(a, 12, &sc), 0); /* a first sight: 50 ms at most */
+	assert_true(ms() - t0 < 1000);
+	stamp_scans_stats_get(a, &st);
+	assert_true(st.errors[SCANS_ERR_TIMEOUT] > 0);
+	kill(redis_pid, SIGCONT);
+	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
+		;
+	/*
+	 * The round that timed out reached Redis, which ran it once resumed; the
+	 * writer sent it again: at least once, as documented (never lost).
+	 */
+	for (int64_t end = ms() + 5000; ms() < end; nap(50)) {
+		int rc = stamp_scans_flush(a, NULL);
+		(void)rc;
+		assert_int_equal(stamp_scans_get(a, 11, &sc), 0);
+		if (sc.requests >= 2)
+			break;
+	}
+	assert_true(sc.requests == 2 || sc.requests == 3);
+	assert_int_equal(sc.scanners, 1);
+	stamp_scans_close(a);
+}
+
+/* ---- a hostile "Redis": every reply of the wrong kind ---------------------- */
+
+static const char *const hostile_replies[] = {
+	"$40\r\n0123456789012345678901234567890123456789\r\n", /* passes for a SHA */
+	"*7\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n$1\r\n1\r\n",
+	"*2\r\n:1\r\n:2\r\n",
+	"*7\r\n:-1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:99999999999\r\n:1\r\n",
+	":5\r\n",
+	"$-1\r\n",
+	"*-1\r\n",
+	"-ERR boom\r\n",
+	"*7\r\n*1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n:1\r\n",
+	"$5\r\nab",
+	"xyz garbage\r\n",
+};
+#define HOSTILE (sizeof hostile_replies / sizeof hostile_replies[0])
+static atomic_int hostile_stop;
+static atomic_uint hostile_n;
+static int hostile_fd;
+
+static void *hostile_server(void *arg)
+{
+	(void)arg;
+	struct pollfd p[9] = {{hostile_fd, POLLIN, 0}};
+	int n = 1;
+	while (!atomic_load(&hostile_stop)) {
+		if (poll(p, (nfds_t)n, 50) <= 0)
+			continue;
+		for (int i = n - 1; i >= 1; i--) {
+			if (!p[i].revents)
+				continue;
+			char buf[65536];
+			ssize_t got = read(p[i].fd, buf, sizeof buf);
+			if (got <= 0) {
+				close(p[i].fd);
+				p[i] = p[--n];
+				continue;
+			}
+			const char *r = hostile_replies[atomic_fetch_add(&hostile_n, 1) % HOSTILE];
+			if (write(p[i].fd, r, strlen(r)) < 0) {
+				close(p[i].fd);
+				p[i] = p[--n];
+			}
+		}
+		if ((p[0].revents & POLLIN) && n < 9) {
+			int fd = accept(hostile_fd, NULL, NULL);
+			if (fd >= 0)
+				p[n++] = (struct pollfd){fd, POLLIN, 0};
+		}
+	}
+	for (int i = 1; i < n; i++)
+		close(p[i].fd);
+	return NULL;
+}
+
+static void hostile_redis(void **state)
+{
+	(void)state;
+	char hsock[160], hurl[170];
+	snprintf(hsock, sizeof hsock, "%s/hostile.sock", tmp);
+	snprintf(hurl, sizeof hurl, "unix:%s", hsock);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	assert_true(strlen(hsock) < sizeof sa.sun_path);
+	memcpy(sa.sun_path, hsock, strlen(hsock) + 1);
+	hostile_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(hostile_fd >= 0);
+	assert_int_equal(bind(hostile_fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(hostile_fd, 8), 0);
+	atomic_store(&hostile_stop, 0);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, hostile_server, NULL), 0);
+
+	for (unsigned start = 0; start < HOSTILE; start++) {
+		atomic_store(&hostile_n, start);
+		stamp_scans *s = NULL;
+		stamp_scans_options o = {3, 3600, 30, "pw"};
+		assert_int_equal(stamp_scans_open_with(hurl, &o, &s, NULL), 0);
+		stamp_scan sc;
+		for (uint32_t i = 1; i <= 6; i++) {
+			stamp_scan_mark m = mk(i, (uint16_t)i, i);
+			assert_int_equal(stamp_scans_record(s, 20 + i % 3, 5, &m, &sc), 0);
+			assert_true(sc.requests >= 1);
+			int rc = stamp_scans_flush(s, NULL);
+			(void)rc; /* whatever it says, it says it without crashing */
+			unsigned char got[16];
+			size_t len = 0;
+			assert_int_equal(stamp_scans_meta_claim(s, "k", "12345678", 8, 4, 0, got,
+								sizeof got, &len),
+					 0);
+			assert_true(len <= sizeof got);
+		}
+		stamp_scans_stats st;
+		stamp_scans_stats_get(s, &st);
+		uint64_t errors = 0;
+		for (int i = 0; i < SCANS_ERR_CAUSES; i++)
+			errors += st.errors[i];
+		assert_true(errors > 0);
+		stamp_scans_close(s);
+	}
+	atomic_store(&hostile_stop, 1);
+	pthread_join(t, NULL);
+	close(hostile_fd);
+}
+
 static void urls(void **state)
 {
 	(void)state;
@@ -408,6 +571,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(outage_then_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(outage_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_and_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_redis, setup, teardown),
 		cmocka_unit_test_setup_teardown(urls, setup, teardown),
 	};
 	if (stamp_init() != 0)
