@@ -33,17 +33,6 @@
 
 static char dir[64];
 
-/* scans_redis.c logs through verifyd's vlog (server.c) */
-void vlog(const char *fmt, ...);
-void vlog(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int setup(void **state)
 {
 	(void)state;

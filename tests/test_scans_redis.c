@@ -32,16 +32,6 @@
 #include "scans.h"
 #include "stamp/stamp.h"
 
-void vlog(const char *fmt, ...);
-void vlog(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static char tmp[64], sock[128], url[160];
 static pid_t redis_pid;
 
@@ -543,6 +533,58 @@ static void hostile_redis(void **state)
 	close(hostile_fd);
 }
 
+/* Worker threads scanning while the writer flushes (ThreadSanitizer's case too). */
+typedef struct worker_arg {
+	stamp_scans *s;
+	uint32_t id;
+} worker_arg;
+
+static void *scanning(void *p)
+{
+	worker_arg *w = p;
+	for (uint32_t i = 0; i < 2000; i++) {
+		stamp_scan sc;
+		stamp_scan_mark m = mk(w->id * 100000 + i, (uint16_t)i, w->id * 100000 + i);
+		if (stamp_scans_record(w->s, 100 + i % 50, 1000 + i, i % 4 ? NULL : &m, &sc) != 0)
+			return p;
+	}
+	return NULL;
+}
+
+static void threads_and_writer(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica();
+	pthread_t t[4];
+	worker_arg w[4];
+	for (uint32_t i = 0; i < 4; i++) {
+		w[i] = (worker_arg){a, i + 1};
+		assert_int_equal(pthread_create(&t[i], NULL, scanning, &w[i]), 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(stamp_scans_flush(a, NULL), 0);
+		nap(5);
+	}
+	for (int i = 0; i < 4; i++) {
+		void *rv;
+		assert_int_equal(pthread_join(t[i], &rv), 0);
+		assert_null(rv);
+	}
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	stamp_scans *b = open_replica();
+	uint64_t requests = 0, counted = 0;
+	for (uint64_t serial = 100; serial < 150; serial++) {
+		stamp_scan sc;
+		assert_int_equal(stamp_scans_get(b, serial, &sc), 0);
+		requests += sc.requests;
+		counted += sc.counted;
+	}
+	assert_int_equal(requests, 8000);
+	assert_int_equal(counted, 2000);
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
 static void urls(void **state)
 {
 	(void)state;
@@ -571,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(outage_then_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(outage_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(threads_and_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_and_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_redis, setup, teardown),
 		cmocka_unit_test_setup_teardown(urls, setup, teardown),

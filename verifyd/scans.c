@@ -29,10 +29,10 @@
 #include "internal.h"
 #include "scans.h"
 #include "scans_redis.h"
+#include "scans_table.h"
 #include "stamp/date.h"
 #include "stamp/env.h"
 
-#define SHARDS 64
 #define SHARD_KEEP 4096 /* clean entries kept per shard before dropping them */
 #define REC_V1 1	/* count, first, last (before distinct scanners) */
 #define REC_V1_BYTES (1 + 8 + 8 + 8)
@@ -87,25 +87,14 @@ struct stamp_scans {
 	shard shards[SHARDS];
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	return x;
-}
-
 static shard *shard_of(stamp_scans *s, uint64_t serial)
 {
-	return &s->shards[mix(serial) % SHARDS];
+	return &s->shards[scans_shard(serial)];
 }
 
 static entry *find_slot(entry *slots, size_t cap, uint64_t serial)
 {
-	size_t i = (size_t)(mix(serial) >> 8) & (cap - 1);
-	while (slots[i].serial && slots[i].serial != serial)
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	return &slots[scans_slot(slots, sizeof *slots, cap, serial)];
 }
 
 /* Rebuild at cap, keeping dirty entries and, when keep_clean, clean ones. */
@@ -225,7 +214,7 @@ static int load(stamp_scans *s, uint64_t serial, entry *e)
 
 static void hll_add(record *r, uint32_t tag)
 {
-	uint64_t x = mix((uint64_t)tag * UINT64_C(0x9e3779b97f4a7c15) + 1);
+	uint64_t x = scans_mix((uint64_t)tag * UINT64_C(0x9e3779b97f4a7c15) + 1);
 	unsigned idx = (unsigned)(x & (HLL_M - 1));
 	uint64_t w = x >> HLL_BITS; /* 57 bits */
 	uint8_t rank = 1;

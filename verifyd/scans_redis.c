@@ -57,10 +57,10 @@
 
 #include "internal.h"
 #include "scans_redis.h"
+#include "scans_table.h"
 
 void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* server.c */
 
-#define SHARDS 64
 #define SHARD_MAX 8192	/* stamps a shard holds at most (524,288 in all) */
 #define SHARD_KEEP 2048 /* above this, idle clean stamps are let go after a round */
 #define IDLE_MS 10000	/* ... when not read for this long */
@@ -197,14 +197,6 @@ static int64_t now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	return x;
 }
 
 /* ---- errors: counted, logged once per cause ----------------------------- */
@@ -573,15 +565,12 @@ static int args_build(scans_redis *r, const char *sha, uint64_t serial, uint64_t
 
 static shard *shard_of(scans_redis *r, uint64_t serial)
 {
-	return &r->shards[mix(serial) % SHARDS];
+	return &r->shards[scans_shard(serial)];
 }
 
 static entry *find_slot(entry *slots, size_t cap, uint64_t serial)
 {
-	size_t i = (size_t)(mix(serial) >> 8) & (cap - 1);
-	while (slots[i].serial && slots[i].serial != serial)
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	return &slots[scans_slot(slots, sizeof *slots, cap, serial)];
 }
 
 /* Rebuild at cap; drop (when drop) idle entries with nothing pending. */

@@ -1,0 +1,43 @@
+/*
+ * scans_table.h - verifyd (private): the hashing that both scan backends'
+ * in-memory tables use (scans.c, scans_redis.c): SHARDS shards, each an
+ * open-addressed table of entries whose first member is the serial
+ * (0: an empty slot), with a power-of-two capacity.
+ */
+#ifndef VERIFYD_SCANS_TABLE_H
+#define VERIFYD_SCANS_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SHARDS 64
+
+/* Serials are dense: a murmur-style finaliser spreads them over shards and slots. */
+static inline uint64_t scans_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	return x;
+}
+
+static inline size_t scans_shard(uint64_t serial)
+{
+	return (size_t)(scans_mix(serial) % SHARDS);
+}
+
+/* The index of serial's slot in slots (cap entries of size bytes), or of the empty one for it. */
+static inline size_t scans_slot(const void *slots, size_t size, size_t cap, uint64_t serial)
+{
+	size_t i = (size_t)(scans_mix(serial) >> 8) & (cap - 1);
+	for (;;) {
+		uint64_t s;
+		memcpy(&s, (const char *)slots + i * size, sizeof s);
+		if (!s || s == serial)
+			return i;
+		i = (i + 1) & (cap - 1);
+	}
+}
+
+#endif
