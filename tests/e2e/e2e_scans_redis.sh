@@ -3,6 +3,7 @@
 # redis-server that this script starts (unix socket, no persistence but an
 # explicit SHUTDOWN SAVE) and stops by PID, every wait bounded:
 #   - 60 phones spread over the replicas: every replica answers suspicious;
+#     the same through an nginx in front (round robin, X-Forwarded-For);
 #   - 1,000 scans of one phone spread over them: genuine everywhere, one
 #     scanner, one counted scan (its cookie holds on every replica);
 #   - Redis stopped for 10 s under load: every request a 200, /healthz
@@ -19,6 +20,7 @@ CLIENT="python3 $(dirname "$0")/scan_client.py"
 command -v redis-server >/dev/null || { echo "redis-server missing (scripts/install-deps)"; exit 1; }
 SOCK=$WORK/redis.sock
 REDIS_PID=
+NGX_PID=
 REPLICAS="1 2 3"
 
 cleanup() {
@@ -26,10 +28,9 @@ cleanup() {
 		eval "p=\${R${i}_PID:-}"
 		if [ -n "$p" ]; then kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
 	done
-	if [ -n "$REDIS_PID" ]; then
-		kill -9 "$REDIS_PID" 2>/dev/null || true
-		wait "$REDIS_PID" 2>/dev/null || true
-	fi
+	for p in "$REDIS_PID" "$NGX_PID"; do
+		if [ -n "$p" ]; then kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
+	done
 	vd_cleanup
 }
 trap cleanup EXIT
@@ -134,7 +135,7 @@ A() { manifest_code a "$1"; }
 
 redis_start
 ok "redis-server on $SOCK (pid $REDIS_PID)"
-for i in $REPLICAS; do rep_start "$i" --scans "unix:$SOCK"; done
+for i in $REPLICAS; do rep_start "$i" --scans "unix:$SOCK" --trusted-proxy 127.0.0.1; done
 ok "three replicas on one Redis: ports $(ports)"
 api 1 "$(A 1)"
 json_is verdict genuine "a stamp never scanned: genuine"
@@ -160,6 +161,55 @@ for i in $REPLICAS; do
 		[ "$(json scans.counted)" = 1 ] && ok "replica $i: genuine, one scanner, one counted scan" ||
 		fail "replica $i: $(json verdict), scanners $(json scans.scanners), counted $(json scans.counted)"
 done
+
+# ---- the same behind nginx (round robin over the replicas) ---------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -x "$NGINX" ]; then
+	mkdir -p "$WORK/ngx/logs" "$WORK/ngx/tmp"
+	NGX_PORT=$(($(port_of 3) + 1))
+	cat >"$WORK/ngx/nginx.conf" <<NGX
+daemon off;
+worker_processes 1;
+pid $WORK/ngx/nginx.pid;
+error_log $WORK/ngx/logs/error.log warn;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $WORK/ngx/tmp/body;
+	proxy_temp_path $WORK/ngx/tmp/proxy;
+	fastcgi_temp_path $WORK/ngx/tmp/fastcgi;
+	uwsgi_temp_path $WORK/ngx/tmp/uwsgi;
+	scgi_temp_path $WORK/ngx/tmp/scgi;
+	upstream replicas {
+		server 127.0.0.1:$(port_of 1);
+		server 127.0.0.1:$(port_of 2);
+		server 127.0.0.1:$(port_of 3);
+	}
+	server {
+		listen 127.0.0.1:$NGX_PORT;
+		location / {
+			proxy_pass http://replicas;
+			proxy_set_header X-Forwarded-For \$remote_addr;
+		}
+	}
+}
+NGX
+	"$NGINX" -p "$WORK/ngx" -c "$WORK/ngx/nginx.conf" 2>>"$WORK/ngx/logs/error.log" &
+	NGX_PID=$!
+	t=$(now_ms)
+	until curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/healthz"; do
+		[ $(($(now_ms) - t)) -lt 5000 ] || break
+		sleep 0.05
+	done
+	client "60 phones through nginx in front of the replicas" "$NGX_PORT" "$(A 11)" phones 60
+	until_all "$(A 11)" verdict suspicious "60 phones through nginx: suspicious on every replica"
+	until_all "$(A 11)" scans.requests 60 "... 60 requests seen by each"
+	kill "$NGX_PID"
+	wait "$NGX_PID" 2>/dev/null || true
+	NGX_PID=
+else
+	ok "nginx not installed: the nginx part skipped"
+fi
 
 # ---- Redis stopped for 10 s under load -------------------------------------------
 $CLIENT "$(ports)" "/S/$(A 7)" load 16 >"$WORK/load.out" 2>&1 &
