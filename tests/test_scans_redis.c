@@ -143,6 +143,15 @@ static stamp_scan settle(stamp_scans *s, uint64_t serial, uint64_t requests, uin
 	return sc;
 }
 
+/* Flush until a round goes through (Redis back), 5 s at most. */
+static void flush_until_sent(stamp_scans *s)
+{
+	for (int64_t end = ms() + 5000; ms() < end; nap(50))
+		if (stamp_scans_flush(s, NULL) == 0)
+			return;
+	fail_msg("no round reached Redis within 5 s");
+}
+
 /* Two replicas see each other's scans, and the rules hold across them. */
 static void replicas_share_counts(void **state)
 {
@@ -302,8 +311,7 @@ static void outage_then_recovery(void **state)
 	assert_non_null(strstr(why, "down"));
 
 	redis_start(NULL); /* empty: no persistence */
-	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
-		;
+	flush_until_sent(a);
 	stamp_scans_stats_get(a, &st);
 	assert_int_equal(st.up, 1);
 	assert_int_equal(st.pending_marks, 0);
@@ -338,8 +346,7 @@ static void outage_bound(void **state)
 	assert_int_equal(st.pending_marks, 512);
 	assert_int_equal(st.dropped_marks, 88);
 	redis_start(NULL);
-	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
-		;
+	flush_until_sent(a);
 	stamp_scans *b = open_replica();
 	sc = settle(b, 3, 600, 512);
 	assert_int_equal(sc.counted, 512); /* what was kept, all of it */
@@ -411,8 +418,7 @@ static void full_and_stopped(void **state)
 	stamp_scans_stats_get(a, &st);
 	assert_true(st.errors[SCANS_ERR_TIMEOUT] > 0);
 	kill(redis_pid, SIGCONT);
-	for (int64_t end = ms() + 5000; ms() < end && stamp_scans_flush(a, NULL) != 0; nap(50))
-		;
+	flush_until_sent(a);
 	/*
 	 * The round that timed out reached Redis, which ran it once resumed; the
 	 * writer sent it again: at least once, as documented (never lost).

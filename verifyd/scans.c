@@ -97,25 +97,19 @@ static entry *find_slot(entry *slots, size_t cap, uint64_t serial)
 	return &slots[scans_slot(slots, sizeof *slots, cap, serial)];
 }
 
+static int keep_entry(void *p, void *keep_clean)
+{
+	return *(const int *)keep_clean || ((const entry *)p)->dirty;
+}
+
 /* Rebuild at cap, keeping dirty entries and, when keep_clean, clean ones. */
 static int rehash(shard *sh, size_t cap, int keep_clean)
 {
-	entry *slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return ENOMEM;
-	size_t used = 0;
-	for (size_t i = 0; i < sh->cap; i++) {
-		entry *e = &sh->slots[i];
-		if (e->serial && (keep_clean || e->dirty)) {
-			*find_slot(slots, cap, e->serial) = *e;
-			used++;
-		}
-	}
-	free(sh->slots);
+	void *slots = sh->slots;
+	int rc = scans_rehash(&slots, sizeof *sh->slots, &sh->cap, &sh->used, cap, keep_entry,
+			      &keep_clean);
 	sh->slots = slots;
-	sh->cap = cap;
-	sh->used = used;
-	return 0;
+	return rc;
 }
 
 static void rec_encode(const record *r, uint8_t out[REC_BYTES])

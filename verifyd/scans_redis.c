@@ -573,29 +573,30 @@ static entry *find_slot(entry *slots, size_t cap, uint64_t serial)
 	return &slots[scans_slot(slots, sizeof *slots, cap, serial)];
 }
 
+typedef struct keep_rule {
+	int drop;
+	int64_t now;
+} keep_rule;
+
+static int keep_entry(void *p, void *arg)
+{
+	entry *e = p;
+	const keep_rule *k = arg;
+	if (k->drop && !e->inflight && !e->preq && !e->nmarks && k->now - e->read_ms > IDLE_MS) {
+		free(e->marks);
+		return 0;
+	}
+	return 1;
+}
+
 /* Rebuild at cap; drop (when drop) idle entries with nothing pending. */
 static int rebuild(shard *sh, size_t cap, int drop, int64_t now)
 {
-	entry *slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return ENOMEM;
-	size_t used = 0;
-	for (size_t i = 0; i < sh->cap; i++) {
-		entry *e = &sh->slots[i];
-		if (!e->serial)
-			continue;
-		if (drop && !e->inflight && !e->preq && !e->nmarks && now - e->read_ms > IDLE_MS) {
-			free(e->marks);
-			continue;
-		}
-		*find_slot(slots, cap, e->serial) = *e;
-		used++;
-	}
-	free(sh->slots);
+	keep_rule k = {drop, now};
+	void *slots = sh->slots;
+	int rc = scans_rehash(&slots, sizeof *sh->slots, &sh->cap, &sh->used, cap, keep_entry, &k);
 	sh->slots = slots;
-	sh->cap = cap;
-	sh->used = used;
-	return 0;
+	return rc;
 }
 
 /* The entry, or a new one with g (NULL: unknown yet); NULL when the shard is full. */

@@ -7,8 +7,10 @@
 #ifndef VERIFYD_SCANS_TABLE_H
 #define VERIFYD_SCANS_TABLE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SHARDS 64
@@ -38,6 +40,34 @@ static inline size_t scans_slot(const void *slots, size_t size, size_t cap, uint
 			return i;
 		i = (i + 1) & (cap - 1);
 	}
+}
+
+/*
+ * Rebuild a shard's table (*slots: *cap entries of size bytes) at ncap slots,
+ * with the entries keep() says yes to (keep may release what a dropped entry
+ * holds). 0, or ENOMEM with nothing changed.
+ */
+static inline int scans_rehash(void **slots, size_t size, size_t *cap, size_t *used, size_t ncap,
+			       int (*keep)(void *entry, void *arg), void *arg)
+{
+	char *old = *slots, *fresh = calloc(ncap, size);
+	size_t n = 0;
+	if (!fresh)
+		return ENOMEM;
+	for (size_t i = 0; i < *cap; i++) {
+		char *e = old + i * size;
+		uint64_t serial;
+		memcpy(&serial, e, sizeof serial);
+		if (!serial || !keep(e, arg))
+			continue;
+		memcpy(fresh + scans_slot(fresh, size, ncap, serial) * size, e, size);
+		n++;
+	}
+	free(old);
+	*slots = fresh;
+	*cap = ncap;
+	*used = n;
+	return 0;
 }
 
 #endif
