@@ -138,6 +138,7 @@ static const char CLAIM_LUA[] =
 typedef struct rmark {
 	uint32_t scanner, client, day;
 	uint16_t source;
+	uint8_t fresh; /* shown as a new scanner (show_mark) */
 	int64_t at;
 } rmark;
 
@@ -145,6 +146,8 @@ typedef struct entry {
 	uint64_t serial; /* 0: empty slot */
 	stamp_scan g;	 /* the global values Redis last gave back */
 	uint32_t g_last_day;
+	stamp_scan shown; /* what a request is told: g and what this replica added since */
+	uint32_t shown_last_day;
 	uint64_t preq, ireq; /* requests pending, and in flight in the round */
 	rmark *marks;	     /* pending marks (nmarks of cap) */
 	uint32_t nmarks, cap, imarks;
@@ -616,8 +619,8 @@ static entry *slot_for(shard *sh, uint64_t serial, const stamp_scan *g, uint32_t
 	memset(e, 0, sizeof *e);
 	e->serial = serial;
 	if (g) {
-		e->g = *g;
-		e->g_last_day = last_day;
+		e->g = e->shown = *g;
+		e->g_last_day = e->shown_last_day = last_day;
 		e->refreshed_ms = now;
 	}
 	sh->used++;
@@ -625,36 +628,45 @@ static entry *slot_for(shard *sh, uint64_t serial, const stamp_scan *g, uint32_t
 }
 
 /*
- * The answer: the global values and what this replica added since. A pending
- * scanner is taken as new unless pending already, and at most per_source of
- * them a source (scans.c's allowance): between rounds the figure may run a
- * little ahead of Redis's, never behind, and the next round corrects it.
+ * The answer: the global values and what this replica added since, kept up
+ * to date scan by scan (O(1) a request). A pending scanner is shown as new
+ * unless it is pending already, and at most per_source of them a source
+ * (scans.c's allowance): between rounds the figure may run a little ahead of
+ * Redis's, never behind, and the next round corrects it.
  */
-static void answer(scans_redis *r, const entry *e, stamp_scan *out)
+static void show_mark(entry *e, const rmark *m)
 {
-	*out = e->g;
-	out->requests += e->preq + e->ireq;
-	out->counted += e->nmarks + e->imarks;
-	uint32_t last_day = e->g_last_day;
-	for (uint32_t i = 0; i < e->nmarks; i++) {
-		const rmark *m = &e->marks[i];
-		unsigned same_source = 0;
-		int known = 0;
-		for (uint32_t j = 0; j < i && !known; j++) {
-			known = e->marks[j].scanner == m->scanner;
-			same_source += e->marks[j].source == m->source;
-		}
-		if (!known && same_source < r->o.per_source)
-			out->scanners++;
-		if (!out->first || m->at < out->first)
-			out->first = m->at;
-		if (m->at > out->last)
-			out->last = m->at;
-		if (m->day > last_day) {
-			last_day = m->day;
-			out->days++;
-		}
+	e->shown.counted++;
+	e->shown.scanners += m->fresh;
+	if (!e->shown.first || m->at < e->shown.first)
+		e->shown.first = m->at;
+	if (m->at > e->shown.last)
+		e->shown.last = m->at;
+	if (m->day > e->shown_last_day) {
+		e->shown_last_day = m->day;
+		e->shown.days++;
 	}
+}
+
+/* After a round: the new global values, and what is pending still. */
+static void reshow(entry *e)
+{
+	e->shown = e->g;
+	e->shown_last_day = e->g_last_day;
+	e->shown.requests += e->preq + e->ireq;
+	for (uint32_t i = 0; i < e->nmarks; i++)
+		show_mark(e, &e->marks[i]);
+}
+
+static uint8_t is_fresh(scans_redis *r, const entry *e, const rmark *m)
+{
+	unsigned same_source = 0;
+	for (uint32_t i = 0; i < e->nmarks; i++) {
+		if (e->marks[i].scanner == m->scanner)
+			return 0;
+		same_source += e->marks[i].fresh && e->marks[i].source == m->source;
+	}
+	return same_source < r->o.per_source;
 }
 
 static int add_mark(scans_redis *r, entry *e, const rmark *m)
@@ -746,12 +758,15 @@ static int lookup(scans_redis *r, uint64_t serial, int64_t now, int request,
 	e->read_ms = ms;
 	if (request) {
 		e->preq++;
+		e->shown.requests++;
 		if (mark) {
-			rmark m = {mark->scanner, mark->client, mark->day, mark->source, now};
-			add_mark(r, e, &m);
+			rmark m = {mark->scanner, mark->client, mark->day, mark->source, 0, now};
+			m.fresh = is_fresh(r, e, &m);
+			if (add_mark(r, e, &m) == 0)
+				show_mark(e, &m);
 		}
 	}
-	answer(r, e, out);
+	*out = e->shown;
 	pthread_mutex_unlock(&sh->lock);
 	return 0;
 }
@@ -834,6 +849,7 @@ static void settle(scans_redis *r, job *j, const stamp_scan *g, uint32_t last_da
 			e->g_last_day = last_day;
 			e->refreshed_ms = now;
 			atomic_fetch_sub(&r->pending_marks, j->n);
+			reshow(e);
 		} else {
 			/* pending again, before what came in during the round */
 			uint32_t later = e->nmarks, total = j->n + later;
@@ -851,6 +867,7 @@ static void settle(scans_redis *r, job *j, const stamp_scan *g, uint32_t last_da
 			e->preq += j->delta;
 			atomic_fetch_sub(&r->pending_marks, total - k);
 			atomic_fetch_add(&r->dropped_marks, total - k);
+			reshow(e); /* the same, less what the bound dropped */
 		}
 	} else {
 		atomic_fetch_sub(&r->pending_marks, j->n);
