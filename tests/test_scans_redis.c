@@ -31,6 +31,7 @@
 #include "scanner.h"
 #include "scans.h"
 #include "stamp/stamp.h"
+#include "vlog_stderr.h"
 
 static char tmp[64], sock[128], url[160];
 static pid_t redis_pid;
@@ -361,16 +362,19 @@ static void wrong_password(void **state)
 	redis_stop();
 	redis_start("s3cret");
 	stamp_scans *s = NULL;
-	stamp_scans_options o = {3, 3600, 30, "wrong"};
+	stamp_scans_options o = {3, 3600, 30, "wr0ngpw"};
 	assert_int_equal(stamp_scans_open_with(url, &o, &s, NULL), 0);
 	stamp_scan sc;
 	stamp_scan_mark m = mk(1, 1, 1);
 	assert_int_equal(stamp_scans_record(s, 4, 1, &m, &sc), 0);
 	assert_int_equal(sc.requests, 1);
-	assert_int_not_equal(stamp_scans_flush(s, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_not_equal(stamp_scans_flush(s, NULL), 0);
 	stamp_scans_stats st;
 	stamp_scans_stats_get(s, &st);
-	assert_true(st.errors[SCANS_ERR_AUTH] > 0);
+	assert_true(st.errors[SCANS_ERR_AUTH] >= 3);
+	assert_int_equal(vlog_count("(auth; logged once"), 1); /* three failures, one line */
+	assert_int_equal(vlog_count("wr0ngpw"), 0);	       /* never the password */
 	assert_int_equal(st.up, 0);
 	stamp_scans_close(s);
 	o.password = "s3cret";
@@ -397,8 +401,10 @@ static void full_and_stopped(void **state)
 	assert_int_equal(stamp_scans_record(a, 11, 5, &m, &sc), 0);
 	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
 	stamp_scans_stats st;
+	assert_int_not_equal(stamp_scans_flush(a, NULL), 0);
 	stamp_scans_stats_get(a, &st);
-	assert_true(st.errors[SCANS_ERR_FULL] > 0);
+	assert_true(st.errors[SCANS_ERR_FULL] >= 2);
+	assert_int_equal(vlog_count("(maxmemory; logged once"), 1);
 	assert_int_equal(st.pending_marks, 1); /* kept */
 	y = redisCommand(c, "CONFIG SET maxmemory 0");
 	assert_non_null(y);
@@ -417,6 +423,7 @@ static void full_and_stopped(void **state)
 	assert_true(ms() - t0 < 1000);
 	stamp_scans_stats_get(a, &st);
 	assert_true(st.errors[SCANS_ERR_TIMEOUT] > 0);
+	assert_int_equal(vlog_count("(timeout; logged once"), 1);
 	kill(redis_pid, SIGCONT);
 	flush_until_sent(a);
 	/*
