@@ -60,15 +60,7 @@ static int read_grey(FILE *fp, stamp_png_err *c, uint8_t **buf, png_bytep **rows
 	}
 	png_init_io(png, fp);
 	png_set_sig_bytes(png, 8);
-	/* libpng's own limits too, so a hostile chunk cannot make it allocate either */
-	png_set_user_limits(png, SIDE_MAX, SIDE_MAX);
-	png_set_chunk_malloc_max(png, 8u << 20);
-	/*
-	 * Skip every ancillary chunk but tRNS unread: libpng only warns about a
-	 * chunk longer than the limit above (a benign error) and then allocates
-	 * it, so a 60-byte file could claim a 2 GB zTXt (tests/fuzz/crashes/photo).
-	 */
-	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+	stamp_png_read_limits(png, SIDE_MAX);
 	png_read_info(png, info);
 
 	png_uint_32 w, h;

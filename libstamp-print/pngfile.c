@@ -115,6 +115,13 @@ void stamp_png_on_warning(png_structp png, png_const_charp msg)
 	(void)msg;
 }
 
+void stamp_png_read_limits(png_structp png, uint32_t side)
+{
+	png_set_user_limits(png, side, side);
+	png_set_chunk_malloc_max(png, 8u << 20);
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+}
+
 /* Nothing read after a longjmp is modified after the setjmp. */
 static int emit(FILE *fp, const stamp_png_spec *s, stamp_png_err *e)
 {

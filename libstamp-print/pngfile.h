@@ -47,4 +47,13 @@ typedef struct stamp_png_err {
 void stamp_png_on_error(png_structp png, png_const_charp msg);
 void stamp_png_on_warning(png_structp png, png_const_charp msg);
 
+/*
+ * The limits every PNG read from outside gets: at most side pixels a side,
+ * chunks of at most 8 MB, and every ancillary chunk but tRNS skipped unread:
+ * libpng only warns about a chunk over the limit (a benign error) and then
+ * allocates it, so a 60-byte file could claim a 2 GB zTXt
+ * (tests/fuzz/crashes/photo).
+ */
+void stamp_png_read_limits(png_structp png, uint32_t side);
+
 #endif

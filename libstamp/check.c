@@ -25,6 +25,7 @@
 #include "stamp/audit.h"
 #include "stamp/check.h"
 #include "stamp/date.h"
+#include "stamp/event.h"
 #include "stamp/key.h"
 #include "stamp/revocation.h"
 
@@ -437,6 +438,37 @@ static int one_reservation(ck *c, const MDB_val *k, const MDB_val *v)
 	return 0;
 }
 
+/* ---- production stages ---- */
+
+/* A stage decodes, sits under the key its record names, passes the rules, and its owner exists. */
+static int one_event(ck *c, const MDB_val *k, const MDB_val *v)
+{
+	const uint8_t *p = k->mv_data;
+	char kt[80];
+	stamp_event e;
+	stamp_batch b;
+	stamp_product pr;
+	stamp_diag d = {{0}};
+	c->n->events++;
+	key_text(k, kt, sizeof kt);
+	if (stamp_unrec_event(v->mv_data, v->mv_size, &e))
+		return report(c, "events", kt, "the record does not decode"), 0;
+	size_t idn = strlen(e.product_id);
+	int keyed = e.batch_id
+			    ? k->mv_size == 9 && p[0] == 'B' && stamp_be_get(p + 1, 4) == e.batch_id
+			    : k->mv_size == idn + 6 && p[0] == 'P' &&
+				      memcmp(p + 1, e.product_id, idn + 1) == 0;
+	if (!keyed || stamp_be_get(p + k->mv_size - 4, 4) != e.seq)
+		return report(c, "events", kt, "the record is not the one its key names"), 0;
+	if (stamp_event_check(&e, &d))
+		report(c, "events", kt, "%s", d.msg);
+	if (e.batch_id && stamp_store_get_batch(c->t, e.batch_id, &b) == STAMP_ENOTFOUND)
+		report(c, "events", kt, "batch %u is not in the store", (unsigned)e.batch_id);
+	else if (stamp_store_get_product(c->t, e.product_id, &pr) == STAMP_ENOTFOUND)
+		report(c, "events", kt, "product \"%s\" is not in the store", e.product_id);
+	return 0;
+}
+
 /* ---- revocations and their index ---- */
 
 static int one_revocation(ck *c, const MDB_val *k, const MDB_val *v)
@@ -616,7 +648,7 @@ int stamp_store_check(stamp_store *st, unsigned threads, stamp_problem_cb cb, vo
 	batches_complete(&c);
 	if ((rc = each(&c, "reserved", one_reservation)) ||
 	    (rc = each(&c, "revocations", one_revocation)) ||
-	    (rc = each(&c, "revidx", one_index_entry)))
+	    (rc = each(&c, "revidx", one_index_entry)) || (rc = each(&c, "events", one_event)))
 		goto leave;
 	revocations_indexed(&c);
 	counters(&c);

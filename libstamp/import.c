@@ -15,6 +15,12 @@
  * problem was found, so fixing a file means re-running it, never cleaning up a
  * half import. Reporting stops at 100 problems: past that the file is
  * usually in the wrong format altogether.
+ *
+ * Events (event.h) take the same road with one difference: each good row is
+ * appended to the store as it is read (stamp_event_add, in the import's
+ * transaction), because an event's sequence number and the per-batch limit
+ * depend on the rows before it; the transaction is committed only when no
+ * row failed, and aborted otherwise, so the all-or-nothing rule holds.
  */
 #include <csv.h>
 #include <errno.h>
@@ -24,9 +30,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "internal.h"
 #include "stamp/env.h"
+#include "stamp/event.h"
 #include "stamp/import.h"
 #include "stamp/registry.h"
 #include "stamp/store.h"
@@ -34,7 +42,7 @@
 #define MAX_ERRORS 100
 #define MAX_COLS 32
 #define MAX_ROWS 100000
-#define MAX_FILE (64L << 20)
+#define MAX_FILE ((size_t)64 << 20)
 #define MAX_FIELD 4096 /* far above any field limit; bounds what we copy */
 
 struct seen {
@@ -45,6 +53,7 @@ struct seen {
 struct imp {
 	stamp_txn *txn;
 	stamp_import_kind kind;
+	int64_t now; /* events: their time of recording */
 	const char *path;
 	stamp_import_err_cb on_err;
 	void *ctx;
@@ -97,7 +106,16 @@ static void report(struct imp *im, size_t line, const char *fmt, ...)
 
 static const char *const *fields(const struct imp *im)
 {
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return stamp_event_fields;
 	return im->kind == STAMP_IMPORT_PRODUCTS ? stamp_product_fields : stamp_coop_fields;
+}
+
+static int required(const struct imp *im, const char *field)
+{
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return stamp_event_required(field);
+	return stamp_registry_required(im->kind == STAMP_IMPORT_PRODUCTS, field);
 }
 
 static size_t rec_size(const struct imp *im)
@@ -212,7 +230,6 @@ static void on_field(void *data, size_t len, void *arg)
 static void header_row(struct imp *im)
 {
 	const char *const *names = fields(im);
-	int product = im->kind == STAMP_IMPORT_PRODUCTS;
 	char known[256] = "";
 
 	im->have_header = 1;
@@ -252,7 +269,7 @@ static void header_row(struct imp *im)
 		size_t i = 0;
 		while (i < im->ncols && im->cols[i] != names[k])
 			i++;
-		if (i == im->ncols && stamp_registry_required(product, names[k]) == 1)
+		if (i == im->ncols && required(im, names[k]) == 1)
 			report(im, im->rec_line, "missing required column \"%s\"", names[k]);
 	}
 	if (im->nerr)
@@ -317,6 +334,39 @@ static int row_refs(struct imp *im, const char *id, const char *coop_id)
 	return bad ? -1 : 0;
 }
 
+/* An event row goes into the transaction at once (see the top of this file). */
+static void event_row(struct imp *im)
+{
+	stamp_event e;
+	stamp_diag d;
+	int bad = 0, err;
+
+	memset(&e, 0, sizeof e);
+	e.minutes = STAMP_EVENT_NO_TIME;
+	for (size_t i = 0; i < im->ncols; i++)
+		if (stamp_event_set(&e, im->cols[i], im->vals[i], &d) != 0) {
+			report(im, im->rec_line, "%s", d.msg);
+			bad = 1;
+		}
+	if (bad)
+		return;
+	if (im->nrecs >= MAX_ROWS) {
+		report(im, im->rec_line, "more than %d rows; split the file", MAX_ROWS);
+		im->fatal = 1;
+		return;
+	}
+	d.msg[0] = '\0';
+	err = stamp_event_add(im->txn, &e, im->now, &d);
+	if (err == STAMP_EINPUT) {
+		report(im, im->rec_line, "%s", d.msg);
+	} else if (err) {
+		im->syserr = err;
+		im->fatal = 1;
+	} else {
+		im->nrecs++;
+	}
+}
+
 static void data_row(struct imp *im)
 {
 	int product = im->kind == STAMP_IMPORT_PRODUCTS;
@@ -328,6 +378,10 @@ static void data_row(struct imp *im)
 	if (im->nvals != im->ncols) {
 		report(im, im->rec_line, "%zu fields, but the header has %zu columns", im->nvals,
 		       im->ncols);
+		return;
+	}
+	if (im->kind == STAMP_IMPORT_EVENTS) {
+		event_row(im);
 		return;
 	}
 	memset(&p, 0, sizeof p);
@@ -385,20 +439,24 @@ static void on_row(int term, void *arg)
 	clear_row(im);
 }
 
-/* Updates the quote parity and says whether the line holds anything but blanks. */
-static int scan_line(const char *s, size_t n, int *in_quote)
+/*
+ * Updates the quote parity and says whether the line holds anything but
+ * blanks (the separator counts: a tab-separated row of empty cells is a row).
+ */
+static int scan_line(const char *s, size_t n, unsigned char delim, int *in_quote)
 {
 	int content = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '"')
 			*in_quote = !*in_quote;
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+		if ((s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') ||
+		    (unsigned char)s[i] == delim)
 			content = 1;
 	}
 	return content;
 }
 
-static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
+static int parse_file(struct imp *im, FILE *f, unsigned char delim, stamp_diag *diag)
 {
 	struct csv_parser csv;
 	char *buf = NULL;
@@ -408,6 +466,7 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		return stamp_diag_set(diag, ENOMEM, "%s: cannot start the CSV parser", im->path);
+	csv_set_delim(&csv, delim);
 	while (!im->fatal && (n = getline(&buf, &cap, f)) > 0) {
 		const char *s = buf;
 		im->line++;
@@ -418,7 +477,7 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 		 * rejects quotes anywhere but around a field, so parity tells.
 		 */
 		int at_boundary = !in_quote;
-		if (scan_line(s, (size_t)n, &in_quote) && at_boundary)
+		if (scan_line(s, (size_t)n, delim, &in_quote) && at_boundary)
 			im->rec_line = im->line;
 		if (csv_parse(&csv, s, (size_t)n, on_field, on_row, im) != (size_t)n) {
 			/* libcsv's own text ("error parsing data...") tells an officer nothing */
@@ -447,6 +506,8 @@ static int parse_file(struct imp *im, FILE *f, stamp_diag *diag)
 static int put_all(struct imp *im)
 {
 	int err = 0;
+	if (im->kind == STAMP_IMPORT_EVENTS)
+		return 0; /* already in the transaction */
 	for (size_t i = 0; i < im->nrecs && !err; i++)
 		err = im->kind == STAMP_IMPORT_PRODUCTS
 			      ? stamp_store_put_product(im->txn, &((stamp_product *)im->recs)[i], 0)
@@ -454,27 +515,88 @@ static int put_all(struct imp *im)
 	return err;
 }
 
+/* One row of a sheet, fed to the same handlers as a CSV record. */
+static int on_sheet_row(size_t row, const char *const *cells, size_t n, void *ctx)
+{
+	struct imp *im = ctx;
+	im->line = im->rec_line = row;
+	for (size_t i = 0; i < n; i++)
+		on_field((void *)cells[i], strlen(cells[i]), im);
+	/* a sheet keeps no empty cells at the end of a row: they are empty fields */
+	for (size_t i = n; im->have_header && i < im->ncols; i++)
+		on_field("", 0, im);
+	on_row('\n', im);
+	return im->fatal;
+}
+
+static int parse_workbook(struct imp *im, const char *sheet, stamp_diag *diag)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = stamp_file_read(im->path, MAX_FILE, &data, &len, diag);
+	if (rc)
+		return rc;
+	rc = stamp_xlsx_rows(im->path, data, len, sheet, on_sheet_row, im, diag);
+	free(data);
+	if (rc == STAMP_EINPUT) { /* a problem like any other (diag names the file): counted */
+		im->nerr++;
+		if (im->on_err)
+			im->on_err(diag->msg, im->ctx);
+		rc = 0;
+	}
+	if (!rc && !im->fatal && !im->have_header && !im->nerr)
+		report(im, 0, "empty sheet: expected a header row naming the columns");
+	clear_row(im);
+	return rc;
+}
+
+/* "PK\3\4": a ZIP archive, as an .xlsx workbook is */
+static int is_zip(const char *path)
+{
+	unsigned char m[4] = {0};
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(m, 1, 4, f) : 0;
+	if (f)
+		fclose(f);
+	return n == 4 && memcmp(m, "PK\3\4", 4) == 0;
+}
+
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
 		     size_t *count, stamp_import_err_cb on_err, void *ctx, stamp_diag *diag)
 {
-	struct imp im = {.kind = kind, .path = path, .on_err = on_err, .ctx = ctx};
-	struct stat sb;
+	return stamp_import_file(st, kind, path, NULL, dry_run, count, on_err, ctx, diag);
+}
+
+int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path, const char *sheet,
+		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
+		      stamp_diag *diag)
+{
+	struct imp im = {
+		.kind = kind, .now = time(NULL), .path = path, .on_err = on_err, .ctx = ctx};
 	FILE *f = NULL;
+	char *text = NULL;
+	size_t tlen = 0;
+	unsigned char delim = ',';
 	int err;
 
 	if (count)
 		*count = 0;
-	if (!st || !path || (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS))
+	if (!st || !path ||
+	    (kind != STAMP_IMPORT_COOPS && kind != STAMP_IMPORT_PRODUCTS &&
+	     kind != STAMP_IMPORT_EVENTS))
 		return stamp_diag_set(diag, EINVAL, "import: bad arguments");
-	if (!(f = fopen(path, "rb")))
-		return stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &sb) != 0) {
-		err = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
-		goto leave;
+	int book = is_zip(path);
+	/* UTF-8 (BOM or not) or UTF-16 with a BOM, separated by ',', ';' or tabs */
+	err = book ? 0 : stamp_tabular_read(path, MAX_FILE, &text, &tlen, &delim, diag);
+	if (err == STAMP_EINPUT) { /* a problem like any other: reported, then counted */
+		if (on_err)
+			on_err(diag->msg, ctx);
+		return stamp_diag_set(diag, STAMP_EINPUT, "%s: 1 problem; nothing imported", path);
 	}
-	if (sb.st_size > MAX_FILE) {
-		err = stamp_diag_set(diag, STAMP_EINPUT, "%s: larger than %ld MiB; split the file",
-				     path, MAX_FILE >> 20);
+	if (err)
+		return err;
+	if (!book && !(f = fmemopen(tlen ? text : (char *)"\n", tlen ? tlen : 1, "r"))) {
+		err = stamp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
 		goto leave;
 	}
 	if ((err = stamp_txn_begin(st, 1, &im.txn)) != 0) {
@@ -482,7 +604,7 @@ int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, 
 			       stamp_strerror(err));
 		goto leave;
 	}
-	if ((err = parse_file(&im, f, diag)) != 0)
+	if ((err = book ? parse_workbook(&im, sheet, diag) : parse_file(&im, f, delim, diag)) != 0)
 		goto leave;
 	if (im.syserr) {
 		err = stamp_diag_set(diag, im.syserr, "%s:%zu: %s", path, im.rec_line,
@@ -511,6 +633,7 @@ leave:
 	stamp_txn_abort(im.txn);
 	if (f)
 		fclose(f);
+	free(text);
 	free(im.recs);
 	free(im.ids);
 	return err;

@@ -94,11 +94,39 @@ int stamp_audit_append(stamp_txn *t, struct stamp_audit_entry *e);
  * before reading any row: 1 required, 0 optional, -1 no such field.
  */
 int stamp_registry_required(int product, const char *field);
+/* registry.c: an id (1 to 32 of A-Z a-z 0-9 - _ .), 1 or 0; for event.c too. */
+int stamp_id_valid(const char *v);
+/* registry.c: the GS1 mod-10 check digit of the n digits v (the last one is its place). */
+int stamp_gs1_check_digit(const char *v, size_t n);
 
 /* base32 (RFC 4648, no padding), see base32.c */
 size_t stamp_b32_len(size_t nbytes);
 void stamp_b32_encode(const uint8_t *in, size_t n, char *out); /* writes stamp_b32_len(n) + NUL */
 /* Strict: exact length for n bytes, alphabet (any case), zero pad bits. 0 or -1. */
 int stamp_b32_decode(const char *in, size_t len, uint8_t *out, size_t n);
+
+/*
+ * tabular.c: the file at path (at most max bytes) as UTF-8 text without a BOM
+ * (UTF-16 with a BOM converted), NUL-terminated and malloc'd in *text, with
+ * the separator its header row uses (',', ';' or tab) in *delim.
+ * STAMP_EINPUT with one line of diag saying what to do when it is not text
+ * a spreadsheet program saved; an errno value when it cannot be read.
+ */
+int stamp_tabular_read(const char *path, size_t max, char **text, size_t *len, unsigned char *delim,
+		       stamp_diag *diag);
+/* tabular.c: the file whole (at most max bytes), NUL-terminated, malloc'd. */
+int stamp_file_read(const char *path, size_t max, char **out, size_t *len, stamp_diag *diag);
+
+/*
+ * xlsx.c: the rows of a sheet (sheet_name, or the first) of the .xlsx
+ * workbook in data: cb gets Excel's row number and the row's cells as text,
+ * up to the last one that holds something (rows without any are skipped);
+ * cb returns non-zero to stop. Dates under a date format are YYYY-MM-DD
+ * (and HH:MM), whole numbers their digits. STAMP_EINPUT with diag when it
+ * is not a workbook we can read.
+ */
+typedef int (*stamp_xlsx_row_cb)(size_t row, const char *const *cells, size_t n, void *ctx);
+int stamp_xlsx_rows(const char *path, const void *data, size_t len, const char *sheet_name,
+		    stamp_xlsx_row_cb cb, void *ctx, stamp_diag *diag);
 
 #endif

@@ -36,6 +36,7 @@
 
 #include "internal.h"
 #include "stamp/date.h"
+#include "stamp/event.h"
 #include "stamp/issue.h"
 
 #define CHUNK 64
@@ -394,6 +395,26 @@ static void tell_stale(const stamp_issue_req *req, const sweep *w)
 }
 
 /*
+ * The stages part of the Circular 02 gate (docs/decisions.md): a batch is
+ * issued before its later stages happen (shipping, retail), and the
+ * production stages of most OCOP products are the same for every batch, so
+ * they are recorded on the product. One is not required: a batch whose
+ * product has none is issued with a note, and its page shows no journey
+ * until events are added (they may be added after issuance).
+ */
+static int stage_gate(stamp_txn *t, const stamp_issue_req *req, const stamp_batch *b)
+{
+	int staged = 0;
+	int rc = stamp_event_has_production(t, b->product_id, 0, &staged);
+	if (rc == 0 && !staged)
+		note(req,
+		     "product \"%s\" has no production stage recorded (stampgen event add "
+		     "--product %s ...); the stamps' page shows the journey once one is added",
+		     b->product_id, b->product_id);
+	return rc;
+}
+
+/*
  * The first transaction: every check, the stale reservations burned, and
  * this issuance's serials reserved; committed (synced) before anything is
  * signed.
@@ -408,7 +429,8 @@ static int reserve(stamp_store *st, const stamp_keypair *kp, const stamp_issue_r
 		return stamp_diag_set(diag, rc, "cannot write the store: %s", stamp_strerror(rc));
 	if ((rc = prepare_batch(t, kp, req, b, diag)) ||
 	    (req->sink && req->out_dir && req->sink->check &&
-	     (rc = req->sink->check(b, req->sink->ctx, diag))))
+	     (rc = req->sink->check(b, req->sink->ctx, diag))) ||
+	    (rc = stage_gate(t, req, b)))
 		goto leave;
 	rc = stamp_store_each_reservation(t, find_stale, w);
 	if (rc != 0 && rc != 1) /* 1: the sweep is full, the rest goes next time */

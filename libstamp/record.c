@@ -366,3 +366,63 @@ int stamp_unrec_stamp(const void *buf, size_t len, uint64_t serial, stamp_stamp 
 	memcpy(out->sig, p + 6, STAMP_SIG_BYTES);
 	return 0;
 }
+
+/* Event: batch id and seq are the key's too; stored so a value is whole on its own. */
+size_t stamp_rec_event(const stamp_event *e, uint8_t *buf)
+{
+	wbuf w = {buf, 0};
+	put_int(&w, REC_V1, 1);
+	put_int(&w, e->batch_id, 4);
+	put_str(&w, e->product_id);
+	put_int(&w, e->seq, 4);
+	put_int(&w, e->stage, 1);
+	put_str(&w, e->label);
+	put_int(&w, e->date, 4);
+	put_int(&w, e->minutes, 2);
+	put_str(&w, e->place);
+	put_str(&w, e->commune);
+	put_str(&w, e->district);
+	put_str(&w, e->province);
+	put_str(&w, e->gln);
+	put_int(&w, e->has_geo, 1);
+	put_int(&w, (uint32_t)e->lat_e6, 4);
+	put_int(&w, (uint32_t)e->lon_e6, 4);
+	put_str(&w, e->partner);
+	put_str(&w, e->note);
+	put_str(&w, e->source);
+	put_int(&w, (uint64_t)e->created, 8);
+	put_int(&w, (uint64_t)e->withdrawn, 8);
+	return w.len;
+}
+
+int stamp_unrec_event(const void *buf, size_t len, stamp_event *out)
+{
+	rbuf r;
+	if (start(&r, buf, len, out, sizeof *out))
+		return STAMP_ECORRUPT;
+	out->batch_id = (uint32_t)get_int(&r, 4);
+	get_str(&r, out->product_id, sizeof out->product_id);
+	out->seq = (uint32_t)get_int(&r, 4);
+	out->stage = (uint8_t)get_int(&r, 1);
+	get_str(&r, out->label, sizeof out->label);
+	out->date = (uint32_t)get_int(&r, 4);
+	out->minutes = (uint16_t)get_int(&r, 2);
+	get_str(&r, out->place, sizeof out->place);
+	get_str(&r, out->commune, sizeof out->commune);
+	get_str(&r, out->district, sizeof out->district);
+	get_str(&r, out->province, sizeof out->province);
+	get_str(&r, out->gln, sizeof out->gln);
+	out->has_geo = (uint8_t)get_int(&r, 1);
+	out->lat_e6 = (int32_t)(uint32_t)get_int(&r, 4);
+	out->lon_e6 = (int32_t)(uint32_t)get_int(&r, 4);
+	get_str(&r, out->partner, sizeof out->partner);
+	get_str(&r, out->note, sizeof out->note);
+	get_str(&r, out->source, sizeof out->source);
+	out->created = (int64_t)get_int(&r, 8);
+	out->withdrawn = (int64_t)get_int(&r, 8);
+	/* an unknown stage is damage, never shown as some other stage */
+	if (!stamp_stage_about(out->stage) || (out->has_geo != 0 && out->has_geo != 3) ||
+	    (out->minutes != STAMP_EVENT_NO_TIME && out->minutes >= 24 * 60))
+		r.bad = 1;
+	return finish(&r, out, sizeof *out);
+}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "stamp/audit.h"
+#include "stamp/event.h"
 #include "stamp/registry.h"
 #include "stamp/revocation.h"
 #include "stamp/store.h"
@@ -37,6 +38,7 @@ size_t stamp_rec_key(const stamp_keyrec *k, uint8_t *buf);
 size_t stamp_rec_reservation(const stamp_reservation *r, uint8_t *buf);
 size_t stamp_rec_revocation(const stamp_revocation *r, uint8_t *buf);
 size_t stamp_rec_audit(const stamp_audit_entry *e, uint8_t *buf);
+size_t stamp_rec_event(const stamp_event *e, uint8_t *buf);
 void stamp_rec_stamp(uint32_t batch_id, uint8_t status, const uint8_t sig[STAMP_SIG_BYTES],
 		     uint8_t buf[STAMP_STAMP_REC_BYTES]);
 
@@ -51,6 +53,7 @@ int stamp_unrec_reservation(const void *buf, size_t len, stamp_reservation *out)
 int stamp_unrec_revocation(const void *buf, size_t len, stamp_revocation *out);
 /* out->seq is the key's, set by the caller. */
 int stamp_unrec_audit(const void *buf, size_t len, stamp_audit_entry *out);
+int stamp_unrec_event(const void *buf, size_t len, stamp_event *out);
 int stamp_unrec_stamp(const void *buf, size_t len, uint64_t serial, stamp_stamp *out);
 
 #endif

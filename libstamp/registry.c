@@ -94,7 +94,7 @@ static int bad(stamp_diag *diag, const struct field *f, const char *rule, const 
 			      v);
 }
 
-static int valid_id(const char *v)
+int stamp_id_valid(const char *v)
 {
 	size_t n = strlen(v);
 	if (n < 1 || n > STAMP_ID_MAX)
@@ -117,7 +117,7 @@ static int valid_phone(const char *v)
 }
 
 /* GS1 mod-10: weights 3,1,3,... from the digit left of the check digit. */
-static int gtin_check_digit(const char *v, size_t n)
+int stamp_gs1_check_digit(const char *v, size_t n)
 {
 	int sum = 0, w = 3;
 	for (size_t i = n - 1; i-- > 0; w = 4 - w)
@@ -125,12 +125,27 @@ static int gtin_check_digit(const char *v, size_t n)
 	return (10 - sum % 10) % 10;
 }
 
+static int gtin_shape(const char *v, size_t n)
+{
+	return strspn(v, "0123456789") == n && (n == 8 || n == 12 || n == 13 || n == 14);
+}
+
+int stamp_gtin14(const char *gtin, char out[15])
+{
+	size_t n = strlen(gtin);
+	if (!gtin_shape(gtin, n) || gtin[n - 1] - '0' != stamp_gs1_check_digit(gtin, n))
+		return STAMP_EINPUT;
+	memset(out, '0', 14 - n);
+	memcpy(out + 14 - n, gtin, n + 1);
+	return 0;
+}
+
 static int parse_gtin(const struct field *f, const char *v, stamp_diag *diag)
 {
 	size_t n = strlen(v);
-	if (strspn(v, "0123456789") != n || (n != 8 && n != 12 && n != 13 && n != 14))
+	if (!gtin_shape(v, n))
 		return bad(diag, f, "expected a GTIN of 8, 12, 13 or 14 digits", v);
-	int want = gtin_check_digit(v, n);
+	int want = stamp_gs1_check_digit(v, n);
 	if (v[n - 1] - '0' != want)
 		return stamp_diag_set(diag, STAMP_EINPUT,
 				      "column \"%s\": check digit of \"%s\" should be %d, not %c",
@@ -165,7 +180,7 @@ static int parse_value(const struct field *f, void *rec, const char *v, stamp_di
 
 	switch (f->type) {
 	case F_ID:
-		if (!valid_id(v))
+		if (!stamp_id_valid(v))
 			return bad(diag, f,
 				   "expected 1 to 32 letters, digits, '-', '_' or '.' (no spaces)",
 				   v);

@@ -86,11 +86,19 @@ int cli_operands(int argc, char **argv, const char *name, int min, int max, int 
  */
 const char *cli_subverb(int argc, char **argv, int *ex);
 
+/*
+ * `VERB import FILE.csv [--dry-run]` for one import kind (cmd_registry.c):
+ * name is the usage's ("event import"), plural what the summary counts.
+ */
+int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plural, int argc,
+	       char **argv);
+
 /* Each verb: argv[0] is the verb name; returns the exit code. */
 int cmd_keygen(cli *c, int argc, char **argv);
 int cmd_key(cli *c, int argc, char **argv);
 int cmd_coop(cli *c, int argc, char **argv);
 int cmd_product(cli *c, int argc, char **argv);
+int cmd_product_image(cli *c, int argc, char **argv);
 int cmd_batch(cli *c, int argc, char **argv);
 int cmd_issue(cli *c, int argc, char **argv);
 int cmd_render(cli *c, int argc, char **argv);
@@ -104,6 +112,7 @@ int cmd_backup(cli *c, int argc, char **argv);
 int cmd_restore(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
+int cmd_event(cli *c, int argc, char **argv);
 
 /* Who acts: given (--actor), else the operating-system user; into out. 0, or
  * an exit code after saying that given is too long. */

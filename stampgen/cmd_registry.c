@@ -1,6 +1,6 @@
 /*
  * cmd_registry.c - `stampgen coop|product add|list|show|import` and
- * `stampgen batch list|show`.
+ * `stampgen batch list|show`; the CSV import of `event import` too.
  *
  * Cooperatives and products are handled by one set of functions over a small
  * descriptor of each kind: the flags of `add` are the record's field names,
@@ -269,19 +269,25 @@ static void print_import_error(const char *msg, void *ctx)
 	cli_err("%s", msg);
 }
 
-static int import(const kind *k, cli *c, const char *name, int argc, char **argv)
+int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plural, int argc,
+	       char **argv)
 {
-	static const struct option lo[] = {{"dry-run", no_argument, NULL, 256}, {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"dry-run", no_argument, NULL, 256},
+					   {"sheet", required_argument, NULL, 257},
+					   {NULL, 0, NULL, 0}};
 	int dry = 0, opt, ex;
-	const char *path;
+	const char *path, *sheet = NULL;
 	stamp_store *st;
 	stamp_diag d = {{0}};
 	size_t count = 0;
 
 	while ((opt = cli_getopt(argc, argv, name, "", lo, &ex)) != -1) {
-		if (opt != 256)
+		if (opt == 256)
+			dry = 1;
+		else if (opt == 257)
+			sheet = optarg;
+		else
 			return ex;
-		dry = 1;
 	}
 	if (optind + 1 != argc)
 		return cli_usage(name);
@@ -300,8 +306,8 @@ static int import(const kind *k, cli *c, const char *name, int argc, char **argv
 	}
 	int rc = cli_open_store(&tc, STAMP_STORE_CREATE, &st);
 	if (rc == 0) {
-		rc = stamp_import_csv(st, k->import, path, dry, &count, print_import_error, NULL,
-				      &d);
+		rc = stamp_import_file(st, what, path, sheet, dry, &count, print_import_error, NULL,
+				       &d);
 		stamp_store_close(st);
 	} else {
 		d.msg[0] = '\0';
@@ -321,7 +327,7 @@ static int import(const kind *k, cli *c, const char *name, int argc, char **argv
 		return cli_exit_code(rc);
 	}
 	if (!c->quiet)
-		printf("%s: %zu %s %s\n", path, count, k->plural,
+		printf("%s: %zu %s %s\n", path, count, plural,
 		       dry ? "checked, none written (dry run)" : "imported");
 	return EXIT_OK;
 }
@@ -339,7 +345,9 @@ static int registry_verb(const kind *k, cli *c, int argc, char **argv)
 	if (strcmp(sub, "add") == 0)
 		return add(k, c, name, argc - 1, argv + 1);
 	if (strcmp(sub, "import") == 0)
-		return import(k, c, name, argc - 1, argv + 1);
+		return cli_import(c, name, k->import, k->plural, argc - 1, argv + 1);
+	if (k == &product_kind && strcmp(sub, "image") == 0)
+		return cmd_product_image(c, argc - 1, argv + 1);
 	return list_or_show(k, c, name, argc - 1, argv + 1);
 }
 

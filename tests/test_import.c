@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "errs.h"
 #include "stamp/import.h"
 #include "stamp/registry.h"
 #include "stamp/store.h"
@@ -23,19 +24,6 @@ struct fixture {
 	char dir[64];
 	stamp_store *st;
 };
-
-struct errs {
-	char buf[8192];
-	size_t n;
-};
-
-static void collect(const char *msg, void *ctx)
-{
-	struct errs *e = ctx;
-	size_t used = strlen(e->buf);
-	snprintf(e->buf + used, sizeof e->buf - used, "%s\n", msg);
-	e->n++;
-}
 
 static const char *src_path(const char *rel)
 {
@@ -208,6 +196,110 @@ static const char *const coops_bad_errors[] = {
 	"12: column \"phone\": expected a phone number of 8 to 15 digits, got \"abc\"",
 	NULL,
 };
+
+/* path's bytes, every ',' outside quotes made sep, in the encoding asked for. */
+static const char *respell(struct fixture *f, const char *path, char sep, int utf16, int be,
+			   const char *name)
+{
+	static char out[4][160];
+	static int k;
+	char *o = out[k++ % 4], buf[8192];
+	FILE *in = fopen(path, "rb");
+	assert_non_null(in);
+	size_t n = fread(buf, 1, sizeof buf, in);
+	fclose(in);
+	int quoted = 0;
+	for (size_t i = 0; i < n; i++) {
+		quoted ^= buf[i] == '"';
+		if (buf[i] == ',' && !quoted)
+			buf[i] = sep;
+	}
+	snprintf(o, sizeof out[0], "%s/%s", f->dir, name);
+	FILE *w = fopen(o, "wb");
+	assert_non_null(w);
+	if (!utf16) {
+		fwrite("\xEF\xBB\xBF", 1, 3, w);
+		fwrite(buf, 1, n, w);
+	} else { /* every character of these files is in the BMP: one UTF-16 unit each */
+		fwrite(be ? "\xFE\xFF" : "\xFF\xFE", 1, 2, w);
+		for (size_t i = 0; i < n;) {
+			unsigned cp = (unsigned char)buf[i], len = 1;
+			if (cp >= 0xE0)
+				cp &= 0x0F, len = 3;
+			else if (cp >= 0xC0)
+				cp &= 0x1F, len = 2;
+			for (unsigned j = 1; j < len; j++)
+				cp = cp << 6 | ((unsigned char)buf[i + j] & 0x3F);
+			i += len;
+			unsigned char u[2] = {(unsigned char)(be ? cp >> 8 : cp),
+					      (unsigned char)(be ? cp : cp >> 8)};
+			fwrite(u, 1, 2, w);
+		}
+	}
+	assert_int_equal(fclose(w), 0);
+	return o;
+}
+
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+	FILE *w = fopen(path, "wb");
+	assert_non_null(w);
+	assert_int_equal(fwrite(bytes, 1, n, w), n);
+	assert_int_equal(fclose(w), 0);
+}
+
+/*
+ * What Excel writes: ';' under a Vietnamese locale (UTF-8, BOM), "Unicode
+ * Text" (UTF-16 LE, BOM, tabs), and UTF-16 BE: the same records, the same
+ * line numbers in messages. Text in a code page, or UTF-16 without a BOM,
+ * is refused in one line that says how to save the file.
+ */
+static void test_excel_spellings(void **state)
+{
+	struct fixture *f = *state;
+	const char *good = src_path("tests/data/coops_good.csv");
+	struct errs e;
+	size_t n = 0;
+	stamp_diag d = {{0}};
+	stamp_txn *t;
+	stamp_coop c;
+
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, respell(f, good, ';', 0, 0, "semi.csv"),
+				1, &n, &e),
+			 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, respell(f, good, '\t', 1, 1, "be.txt"),
+				1, &n, &e),
+			 0);
+	assert_int_equal(n, 3);
+	import_ok(f->st, STAMP_IMPORT_COOPS, respell(f, good, '\t', 1, 0, "unicode.txt"), 3);
+	assert_int_equal(stamp_txn_begin(f->st, 0, &t), 0);
+	assert_int_equal(stamp_store_get_coop(t, "HTX-CT", &c), 0);
+	assert_string_equal(c.name, "Hợp tác xã Cẩm Thủy");
+	assert_string_equal(c.address, "Thôn Tiến Thành, xã Cẩm Tú");
+	stamp_txn_abort(t);
+
+	/* the same problems on the same lines, however the file is spelled */
+	const char *bad = respell(f, src_path("tests/data/coops_bad.csv"), ';', 0, 0, "bad.csv");
+	assert_int_equal(import(f->st, STAMP_IMPORT_COOPS, bad, 1, &n, &e), STAMP_EINPUT);
+	expect_errors(bad, &e, coops_bad_errors);
+
+	char path[160];
+	snprintf(path, sizeof path, "%s/ansi.csv", f->dir);
+	static const char ansi[] = "id,name,province\nX,H\xd2p t\xe1\x63 x\xe3,Thanh H\xf3\x61\n";
+	write_bytes(path, ansi, sizeof ansi - 1);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(stamp_import_csv(f->st, STAMP_IMPORT_COOPS, path, 1, &n, collect, &e, &d),
+			 STAMP_EINPUT);
+	assert_non_null(strstr(e.buf, "ansi.csv:2: not UTF-8 text"));
+	assert_non_null(strstr(e.buf, "CSV UTF-8"));
+	snprintf(path, sizeof path, "%s/nobom.csv", f->dir);
+	write_bytes(path, "i\0d\0,\0n\0", 8);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(stamp_import_csv(f->st, STAMP_IMPORT_COOPS, path, 1, &n, collect, &e, &d),
+			 STAMP_EINPUT);
+	assert_non_null(strstr(e.buf, "UTF-16 text without a byte-order mark"));
+}
 
 static void test_bad_coops(void **state)
 {
@@ -383,8 +475,19 @@ static void test_syntax_errors(void **state)
 	one_error(f->st, "tests/data/coops_stray_quote.csv",
 		  "3: CSV syntax error: a quote inside an unquoted field, or text after a closing "
 		  "quote");
-	one_error(f->st, "tests/data/coops_latin1.csv",
-		  "2: column \"name\": not valid UTF-8 at byte 8 (save the file as UTF-8)");
+	/* a file in a code page is refused whole, in one line saying how to save it */
+	struct errs e;
+	size_t n;
+	stamp_diag d = {{0}};
+	const char *latin1 = src_path("tests/data/coops_latin1.csv");
+	memset(&e, 0, sizeof e);
+	assert_int_equal(
+		stamp_import_csv(f->st, STAMP_IMPORT_COOPS, latin1, 0, &n, collect, &e, &d),
+		STAMP_EINPUT);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.buf, "coops_latin1.csv:2: not UTF-8 text"));
+	assert_non_null(strstr(e.buf, "\"CSV UTF-8 (Comma delimited) (*.csv)\""));
+	assert_non_null(strstr(d.msg, "coops_latin1.csv: 1 problem; nothing imported"));
 }
 
 static void test_empty_and_missing(void **state)
@@ -438,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bidi_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_excel_spellings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

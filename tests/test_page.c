@@ -234,6 +234,146 @@ static void json_parses_with_fields(void **state)
 	free(text);
 }
 
+/* The whole JSON answer, as verifyd sends it: the cached details in the envelope. */
+static char *full_json(const verdict *v)
+{
+	size_t dlen = 0, len = 0;
+	char *d = api_details(v, &dlen);
+	assert_non_null(d);
+	char *text = api_render(v, d, dlen, &len);
+	free(d);
+	assert_non_null(text);
+	return text;
+}
+
+static stamp_event stage(uint8_t st, uint32_t date, uint16_t minutes)
+{
+	stamp_event e;
+	memset(&e, 0, sizeof e);
+	e.stage = st;
+	e.date = date;
+	e.minutes = minutes;
+	strcpy(e.product_id, "NM-01");
+	return e;
+}
+
+static void journey_on_page_and_json(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	stamp_event ev[2] = {stage(STAMP_STAGE_RECEIVING, 20250301, 6 * 60 + 30),
+			     stage(STAMP_STAGE_SHIPPING, 20261112, STAMP_EVENT_NO_TIME)};
+	strcpy(ev[0].place, "Bến <cá>");
+	strcpy(ev[0].province, "Thanh Hóa");
+	strcpy(ev[0].source, "lô \"cá cơm\" & muối");
+	strcpy(ev[0].note, "<script>x</script>");
+	ev[0].has_geo = 3, ev[0].lat_e6 = 19812500, ev[0].lon_e6 = -105904100;
+	ev[1].batch_id = 3;
+	strcpy(ev[1].partner, "Công ty 'Vận tải'");
+	v.events = ev;
+	v.nevents = 2;
+
+	char *p = full_page(&v, LANG_VI);
+	assert_non_null(strstr(p, "<h2>Hành trình sản phẩm</h2>"));
+	assert_non_null(strstr(p, "<strong>Tiếp nhận nguyên liệu</strong><br><small>01/03/2025, "
+				  "06:30</small><br>Bến &lt;cá&gt;, Thanh Hóa"));
+	assert_non_null(strstr(p, "nguyên liệu từ lô &quot;cá cơm&quot; &amp; muối"));
+	assert_non_null(strstr(p, "&lt;script&gt;x&lt;/script&gt;"));
+	assert_null(strstr(p, "<script>"));
+	assert_non_null(strstr(p, "Thực hiện: HTX &lt;b&gt;Khúc Phụ&lt;/b&gt;")); /* the producer */
+	assert_non_null(strstr(p, "Thực hiện: Công ty &#39;Vận tải&#39;"));
+	assert_true(strstr(p, "Tiếp nhận") < strstr(p, "Vận chuyển"));
+	free(p);
+	p = full_page(&v, LANG_EN);
+	assert_non_null(strstr(p, "Journey of the product"));
+	assert_non_null(strstr(p, "<small>2025-03-01 06:30</small>"));
+	assert_non_null(strstr(p, "raw material from lô &quot;cá cơm&quot;"));
+	assert_non_null(strstr(p, "<strong>Shipping</strong><br><small>2026-11-12</small>"));
+	free(p);
+
+	size_t dlen;
+	char *text = full_json(&v);
+	json_t *j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	json_t *a = json_object_get(j, "events"), *e0 = json_array_get(a, 0);
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_object_get(e0, "stage")), "receiving");
+	assert_string_equal(json_string_value(json_object_get(e0, "bizstep")),
+			    "https://ref.gs1.org/cbv/BizStep-receiving");
+	assert_string_equal(json_string_value(json_object_get(e0, "time")), "06:30");
+	assert_string_equal(json_string_value(json_object_get(e0, "of")), "product");
+	assert_string_equal(json_string_value(json_object_get(e0, "note")), ev[0].note);
+	json_t *pl = json_object_get(e0, "place");
+	assert_string_equal(json_string_value(json_object_get(pl, "name")), "Bến <cá>");
+	assert_true(json_real_value(json_object_get(pl, "lat")) == 19.8125);
+	assert_true(json_real_value(json_object_get(pl, "lon")) == -105.9041);
+	assert_non_null(strstr(text, "\"lat\":19.8125,\"lon\":-105.9041}"));
+	json_t *e1 = json_array_get(a, 1);
+	assert_true(json_is_null(json_object_get(e1, "time")));
+	assert_true(json_is_null(json_object_get(json_object_get(e1, "place"), "lat")));
+	assert_string_equal(json_string_value(json_object_get(e1, "of")), "batch");
+	json_decref(j);
+	free(text);
+
+	/* no stages: no section, an empty array */
+	v.events = NULL;
+	v.nevents = 0;
+	p = full_page(&v, LANG_VI);
+	assert_null(strstr(p, "Hành trình"));
+	free(p);
+	char *d = api_details(&v, &dlen);
+	assert_non_null(strstr(d, "\"events\":[]"));
+	free(d);
+}
+
+/* 200 stages, every text at its bound and all of it escaped: bounded, never a 5xx. */
+static void journey_is_bounded(void **state)
+{
+	(void)state;
+	verdict v = genuine();
+	stamp_event *ev = calloc(2 * STAMP_EVENTS_MAX, sizeof *ev);
+	assert_non_null(ev);
+	for (int i = 0; i < 2 * STAMP_EVENTS_MAX; i++) {
+		ev[i] = stage(STAMP_STAGE_STORING, 20260101, STAMP_EVENT_NO_TIME);
+		fill(ev[i].label, sizeof ev[i].label, '"');
+		fill(ev[i].place, sizeof ev[i].place, '<');
+		fill(ev[i].commune, sizeof ev[i].commune, '&');
+		fill(ev[i].district, sizeof ev[i].district, '"');
+		fill(ev[i].province, sizeof ev[i].province, '"');
+		fill(ev[i].partner, sizeof ev[i].partner, '"');
+		fill(ev[i].note, sizeof ev[i].note, '"');
+		fill(ev[i].source, sizeof ev[i].source, '"');
+	}
+	v.events = ev;
+	v.nevents = 2 * STAMP_EVENTS_MAX;
+	for (int l = LANG_VI; l <= LANG_EN; l++) {
+		size_t plain = 0;
+		char *page = full_page(&v, (lang)l);
+		assert_non_null(strstr(page, "</html>"));
+		assert_non_null(strstr(page, l == LANG_EN ? "more stages." : "công đoạn khác."));
+		assert_true(strlen(page) < 48 * 1024);
+		free(page);
+		/* typical stages: all of them fit */
+		for (int i = 0; i < 20; i++) {
+			ev[i] = stage(STAMP_STAGE_PACKING, 20260101 + (uint32_t)i, 8 * 60);
+			strcpy(ev[i].place, "Xưởng đóng chai");
+		}
+		v.nevents = 20;
+		page = full_page(&v, (lang)l);
+		for (const char *q = page; (q = strstr(q, "<li>")); q++)
+			plain++;
+		assert_int_equal(plain, 20);
+		assert_null(strstr(page, l == LANG_EN ? "more stages." : "công đoạn khác."));
+		free(page);
+		v.nevents = 2 * STAMP_EVENTS_MAX;
+	}
+	size_t dlen = 0;
+	char *d = api_details(&v, &dlen);
+	assert_non_null(d);
+	free(d);
+	free(ev);
+}
+
 static int run_config(config *c, const char *ini, int argc, char **argv)
 {
 	char path[] = "/tmp/test_page_ini.XXXXXX";
@@ -278,6 +418,8 @@ int main(void)
 		cmocka_unit_test(page_holds_the_longest_record),
 		cmocka_unit_test(csp_pins_the_style),
 		cmocka_unit_test(json_parses_with_fields),
+		cmocka_unit_test(journey_on_page_and_json),
+		cmocka_unit_test(journey_is_bounded),
 		cmocka_unit_test(config_file_then_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

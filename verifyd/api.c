@@ -33,6 +33,42 @@ static json_t *str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
+static json_t *degrees_json(int has, int32_t e6)
+{
+	return has ? json_real((double)e6 / 1e6) : json_null();
+}
+
+/* One stage of the journey; every text is the officer's, serialised by jansson. */
+static json_t *event_json(const stamp_event *e)
+{
+	const stamp_stage_info *st = stamp_stage_about(e->stage);
+	char time[6] = "";
+	if (e->minutes != STAMP_EVENT_NO_TIME)
+		snprintf(time, sizeof time, "%02u:%02u", e->minutes / 60u % 100, e->minutes % 60u);
+	return json_pack(
+		"{s:s, s:s, s:o, s:o, s:o, s:s, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, "
+		"s:o, s:o, s:o}",
+		"stage", st ? st->name : "", "bizstep", st ? st->bizstep : "", "label",
+		str_or_null(e->label), "date", date_json(e->date), "time", str_or_null(time), "of",
+		e->batch_id ? "batch" : "product", "place", "name", str_or_null(e->place),
+		"commune", str_or_null(e->commune), "district", str_or_null(e->district),
+		"province", str_or_null(e->province), "gln", str_or_null(e->gln), "lat",
+		degrees_json(e->has_geo == 3, e->lat_e6), "lon",
+		degrees_json(e->has_geo == 3, e->lon_e6), "partner", str_or_null(e->partner),
+		"note", str_or_null(e->note), "source", str_or_null(e->source));
+}
+
+static json_t *events_json(const verdict *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && v->events && i < v->nevents; i++)
+		if (json_array_append_new(a, event_json(&v->events[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
 char *api_details(const verdict *v, size_t *len)
 {
 	const stamp_check *k = &v->check;
@@ -42,7 +78,7 @@ char *api_details(const verdict *v, size_t *len)
 	json_t *d = json_pack(
 		"{s:{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:o, s:o}, "
 		"s:{s:s, s:s, s:o, s:o, s:s, s:s, s:o}, "
-		"s:{s:i, s:s, s:o, s:o, s:b}}",
+		"s:{s:i, s:s, s:o, s:o, s:b}, s:o}",
 		"product", "id", k->product.id, "name", k->product.name, "group", k->product.group,
 		"ocop_stars", (int)k->product.stars, "ocop_decision", k->product.ocop_decision,
 		"ocop_decision_date", date_json(k->product.ocop_date), "certificate_valid_until",
@@ -53,10 +89,23 @@ char *api_details(const verdict *v, size_t *len)
 		"province", k->coop.province, "address", k->coop.address, "phone",
 		str_or_null(k->coop.phone), "batch", "id", (int)k->batch.id, "lot", k->batch.lot,
 		"produced", date_json(k->batch.produced), "expiry", date_json(k->batch.expiry),
-		"expired", expired);
+		"expired", expired, "events", events_json(v));
 	if (!d)
 		return NULL;
-	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_t *images = json_array();
+	if (v->has_image) {
+		char hex[STAMP_SHA256_HEX], url[80];
+		stamp_image_hex(v->image.sha256, hex);
+		snprintf(url, sizeof url, "/img/%s.jpg", hex);
+		json_array_append_new(images,
+				      json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "url", url,
+						"type", stamp_image_type(&v->image), "width",
+						v->image.width, "height", v->image.height, "bytes",
+						(int)v->image.bytes, "sha256", hex));
+	}
+	json_object_set_new(json_object_get(d, "product"), "images", images);
+	/* 6 decimals of a degree at most: 10 significant digits hold them */
+	char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	json_decref(d);
 	if (!text)
 		return NULL;

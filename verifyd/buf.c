@@ -90,7 +90,8 @@ char *buf_take(strbuf *b, size_t *len)
 		*b = (strbuf){0};
 		return NULL;
 	}
-	*len = b->len;
+	if (len)
+		*len = b->len;
 	char *p = b->p;
 	*b = (strbuf){0};
 	return p;

@@ -50,6 +50,9 @@ static const setting settings[] = {
 	{"server", "trusted_proxy", "trusted-proxy", T_PROXIES, offsetof(config, trusted_proxy),
 	 sizeof(((config *)0)->trusted_proxy), 0, 0,
 	 "proxies whose X-Forwarded-For/X-Real-IP name the client, e.g. 127.0.0.1,::1 (none)"},
+	STR("server", "public_url", "public-url", public_url,
+	    "origin of the links in GS1 Digital Link answers, e.g. https://tem.example.vn "
+	    "(from Host)"),
 	STR("store", "registry", "registry", registry, "registry store folder, opened read-only"),
 	STR("store", "scans", "scans", scans,
 	    "scan counts: a folder written by verifyd, or a shared Redis: "
@@ -210,6 +213,18 @@ int config_parse_text(config *c, const char *text, const char *name)
 	return parse_ini(c, name, text);
 }
 
+/* "" or scheme://host[:port], nothing more: it goes into Location and Link headers. */
+static int public_url_ok(const char *u)
+{
+	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
+	if (!*u)
+		return 1;
+	return skip && u[skip] &&
+	       strspn(u + skip,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+		       strlen(u + skip);
+}
+
 static int load(config *c, int argc, char **argv)
 {
 	struct option lo[NSETTINGS + 4];
@@ -259,6 +274,13 @@ static int load(config *c, int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "verifyd: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if (!public_url_ok(c->public_url)) {
+		fprintf(stderr,
+			"verifyd: public_url: expected http:// or https:// and a host, without a "
+			"path, got \"%s\"\n",
+			c->public_url);
 		return 2;
 	}
 	return 0;

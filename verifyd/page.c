@@ -3,7 +3,8 @@
  *
  * Verdict first (colour, sign and words), then what the stamp vouches for:
  * product, OCOP rating, producer and place, batch and dates, the OCOP
- * decision, the scan history. Vietnamese by default, English on request.
+ * decision, the journey (the production stages as a timeline), the scan
+ * history. Vietnamese by default, English on request.
  * Mobile first, self-contained (inline CSS, no script, no fonts, no images),
  * a few KB. Every string from the store goes through buf_esc(). The CSS is fixed,
  * so the Content-Security-Policy allows exactly its hash and nothing else.
@@ -17,6 +18,13 @@
 #include "verifyd.h"
 
 #define PAGE_MAX 16384
+/*
+ * The journey is at most this much of the details: a batch may have 200
+ * stages of long, escaped text; past the budget the page says how many more
+ * there are (the JSON has them all). A typical stage is 300 bytes.
+ */
+#define TIMELINE_MAX 12288
+#define STAGE_MAX 16384 /* one stage, every field at its bound, escaped */
 
 static const char css[] =
 	"body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
@@ -32,10 +40,17 @@ static const char css[] =
 	"dt{color:#5a5a5a;font-size:.85rem;margin-top:.55rem}dd{margin:0;font-weight:600}"
 	".star{color:#c58a00;letter-spacing:.1em}"
 	".note{background:#fff4e0;border-left:4px solid #b35c00;padding:.5rem .7rem;margin:.6rem 0}"
+	".tl{list-style:none;margin:.6rem 0 .8rem;padding:0}"
+	".tl li{position:relative;margin-left:.4rem;padding:0 0 .9rem 1.1rem;"
+	"border-left:2px solid #0a7d32}.tl li:last-child{border-color:transparent}"
+	".tl li:before{content:'';position:absolute;left:-.45rem;top:.25rem;width:.8rem;"
+	"height:.8rem;border-radius:50%;background:#0a7d32}.tl small{color:#5a5a5a}"
 	"footer{text-align:center;font-size:.9rem;color:#5a5a5a;margin:1.2rem}"
+	".photo{display:block;max-width:100%;max-height:20rem;width:auto;height:auto;"
+	"border-radius:.4rem;margin:.8rem auto .2rem;background:#eee}"
 	"a{color:#0b57d0}";
 
-static char csp[160];
+static char csp[256];
 
 int page_init(void)
 {
@@ -44,10 +59,11 @@ int page_init(void)
 					   sodium_base64_VARIANT_ORIGINAL)];
 	crypto_hash_sha256(h, (const unsigned char *)css, sizeof css - 1);
 	sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
-	int n = snprintf(csp, sizeof csp,
-			 "default-src 'none'; style-src 'sha256-%s'; base-uri 'none'; "
-			 "form-action 'none'; frame-ancestors 'none'",
-			 b64);
+	int n = snprintf(
+		csp, sizeof csp,
+		"default-src 'none'; style-src 'sha256-%s'; img-src 'self'; base-uri 'none'; "
+		"form-action 'none'; frame-ancestors 'none'",
+		b64);
 	return n > 0 && (size_t)n < sizeof csp ? 0 : -1;
 }
 
@@ -220,7 +236,19 @@ static void product_section(strbuf *o, const verdict *v, lang l)
 
 	for (int i = 0; i < 5; i++)
 		strcat(stars, i < k->product.stars ? "★" : "☆");
-	buf_put(o, "<section><h2>%s</h2><dl>", en ? "Product" : "Sản phẩm");
+	buf_put(o, "<section><h2>%s</h2>", en ? "Product" : "Sản phẩm");
+	if (v->has_image) {
+		/* width and height: the box is laid out before the bytes come, on a slow phone */
+		char hex[STAMP_SHA256_HEX];
+		stamp_image_hex(v->image.sha256, hex);
+		buf_put(o,
+			"<img class=\"photo\" src=\"/img/%s.jpg\" width=\"%u\" height=\"%u\" "
+			"loading=\"lazy\" decoding=\"async\" alt=\"",
+			hex, v->image.width, v->image.height);
+		buf_esc(o, k->product.name);
+		buf_put(o, "\">");
+	}
+	buf_put(o, "<dl>");
 	item(o, en ? "Name" : "Tên sản phẩm", k->product.name);
 	buf_put(o, "<dt>%s</dt><dd><span class=\"star\">%s</span> %u %s</dd>",
 		en ? "OCOP rating" : "Hạng OCOP", stars, k->product.stars, en ? "stars" : "sao");
@@ -279,6 +307,80 @@ static void batch_section(strbuf *o, const verdict *v, lang l)
 		note(o, en ? "This batch is past its expiry date."
 			   : "Lô hàng này đã hết hạn sử dụng.");
 	buf_put(o, "</section>");
+}
+
+/* "place, commune, district, province", each part escaped; nothing when all are empty. */
+static void place_line(strbuf *o, const stamp_event *e)
+{
+	const char *parts[] = {e->place, e->commune, e->district, e->province};
+	int any = 0;
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (!parts[i][0])
+			continue;
+		buf_put(o, "%s", any ? ", " : "<br>");
+		buf_esc(o, parts[i]);
+		any = 1;
+	}
+}
+
+static void stage_item(strbuf *o, const stamp_event *e, const stamp_coop *coop, lang l)
+{
+	const stamp_stage_info *st = stamp_stage_about(e->stage);
+	int en = l == LANG_EN;
+	char d[16];
+
+	date_text(e->date, l, d);
+	buf_put(o, "<li><strong>%s</strong>", st ? (en ? st->en : st->vi) : "—");
+	if (e->label[0]) {
+		buf_put(o, " — ");
+		buf_esc(o, e->label);
+	}
+	if (e->minutes == STAMP_EVENT_NO_TIME)
+		buf_put(o, "<br><small>%s</small>", d);
+	else
+		buf_put(o,
+			en ? "<br><small>%s %02u:%02u</small>" : "<br><small>%s, %02u:%02u</small>",
+			d, e->minutes / 60u % 100, e->minutes % 60u);
+	place_line(o, e);
+	buf_put(o, "<br>%s ", en ? "By" : "Thực hiện:");
+	buf_esc(o, e->partner[0] ? e->partner : coop->name);
+	if (e->note[0]) {
+		buf_put(o, "<br>");
+		buf_esc(o, e->note);
+	}
+	if (e->source[0]) {
+		buf_put(o, "<br><small>%s ", en ? "raw material from" : "nguyên liệu từ");
+		buf_esc(o, e->source);
+		buf_put(o, "</small>");
+	}
+	buf_put(o, "</li>");
+}
+
+/* The journey as a vertical timeline, oldest first; nothing without stages. */
+static void journey_section(strbuf *o, const verdict *v, lang l)
+{
+	strbuf one;
+	size_t used = 0, i;
+	int en = l == LANG_EN;
+
+	if (!v->events || !v->nevents || buf_init(&one, STAGE_MAX))
+		return;
+	buf_put(o, "<section><h2>%s</h2><ol class=\"tl\">",
+		en ? "Journey of the product" : "Hành trình sản phẩm");
+	for (i = 0; i < v->nevents; i++) {
+		one.len = 0, one.full = 0, one.p[0] = '\0';
+		stage_item(&one, &v->events[i], &v->check.coop, l);
+		if (one.full || used + one.len > TIMELINE_MAX)
+			break;
+		buf_add(o, one.p, one.len);
+		used += one.len;
+	}
+	buf_put(o, "</ol>");
+	if (i < v->nevents)
+		buf_put(o, en ? "<p>and %zu more stages.</p>" : "<p>và %zu công đoạn khác.</p>",
+			v->nevents - i);
+	buf_put(o, "</section>");
+	free(one.p);
 }
 
 static void scans_section(strbuf *o, const verdict *v, lang l)
@@ -345,11 +447,12 @@ static void first_scan(strbuf *o, const verdict *v, lang l)
 char *page_details(const verdict *v, lang l, size_t *len)
 {
 	strbuf o;
-	if (buf_init(&o, PAGE_MAX))
+	if (buf_init(&o, PAGE_MAX + TIMELINE_MAX + 1024))
 		return NULL;
 	product_section(&o, v, l);
 	producer_section(&o, v, l);
 	batch_section(&o, v, l);
+	journey_section(&o, v, l);
 	return buf_take(&o, len);
 }
 
@@ -362,7 +465,7 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 
 	if (v->check.revoked && v->check.revocation.reason == STAMP_REASON_RECALLED)
 		b = &recall_banner;
-	if (buf_init(&o, PAGE_MAX))
+	if (buf_init(&o, PAGE_MAX + (details ? dlen : 0)))
 		return NULL;
 	head(&o, l, en ? b->en : b->vi);
 	buf_put(&o,
@@ -392,6 +495,58 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 		buf_add(&o, details, dlen);
 		scans_section(&o, v, l);
 	}
+	foot(&o, l);
+	return buf_take(&o, len);
+}
+
+/*
+ * A product's or a batch's own page (/P/, /L/), where a GS1 Digital Link
+ * leads: what the registry says (with the journey: the batch's stages and
+ * its product's, or the product's own), and no verdict, since nothing signed was
+ * shown. A /21/ link names a stamp number without its signature, so the page
+ * says that anyone can type one and sends the shopper to the QR code.
+ */
+char *page_entity(const verdict *v, lang l, uint64_t serial, size_t *len)
+{
+	strbuf o;
+	int en = l == LANG_EN, batch = v->check.batch.id != 0;
+
+	if (buf_init(&o, PAGE_MAX + TIMELINE_MAX + 1024))
+		return NULL;
+	head(&o, l,
+	     batch ? (en ? "Batch information" : "Thông tin lô hàng")
+		   : (en ? "Product information" : "Thông tin sản phẩm"));
+	buf_put(&o, "<div class=\"v none\"><h1>%s</h1><p>",
+		batch ? (en ? "Batch information" : "Thông tin lô hàng")
+		      : (en ? "Product information" : "Thông tin sản phẩm"));
+	if (serial && en)
+		buf_put(&o,
+			"This address names stamp number %llu but carries no signature: anyone "
+			"can type it. To check that a product is genuine, scan the QR code on its "
+			"stamp with a phone camera.",
+			(unsigned long long)serial);
+	else if (serial)
+		buf_put(&o,
+			"Địa chỉ này ghi số tem %llu nhưng không mang chữ ký số: ai cũng gõ ra "
+			"được. Để kiểm tra hàng thật, hãy quét mã QR trên tem bằng camera điện "
+			"thoại.",
+			(unsigned long long)serial);
+	else
+		buf_put(&o, "%s",
+			en ? "What the province's registry holds. This page does not check a "
+			     "stamp: to check that a product is genuine, scan the QR code on its "
+			     "stamp with a phone camera."
+			   : "Thông tin trong sổ đăng ký của tỉnh. Trang này không kiểm tra tem: "
+			     "để "
+			     "kiểm tra hàng thật, hãy quét mã QR trên tem bằng camera điện thoại.");
+	buf_put(&o, "</p></div>");
+	if (v->check.revoked)
+		revocation_section(&o, &v->check.revocation, l);
+	product_section(&o, v, l);
+	producer_section(&o, v, l);
+	if (batch)
+		batch_section(&o, v, l);
+	journey_section(&o, v, l);
 	foot(&o, l);
 	return buf_take(&o, len);
 }

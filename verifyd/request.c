@@ -60,6 +60,16 @@ route request_route(const char *url)
 		r.kind = ROUTE_METRICS;
 	else if (strcmp(url, "/") == 0)
 		r.kind = ROUTE_HOME;
+	else if (prefix(url, "/01/", 0))
+		r = (route){ROUTE_DIGITAL_LINK, url};
+	else if (prefix(url, "/P/", 0))
+		r = (route){ROUTE_PRODUCT, url + 3};
+	else if (prefix(url, "/L/", 0))
+		r = (route){ROUTE_BATCH, url + 3};
+	else if (strcmp(url, "/.well-known/gs1resolver") == 0)
+		r.kind = ROUTE_RESOLVER;
+	else if (prefix(url, "/img/", 0))
+		r = (route){ROUTE_IMAGE, url + 5};
 	return r;
 }
 

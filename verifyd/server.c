@@ -338,6 +338,33 @@ static enum MHD_Result send_message(struct MHD_Connection *conn, unsigned status
 
 /* ---- routes ------------------------------------------------------------- */
 
+/*
+ * The journey of v's batch (of its product's, when the batch id is 0) into
+ * v->events, from read transaction t; *events is the caller's to free after
+ * rendering. 0, or -1 (no memory, or the store could not be read).
+ */
+static int load_journey(stamp_txn *t, verdict *v, stamp_event **events)
+{
+	stamp_batch b = v->check.batch;
+	size_t n = 0;
+	if (!b.id)
+		snprintf(b.product_id, sizeof b.product_id, "%s", v->check.product.id);
+	if (stamp_event_journey(t, &b, events, &n) != 0)
+		return -1;
+	v->events = *events;
+	v->nevents = n;
+	return 0;
+}
+
+/* The product's photo into v, when it has one (a damaged record: none, logged). */
+static void product_image(stamp_txn *t, verdict *v)
+{
+	int rc = stamp_image_of_product(t, v->check.product.id, &v->image);
+	v->has_image = rc == 0;
+	if (rc && rc != STAMP_ENOTFOUND)
+		vlog("photo of product %s: %s", v->check.product.id, stamp_strerror(rc));
+}
+
 /* The batch's rendered details for this answer kind, from the cache or made now. */
 static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 {
@@ -349,9 +376,17 @@ static const fragment *details(worker *w, stamp_txn *t, int kind, verdict *v)
 	if (stamp_store_get_product(t, k->batch.product_id, &k->product) != 0 ||
 	    stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
 		return NULL;
+	product_image(t, v);
+	/* the journey: the product's stages and the batch's, read once per generation */
+	stamp_event *events;
 	size_t len = 0;
+	if (load_journey(t, v, &events) != 0)
+		return NULL;
 	char *text = kind == FRAG_JSON ? api_details(v, &len)
 				       : page_details(v, kind == FRAG_EN ? LANG_EN : LANG_VI, &len);
+	v->events = NULL;
+	v->nevents = 0;
+	free(events);
 	if (!text)
 		return NULL;
 	free(f->text);
@@ -493,6 +528,405 @@ static enum MHD_Result route_code(server *s, struct MHD_Connection *conn, const 
 	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1, give);
 }
 
+/* ---- GS1 Digital Link and the product and batch pages ------------------ */
+
+/*
+ * The origin links are made under: [server] public_url, else the Host the
+ * request named (http, or https when a trusted proxy says so). A Host that
+ * is not a plain host[:port] gives "localhost": it is reflected into links.
+ */
+static void public_root(server *s, struct MHD_Connection *conn, char *out, size_t cap)
+{
+	if (s->cfg.public_url[0]) {
+		snprintf(out, cap, "%s", s->cfg.public_url);
+		return;
+	}
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	client_addr a;
+	int proxied = 0;
+	if (client_of(s, conn, &a, &proxied) != 0)
+		proxied = 0;
+	const char *proto =
+		proxied ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto")
+			: NULL;
+	if (!host || !*host || strlen(host) > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+		    strlen(host))
+		host = "localhost";
+	snprintf(out, cap, "%s://%s", proto && strcasecmp(proto, "https") == 0 ? "https" : "http",
+		 host);
+}
+
+typedef struct query_text {
+	char *p;
+	size_t len, cap;
+	int full;
+} query_text;
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *value)
+{
+	query_text *q = cls;
+	(void)kind;
+	int n = snprintf(q->p + q->len, q->cap - q->len, "%s%s%s%s", q->len ? "&" : "", key,
+			 value ? "=" : "", value ? value : "");
+	if (n < 0 || (size_t)n >= q->cap - q->len)
+		q->full = 1;
+	else
+		q->len += (size_t)n;
+	return q->full ? MHD_NO : MHD_YES;
+}
+
+/* The query as it came (verifyd does not unescape it), for a redirect to pass on. */
+static void query_of(struct MHD_Connection *conn, char *out, size_t cap)
+{
+	query_text q = {out, 0, cap, 0};
+	out[0] = '\0';
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+	if (q.full)
+		out[0] = '\0';
+}
+
+typedef struct gtin_hunt {
+	const char *gtin14;
+	stamp_product *out;
+} gtin_hunt;
+
+static int product_has_gtin(const stamp_product *p, void *ctx)
+{
+	gtin_hunt *h = ctx;
+	char g[15];
+	if (!p->gtin[0] || stamp_gtin14(p->gtin, g) != 0 || strcmp(g, h->gtin14) != 0)
+		return 0;
+	*h->out = *p;
+	return 1; /* found: stops the walk */
+}
+
+/* A stamp number as a Digital Link serial (AI 21) names it: decimal, no sign. */
+static int parse_serial(const char *text, uint64_t *out)
+{
+	char *end;
+	if (!text || *text < '0' || *text > '9' || strlen(text) > 20)
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A revocation that covers the whole batch (or this serial, when one is named). */
+static void entity_revocation(stamp_txn *t, verdict *v, uint64_t serial)
+{
+	stamp_check *k = &v->check;
+	uint64_t at = serial ? serial : k->batch.first_serial;
+	if (stamp_revocation_find(t, at, &k->batch, &k->revocation) == 0 &&
+	    (serial || k->revocation.scope != STAMP_SCOPE_SERIALS))
+		k->revoked = 1;
+}
+
+/*
+ * What a Digital Link names, into v (product and producer; the batch when a
+ * lot or a serial is named): 200, 404 when the registry holds nothing for it
+ * (or the lot and serial do not belong together), 503 when it cannot be read.
+ */
+static unsigned dl_lookup(server *s, const dl_key *key, verdict *v, uint64_t *serial)
+{
+	worker *w = NULL;
+	stamp_check *k = &v->check;
+	unsigned status = MHD_HTTP_NOT_FOUND;
+	int rc;
+
+	memset(v, 0, sizeof *v);
+	v->today = stamp_date_from_unix(time(NULL));
+	*serial = 0;
+	stamp_txn *t = worker_txn(s, &w);
+	if (!t)
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	gtin_hunt h = {key->gtin, &k->product};
+	rc = stamp_store_each_product(t, product_has_gtin, &h);
+	if (rc != 1)
+		goto leave;
+	if (key->serial[0]) {
+		stamp_stamp st;
+		if (parse_serial(key->serial, serial) != 0 ||
+		    stamp_store_get_stamp(t, *serial, &st) != 0 ||
+		    stamp_store_get_batch(t, st.batch_id, &k->batch) != 0 ||
+		    strcmp(k->batch.product_id, k->product.id) != 0 ||
+		    (key->lot[0] && strcmp(k->batch.lot, key->lot) != 0))
+			goto leave;
+	} else if (key->lot[0]) {
+		uint32_t id;
+		if (stamp_store_find_lot(t, k->product.id, key->lot, &id) != 0 ||
+		    stamp_store_get_batch(t, id, &k->batch) != 0)
+			goto leave;
+	}
+	if (stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
+		goto leave;
+	if (k->batch.id)
+		entity_revocation(t, v, *serial);
+	status = MHD_HTTP_OK;
+leave:
+	worker_done(w);
+	return status;
+}
+
+/* The links of what v holds, under root. 0, or -1 without memory; ls->n
+ * counts what dl_links_free frees either way. */
+static int dl_links_of(const verdict *v, const char *root, uint64_t serial, dl_links *ls)
+{
+	const stamp_check *k = &v->check;
+	char id[24], query[40];
+	ls->n = 0;
+	for (int l = LANG_VI; l <= LANG_EN; l++) {
+		const char *en = l == LANG_EN ? "lang=en" : "";
+		if (k->batch.id) {
+			snprintf(id, sizeof id, "%u", k->batch.id);
+			if (serial)
+				snprintf(query, sizeof query, "serial=%llu%s%s",
+					 (unsigned long long)serial, *en ? "&" : "", en);
+			else
+				snprintf(query, sizeof query, "%s", en);
+			ls->v[ls->n++] = (dl_link){LINK_PIP, l, dl_uri(root, "L", id, query, NULL)};
+			ls->v[ls->n++] =
+				(dl_link){LINK_TRACEABILITY, l, dl_uri(root, "L", id, query, NULL)};
+		} else {
+			ls->v[ls->n++] =
+				(dl_link){LINK_PIP, l, dl_uri(root, "P", k->product.id, en, NULL)};
+		}
+		ls->v[ls->n++] = (dl_link){LINK_CERTIFICATION, l,
+					   dl_uri(root, "P", k->product.id, en, NULL)};
+	}
+	for (int i = 0; i < ls->n; i++)
+		if (!ls->v[i].href)
+			return -1;
+	return 0;
+}
+
+static void dl_links_free(dl_links *ls)
+{
+	for (int i = 0; i < ls->n; i++)
+		free(ls->v[i].href); /* NULL where an allocation failed */
+	ls->n = 0;
+}
+
+static int wants_linkset(struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	return a && (strstr(a, "application/linkset+json") || request_wants_json(a));
+}
+
+/* The 307 to the link asked for (the query passed on, as the standard says). */
+static struct MHD_Response *dl_redirect(struct MHD_Connection *conn, const dl_link *to)
+{
+	char query[1024];
+	query_of(conn, query, sizeof query);
+	char *where = malloc(strlen(to->href) + strlen(query) + 2);
+	if (!where)
+		return NULL;
+	sprintf(where, "%s%s%s", to->href, query[0] ? (strchr(to->href, '?') ? "&" : "?") : "",
+		query);
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, where);
+	free(where);
+	return r;
+}
+
+/* 307 to the link asked for, or 200 with the linkset; the Link header on both. */
+static enum MHD_Result dl_answer(struct MHD_Connection *conn, const verdict *v, const dl_key *key,
+				 const char *root, uint64_t serial, unsigned *status)
+{
+	dl_links ls = {.n = 0};
+	char *anchor = dl_anchor(root, key), *link = NULL, *body = NULL;
+	struct MHD_Response *r = NULL;
+	enum MHD_Result ret = MHD_NO;
+	size_t len = 0;
+	lang l = pick_lang(conn);
+	int want =
+		dl_link_type(MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "linkType"));
+	const dl_link *to = NULL;
+
+	if (want == DL_DEFAULT && wants_linkset(conn))
+		want = DL_LINKSET;
+	*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	if (!anchor || dl_links_of(v, root, serial, &ls) != 0 ||
+	    !(link = dl_link_header(anchor, &ls, want == DL_LINKSET)))
+		goto message;
+	if (want != DL_LINKSET && !(to = dl_pick(&ls, want, l))) {
+		*status = MHD_HTTP_NOT_FOUND; /* the standard: a link type not offered */
+		goto message;
+	}
+	if (to) {
+		r = dl_redirect(conn, to);
+		*status = MHD_HTTP_TEMPORARY_REDIRECT;
+	} else if ((body = dl_linkset(anchor, v->check.product.name, &ls, &len))) {
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		body = r ? NULL : body;
+		*status = MHD_HTTP_OK;
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						"application/linkset+json");
+	}
+	if (!r)
+		goto leave;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LINK, link);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Language");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+	ret = MHD_queue_response(conn, *status, r);
+	MHD_destroy_response(r);
+	goto leave;
+message:
+	ret = send_message(conn, *status, l);
+leave:
+	dl_links_free(&ls);
+	free(anchor);
+	free(link);
+	free(body);
+	return ret;
+}
+
+static enum MHD_Result route_dl(server *s, struct MHD_Connection *conn, const char *path,
+				unsigned *status)
+{
+	dl_key key;
+	verdict v;
+	uint64_t serial = 0;
+	char root[300];
+	int rc = dl_parse(path, &key);
+
+	*status = rc == DL_BAD ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_NOT_FOUND;
+	if (rc == DL_OK)
+		*status = dl_lookup(s, &key, &v, &serial);
+	if (*status != MHD_HTTP_OK)
+		return send_message(conn, *status, pick_lang(conn));
+	public_root(s, conn, root, sizeof root);
+	return dl_answer(conn, &v, &key, root, serial, status);
+}
+
+/* /P/<product id> and /L/<batch id>[?serial=N]: the pages the links lead to. */
+static enum MHD_Result route_entity(server *s, struct MHD_Connection *conn, const char *id,
+				    int batch, unsigned *status)
+{
+	worker *w = NULL;
+	verdict v;
+	stamp_check *k = &v.check;
+	stamp_event *events = NULL;
+	uint64_t serial = 0;
+	lang l = pick_lang(conn);
+	char *end;
+
+	memset(&v, 0, sizeof v);
+	v.today = stamp_date_from_unix(time(NULL));
+	*status = MHD_HTTP_NOT_FOUND;
+	stamp_txn *t = worker_txn(s, &w);
+	if (!t) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return send_message(conn, *status, l);
+	}
+	if (batch) {
+		errno = 0;
+		unsigned long b = *id >= '1' && *id <= '9' ? strtoul(id, &end, 10) : 0;
+		const char *sa = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "serial");
+		if (!b || errno || *end || b > UINT32_MAX ||
+		    stamp_store_get_batch(t, (uint32_t)b, &k->batch) != 0 ||
+		    stamp_store_get_product(t, k->batch.product_id, &k->product) != 0)
+			goto leave;
+		/* a serial outside the batch is not this batch's: not shown */
+		if (sa && (parse_serial(sa, &serial) != 0 || serial < k->batch.first_serial ||
+			   serial - k->batch.first_serial >= k->batch.count))
+			goto leave;
+	} else if (strlen(id) > STAMP_ID_MAX || stamp_store_get_product(t, id, &k->product) != 0) {
+		goto leave;
+	}
+	if (stamp_store_get_coop(t, k->product.coop_id, &k->coop) != 0)
+		goto leave;
+	product_image(t, &v);
+	if (batch)
+		entity_revocation(t, &v, serial);
+	*status = load_journey(t, &v, &events) == 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+leave:
+	worker_done(w);
+	if (*status != MHD_HTTP_OK)
+		return send_message(conn, *status, l);
+	size_t len = 0;
+	char *body = page_entity(&v, l, serial, &len);
+	free(events);
+	return send_body(conn, *status, body, len, "text/html; charset=utf-8", l, 1, NULL);
+}
+
+/*
+ * /img/<sha256 hex>.jpg: a product photo. Its address is its hash, so it
+ * never changes: cached for a year, immutable, the hash its ETag.
+ */
+static enum MHD_Result route_image(server *s, struct MHD_Connection *conn, const char *name,
+				   unsigned *status)
+{
+	char hex[STAMP_SHA256_HEX], etag[STAMP_SHA256_HEX + 2];
+	uint8_t sum[32];
+	stamp_image img;
+	const void *data;
+	size_t len = 0;
+	worker *w = NULL;
+	struct MHD_Response *r = NULL;
+
+	*status = MHD_HTTP_NOT_FOUND;
+	if (strlen(name) != 68 || strcmp(name + 64, ".jpg") != 0)
+		return send_message(conn, *status, pick_lang(conn));
+	memcpy(hex, name, 64);
+	hex[64] = '\0';
+	if (stamp_image_unhex(hex, sum) != 0)
+		return send_message(conn, *status, pick_lang(conn));
+	stamp_image_hex(sum, hex);
+	snprintf(etag, sizeof etag, "\"%s\"", hex);
+	const char *inm =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	stamp_txn *t = worker_txn(s, &w);
+	if (!t) {
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return send_message(conn, *status, pick_lang(conn));
+	}
+	int rc = stamp_image_get(t, sum, &img, &data, &len);
+	if (rc == 0 && inm && strstr(inm, etag)) {
+		*status = MHD_HTTP_NOT_MODIFIED;
+		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	} else if (rc == 0) {
+		*status = MHD_HTTP_OK;
+		/* a copy: the bytes are in the map, valid only until the transaction ends */
+		r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+						stamp_image_type(&img));
+	}
+	worker_done(w);
+	if (rc && rc != STAMP_ENOTFOUND) {
+		vlog("photo %s: %s", hex, stamp_strerror(rc));
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	if (!r)
+		return send_message(conn, *status, pick_lang(conn));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				"public, max-age=31536000, immutable");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(conn, *status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result route_resolver(server *s, struct MHD_Connection *conn, unsigned *status)
+{
+	char root[300];
+	size_t len = 0;
+	public_root(s, conn, root, sizeof root);
+	char *body = dl_description(root, &len);
+	*status = MHD_HTTP_OK;
+	return send_body(conn, *status, body, len, "application/json", LANG_VI, 0, NULL);
+}
+
 /*
  * 200 "ok" when the registry reads and the scan writer keeps up; 503 with
  * the reason otherwise, including for a minute after any registry read
@@ -600,6 +1034,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		case ROUTE_HOME:
 			status = MHD_HTTP_OK;
 			ret = send_message(conn, status, pick_lang(conn));
+			break;
+		case ROUTE_DIGITAL_LINK:
+			ret = route_dl(s, conn, r.code, &status);
+			break;
+		case ROUTE_PRODUCT:
+		case ROUTE_BATCH:
+			ret = route_entity(s, conn, r.code, r.kind == ROUTE_BATCH, &status);
+			break;
+		case ROUTE_RESOLVER:
+			ret = route_resolver(s, conn, &status);
+			break;
+		case ROUTE_IMAGE:
+			ret = route_image(s, conn, r.code, &status);
 			break;
 		default:
 			ret = send_message(conn, status, pick_lang(conn));

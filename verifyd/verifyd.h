@@ -56,6 +56,7 @@ typedef struct config {
 	char registry[512];	   /* registry store folder (read-only) */
 	char scans[512];	   /* scans store folder (written by verifyd only), or Redis URL */
 	char scans_password[128];  /* Redis AUTH when the URL has none */
+	char public_url[256];	   /* origin of the links verifyd gives; "" = from Host */
 	unsigned threads;	   /* worker threads; 0 = one per core */
 	unsigned timeout_s;	   /* idle connection timeout */
 	unsigned head_timeout_s;   /* deadline for a whole request head */
@@ -96,10 +97,15 @@ typedef enum {
 	ROUTE_HEALTH,
 	ROUTE_METRICS,
 	ROUTE_HOME,
+	ROUTE_DIGITAL_LINK, /* /01/<gtin>...: GS1 Digital Link (code: the path) */
+	ROUTE_PRODUCT,	    /* /P/<product id> */
+	ROUTE_BATCH,	    /* /L/<batch id> */
+	ROUTE_RESOLVER,	    /* /.well-known/gs1resolver */
+	ROUTE_IMAGE,	    /* /img/<sha256 hex>.jpg: a product photo */
 } route_kind;
 typedef struct route {
 	route_kind kind;
-	const char *code; /* PAGE and API: inside the url given */
+	const char *code; /* PAGE, API, PRODUCT, BATCH, IMAGE: inside the url given */
 } route;
 route request_route(const char *url);
 /* ?lang= (may be NULL) wins over Accept-Language (may be NULL). */
@@ -113,6 +119,47 @@ int proxy_list_has(const proxy_list *l, const client_addr *a);
 int request_client(const client_addr *peer, const proxy_list *trusted, const char *xff,
 		   const char *real_ip, client_addr *out);
 
+/* resolver.c: GS1 Digital Link, primary key 01 with qualifiers 10 and 21 */
+typedef struct dl_key {
+	char gtin[15];	 /* 14 digits */
+	char lot[21];	 /* AI 10, percent-decoded; "" when absent */
+	char serial[21]; /* AI 21; "" when absent */
+} dl_key;
+enum {
+	DL_OK = 0,
+	DL_BAD = -1,	 /* not a valid Digital Link path: 400 */
+	DL_UNKNOWN = -2, /* valid, but nothing is held for it here: 404 */
+	DL_DEFAULT = -3, /* link types: the default link */
+	DL_LINKSET = -4, /* the linkset itself */
+	DL_MISSING = -5, /* a link type not offered here */
+};
+/* path: from "/01/" on, without the query. DL_OK, DL_BAD or DL_UNKNOWN. */
+int dl_parse(const char *path, dl_key *out);
+typedef enum { LINK_PIP, LINK_TRACEABILITY, LINK_CERTIFICATION, LINK_KINDS } link_kind;
+/* The linkType argument (raw, percent-encoded or not; NULL for none). */
+int dl_link_type(const char *arg);
+typedef struct dl_link {
+	link_kind kind;
+	lang language;
+	char *href; /* absolute */
+} dl_link;
+typedef struct dl_links {
+	dl_link v[8];
+	int n;
+} dl_links;
+/* The link of that kind (or DL_DEFAULT) in language l, else in any; NULL when none. */
+const dl_link *dl_pick(const dl_links *ls, int kind, lang l);
+/* root "/" path_kind "/" id (percent-encoded) ["?" query]: malloc'd. */
+char *dl_uri(const char *root, const char *path_kind, const char *id, const char *query,
+	     size_t *len);
+/* The canonical Digital Link URI of k under root: malloc'd. */
+char *dl_anchor(const char *root, const dl_key *k);
+char *dl_linkset(const char *anchor, const char *description, const dl_links *ls, size_t *len);
+/* The Link header: the linkset, every link, and (context) the JSON-LD context. */
+char *dl_link_header(const char *anchor, const dl_links *ls, int context);
+/* The resolver description file (/.well-known/gs1resolver). */
+char *dl_description(const char *root, size_t *len);
+
 /* What the page and the JSON say about one looked-up code. */
 typedef struct verdict {
 	stamp_check check;
@@ -120,7 +167,12 @@ typedef struct verdict {
 	int suspicious;	  /* genuine, but scanned more than suspicious_after */
 	stamp_scan scans; /* totals after this request (in_store only) */
 	unsigned suspicious_after;
-	uint32_t today; /* date in Vietnam, for expiry warnings */
+	uint32_t today;	   /* date in Vietnam, for expiry warnings */
+	int has_image;	   /* the product has a photo: */
+	stamp_image image; /* ... its size and hash (served at /img/<hex>.jpg) */
+	/* the batch's journey (stamp_event_journey), for the details; may be NULL */
+	const stamp_event *events;
+	size_t nevents;
 } verdict;
 
 /*
@@ -141,7 +193,7 @@ void buf_put(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void buf_add(strbuf *b, const char *s, size_t n);
 /* Text from the store, HTML-escaped (also safe inside quoted attributes). */
 void buf_esc(strbuf *b, const char *s);
-/* The text (the caller frees it), or NULL when full; b is empty after. */
+/* The text (the caller frees it), or NULL when full; b is empty after; len may be NULL. */
 char *buf_take(strbuf *b, size_t *len);
 
 /*
@@ -154,6 +206,8 @@ char *page_render(const verdict *v, lang l, const char *details, size_t dlen, si
 /* Unix time as Vietnam's civil time (UTC+7), for strftime. */
 struct tm;
 void vn_time(int64_t t, struct tm *tm);
+/* A product's (v->check.batch.id 0) or a batch's own page; serial: a /21/ link's, or 0. */
+char *page_entity(const verdict *v, lang l, uint64_t serial, size_t *len);
 /* A small page for 404/405/400/414 and the landing page. */
 char *page_message(int status, lang l, size_t *len);
 /* The Content-Security-Policy value for our pages (style hash included). */

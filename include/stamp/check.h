@@ -4,7 +4,8 @@
  * What it checks, in one read transaction: every record of every database
  * decodes and sits under its own key; references resolve (a product's
  * cooperative, a batch's product and key, a lot's batch, a reservation's
- * batch, a revocation's target); batches' serial ranges do not overlap and
+ * batch, a revocation's target, a production stage's batch or product, and
+ * the stage passes the field rules); batches' serial ranges do not overlap and
  * every stamp lies inside its batch's range, with every serial of a batch
  * present; every stored signature verifies under its batch's registered key
  * (verified, never re-signed: the check needs no secret key); the revocation
@@ -24,6 +25,7 @@
 typedef struct stamp_check_counts {
 	uint64_t keys, coops, products, batches, lots, stamps, reservations, revocations, audit;
 	uint64_t problems;
+	uint64_t events; /* production stages (event.h) */
 } stamp_check_counts;
 
 /*

@@ -1,7 +1,10 @@
 /*
  * import.h - registering cooperatives and products from CSV files as Excel
- * writes them: UTF-8 with or without BOM, CRLF or LF, quoted fields holding
- * commas, quotes and newlines (libcsv, strict mode).
+ * writes them: UTF-8 with or without BOM, or UTF-16 with a BOM (Excel's
+ * "Unicode Text"); the separator ',', ';' (Excel under a Vietnamese locale)
+ * or tab, whichever the header row uses; CRLF or LF; quoted fields holding
+ * separators, quotes and newlines (libcsv, strict mode). Any other encoding
+ * is one problem, reported at its line, saying how to save the file.
  *
  * The first row names the columns (the field names of registry.h, any order;
  * unknown names are errors). Import is all or nothing: every row is checked,
@@ -17,7 +20,8 @@
 #include "error.h"
 #include "store.h"
 
-typedef enum { STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS } stamp_import_kind;
+/* Events: the columns of event.h; appended, so no ids to be unique. */
+typedef enum { STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS, STAMP_IMPORT_EVENTS } stamp_import_kind;
 
 /* Receives each problem as one line "FILE:LINE: column \"x\": rule". */
 typedef void (*stamp_import_err_cb)(const char *msg, void *ctx);
@@ -30,5 +34,15 @@ typedef void (*stamp_import_err_cb)(const char *msg, void *ctx);
 int stamp_import_csv(stamp_store *st, stamp_import_kind kind, const char *path, int dry_run,
 		     size_t *count, stamp_import_err_cb on_err, void *ctx,
 		     stamp_diag *diag) STAMP_WUR;
+
+/*
+ * The same for a file that may also be an Excel workbook (.xlsx, known by
+ * its content): its sheet named sheet, or its first when sheet is NULL;
+ * dates as Excel stores them (serial numbers under a date format, or text),
+ * whole numbers as their digits. Messages name Excel's row numbers.
+ */
+int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path, const char *sheet,
+		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
+		      stamp_diag *diag) STAMP_WUR;
 
 #endif

@@ -12,5 +12,6 @@
 #include "template.h"
 #include "sheet.h"
 #include "photo.h"
+#include "imagefile.h"
 
 #endif

@@ -10,6 +10,8 @@
  *   stamps    serial (u64 big-endian)     -> stamp record (status, batch, signature)
  *   reserved  first serial (u64 BE)       -> reservation (serials taken, not yet a batch)
  *   revocations, revidx                   -> revocation.c (revocation.h)
+ *   audit                                 -> audit.c (audit.h)
+ *   events                                -> event.c (event.h)
  *
  * Integer keys are big-endian so LMDB's byte order is numeric order (no
  * MDB_INTEGERKEY). Every value starts with a record version byte; an unknown

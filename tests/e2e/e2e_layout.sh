@@ -1,19 +1,20 @@
 #!/bin/sh
 # The two-library layout as the linker sees it: verifyd, the public daemon,
-# loads no image, PDF, QR, barcode or CSV library and not the print
+# loads no image, PDF, QR, barcode or CSV library (it serves product photos
+# as stored bytes, never decodes one) and not the print
 # library; the core shared library needs none of them either; each library
 # has its SONAME and exports only versioned stamp_* symbols; the scan
 # counter is verifyd's, not the library's.
 . "$(dirname "$0")/lib.sh"
 set -- $STAMP_LIBS
 CORE=$1 PRINT=$2
-FORBIDDEN='cairo|zbar|qrencode|png|csv|fontconfig|freetype|stamp-print'
+FORBIDDEN='cairo|zbar|qrencode|png|jpeg|webp|exif|csv|fontconfig|freetype|stamp-print'
 
 # ldd: everything the loader maps, transitively, not only DT_NEEDED
 ldd "$VERIFYD" >"$WORK/verifyd.ldd"
 if grep -Eq "$FORBIDDEN" "$WORK/verifyd.ldd"; then
 	fail "verifyd loads $(grep -Eo "lib($FORBIDDEN)[^ ]*" "$WORK/verifyd.ldd" | tr '\n' ' ')"
-else ok "verifyd loads none of cairo, zbar, qrencode, png, csv, fontconfig, libstamp-print"; fi
+else ok "verifyd loads none of cairo, zbar, qrencode, png, jpeg, webp, exif, csv, fontconfig, libstamp-print"; fi
 for lib in sodium lmdb microhttpd jansson; do
 	if grep -q "lib$lib" "$WORK/verifyd.ldd"; then ok "verifyd links lib$lib"; else
 		fail "verifyd does not link lib$lib: the check above would prove nothing"; fi
@@ -23,7 +24,7 @@ if grep -Eq "NEEDED.*lib($FORBIDDEN)" "$WORK/verifyd.dyn"; then fail "readelf -d
 else ok "readelf -d verifyd: no print dependency"; fi
 
 readelf -d "$CORE" | grep NEEDED >"$WORK/core.needed"
-if grep -Eq "cairo|zbar|qrencode|png|fontconfig|stamp-print" "$WORK/core.needed"; then
+if grep -Eq "cairo|zbar|qrencode|png|jpeg|webp|exif|fontconfig|stamp-print" "$WORK/core.needed"; then
 	fail "libstamp.so needs a print library: $(cat "$WORK/core.needed")"
 else ok "libstamp.so needs no print library"; fi
 readelf -d "$PRINT" | grep NEEDED >"$WORK/print.needed"

@@ -21,17 +21,6 @@ NOTE_HTML_ESC='Tem &lt;b&gt;mất&lt;/b&gt; &amp; &quot;giả&quot; &#39;kho 3&#
 ACTOR='Nguyễn Văn An'
 UNDOER='Trần Thị Bình'
 
-# out_has TEXT DESCRIPTION: grep -F on the last command's output
-out_has() {
-	if grep -Fq -- "$1" "$WORK/out"; then ok "$2"; else
-		fail "$2: output lacks '$1'"; sed 's/^/     | /' "$WORK/out"; fi
-}
-# same_store DESCRIPTION: the store is byte for byte what before.dump holds
-same_store() {
-	dump_store "$WORK/after.dump"
-	cmp -s "$WORK/before.dump" "$WORK/after.dump" && ok "$1: store unchanged" ||
-		fail "$1: store changed"
-}
 
 # ---- setup: key, registry, three batches -----------------------------------
 expect_exit 0 "keygen" -- "$G" keygen -o k1 --label test

@@ -35,6 +35,18 @@ expect_out() {
 
 dump_store() { mdb_dump -a "$OCOPSTAMP_STORE" >"$1"; }
 
+# out_has TEXT DESCRIPTION: grep -F on the last command's output
+out_has() {
+	if grep -Fq -- "$1" "$WORK/out"; then ok "$2"; else
+		fail "$2: output lacks '$1'"; sed 's/^/     | /' "$WORK/out"; fi
+}
+# same_store DESCRIPTION: the store is byte for byte what $WORK/before.dump holds
+same_store() {
+	dump_store "$WORK/after.dump"
+	cmp -s "$WORK/before.dump" "$WORK/after.dump" && ok "$1: store unchanged" ||
+		fail "$1: store changed"
+}
+
 finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

@@ -1,9 +1,10 @@
 /*
- * fuzz_import.c - libFuzzer target for the CSV import of cooperatives and
- * products (libstamp/import.c, libcsv underneath).
+ * fuzz_import.c - libFuzzer target for the CSV import of cooperatives,
+ * products and production stages (libstamp/import.c, libcsv underneath).
  *
- * Each input is imported as a cooperatives file and as a products file, as
- * a dry run, into one of two stores the process opens (below).
+ * Each input is imported as a cooperatives file, as a products file and as
+ * an events file, as a dry run, into one of three stores the process opens
+ * (below).
  *
  * Invariants: an import either succeeds with no problem reported and at
  * most one record per line, or fails with STAMP_EINPUT after 1 to 100
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "stamp/event.h"
 #include "stamp/import.h"
 #include "stamp/key.h"
 #include "stamp/store.h"
@@ -25,10 +27,11 @@
 #define BOM "\xEF\xBB\xBF"
 
 /*
- * Two stores: the cooperatives are imported into one that holds only
+ * Three stores: the cooperatives are imported into one that holds only
  * HTX-TAKEN (so that every cooperatives seed can pass, and "already
  * registered" can be reached), the products into one that holds every
- * cooperative the products seeds name.
+ * cooperative the products seeds name, the events into one that also holds
+ * the products the events seeds name (no batch: batch rows are refused).
  */
 static const char taken[] = "id,name,district,province,address\n"
 			    "HTX-TAKEN,HTX đã đăng ký,huyện Như Thanh,Thanh Hóa,xã Xuân Khang\n";
@@ -47,8 +50,13 @@ static const char coops[] =
 	"CT-BIENXANH-SS,Công ty Biển Xanh,TP Sầm Sơn,Thanh Hóa,phường Quảng Tiến\n"
 	"HTX-THIEUGIAO,HTX Thiệu Giao,huyện Thiệu Hóa,Thanh Hóa,xã Thiệu Giao\n";
 
-static stamp_store *st[2]; /* by kind */
-static size_t base[2][2];  /* cooperatives and products in each */
+static const char products[] =
+	"id,coop_id,name,group,stars,ocop_decision,ocop_date,cert_valid_until\n"
+	"NM-COT-HH,HTX-KHUCPHU,Nước mắm cốt,Thực phẩm,4,1520/QĐ-UBND,2025-05-12,2028-05-12\n"
+	"MATONG-PL,HTX-PULUONG,Mật ong rừng,Thực phẩm,4,1521/QĐ-UBND,2025-05-12,2028-05-12\n";
+
+static stamp_store *st[3]; /* by kind */
+static size_t base[3][3];  /* cooperatives, products and events in each */
 
 typedef struct result {
 	int rc;
@@ -73,12 +81,21 @@ static int count_product(const stamp_product *p, void *ctx)
 	return 0;
 }
 
-static void store_counts(stamp_store *s, size_t n[2])
+static int count_event(const stamp_event *e, void *ctx)
+{
+	(void)e;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+static void store_counts(stamp_store *s, size_t n[3])
 {
 	stamp_txn *t;
-	n[0] = n[1] = 0;
+	n[0] = n[1] = n[2] = 0;
 	if (stamp_txn_begin(s, 0, &t) != 0 || stamp_store_each_coop(t, count_coop, &n[0]) != 0 ||
-	    stamp_store_each_product(t, count_product, &n[1]) != 0)
+	    stamp_store_each_product(t, count_product, &n[1]) != 0 ||
+	    stamp_event_each(t, 0, "NM-COT-HH", count_event, &n[2]) != 0 ||
+	    stamp_event_each(t, 0, "MATONG-PL", count_event, &n[2]) != 0)
 		fuzz_fail("cannot read the store");
 	stamp_txn_abort(t);
 }
@@ -117,6 +134,13 @@ static void open_store(int k, const char *csv, size_t len, size_t want)
 	if (stamp_import_csv(st[k], STAMP_IMPORT_COOPS, path, 0, &n, NULL, NULL, &d) != 0 ||
 	    n != want)
 		fuzz_fail("cannot import the cooperatives: %s", d.msg);
+	if (k == STAMP_IMPORT_EVENTS) {
+		path = fuzz_file("products.csv", (const uint8_t *)products, sizeof products - 1,
+				 0644);
+		if (stamp_import_csv(st[k], STAMP_IMPORT_PRODUCTS, path, 0, &n, NULL, NULL, &d) ||
+		    n != 2)
+			fuzz_fail("cannot import the products: %s", d.msg);
+	}
 	store_counts(st[k], base[k]);
 }
 
@@ -128,6 +152,7 @@ static void init(void)
 		fuzz_fail("stamp_init");
 	open_store(STAMP_IMPORT_COOPS, taken, sizeof taken - 1, 1);
 	open_store(STAMP_IMPORT_PRODUCTS, coops, sizeof coops - 1, 12);
+	open_store(STAMP_IMPORT_EVENTS, coops, sizeof coops - 1, 12);
 }
 
 static void run(stamp_import_kind kind, const char *name, const uint8_t *data, size_t size,
@@ -189,16 +214,17 @@ static uint8_t *excel_spelling(const uint8_t *data, size_t size, size_t *out_siz
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const stamp_import_kind kinds[] = {STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS};
+	static const stamp_import_kind kinds[] = {STAMP_IMPORT_COOPS, STAMP_IMPORT_PRODUCTS,
+						  STAMP_IMPORT_EVENTS};
 	result *r = malloc(2 * sizeof *r);
-	size_t xsize = 0, n[2];
+	size_t xsize = 0, n[3];
 
 	if (!r)
 		fuzz_fail("out of memory");
 	init();
 	uint8_t *x = excel_spelling(data, size, &xsize);
 	fuzz_result = STAMP_EINPUT;
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		run(kinds[k], "fuzz.csv", data, size, &r[0]);
 		if (r[0].rc == 0)
 			fuzz_result = 0;
@@ -207,7 +233,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same_result(&r[0], &r[1]);
 		}
 		store_counts(st[kinds[k]], n);
-		if (n[0] != base[kinds[k]][0] || n[1] != base[kinds[k]][1])
+		if (n[0] != base[kinds[k]][0] || n[1] != base[kinds[k]][1] ||
+		    n[2] != base[kinds[k]][2])
 			fuzz_fail("a dry run changed the store");
 	}
 	free(x);

@@ -14,7 +14,10 @@
  * Vietnamese unless English is asked for; JSON is wanted only when asked and
  * HTML is not; a parsed proxy list is bounded, formats and parses back to
  * itself; the client is the peer, or (from a trusted peer only) an address of
- * the headers that formats and parses back to itself.
+ * the headers that formats and parses back to itself. A GS1 Digital Link path
+ * (/01/...) that parses names a 14-digit GTIN with a right check digit and
+ * qualifiers of GS1's set 82, and its canonical URI parses back to the same
+ * key; a linkType argument is a kind, the default, the linkset or missing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -25,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
+#include "stamp/registry.h"
 #include "verifyd.h"
 
 enum { F_URL, F_LANG, F_ACCEPT_LANGUAGE, F_ACCEPT, F_PROXIES, F_PEER, F_XFF, F_REAL_IP, NFIELDS };
@@ -36,6 +40,12 @@ static void check_route(const char *url)
 
 	if ((len > URL_MAX) != (r.kind == ROUTE_TOO_LONG))
 		fuzz_fail("url of %zu bytes routed as %d", len, r.kind);
+	if (r.kind == ROUTE_DIGITAL_LINK || r.kind == ROUTE_PRODUCT || r.kind == ROUTE_BATCH ||
+	    r.kind == ROUTE_IMAGE) {
+		if (!r.code || r.code < url || r.code > url + len)
+			fuzz_fail("route %d: its path is outside the url", r.kind);
+		return;
+	}
 	if (r.kind != ROUTE_PAGE && r.kind != ROUTE_API) {
 		if (r.code)
 			fuzz_fail("route %d carries a code", r.kind);
@@ -196,6 +206,30 @@ static void check_client(const client_addr *peer, const proxy_list *pl, const ch
 	}
 }
 
+static void check_digital_link(const char *url, const char *link_type)
+{
+	dl_key k, again;
+	char g[15];
+	int rc = dl_parse(url, &k);
+	int t = dl_link_type(link_type);
+
+	if (t != DL_DEFAULT && t != DL_LINKSET && t != DL_MISSING && (t < 0 || t >= LINK_KINDS))
+		fuzz_fail("linkType \"%s\" gave %d", link_type, t);
+	if (rc != DL_OK && rc != DL_BAD && rc != DL_UNKNOWN)
+		fuzz_fail("dl_parse gave %d", rc);
+	if (rc != DL_OK)
+		return;
+	if (strlen(k.gtin) != 14 || stamp_gtin14(k.gtin, g) != 0 || strcmp(g, k.gtin) != 0)
+		fuzz_fail("GTIN \"%s\" from \"%s\"", k.gtin, url);
+	char *anchor = dl_anchor("http://x", &k);
+	if (!anchor)
+		fuzz_fail("out of memory");
+	if (dl_parse(anchor + 8, &again) != DL_OK || memcmp(&k, &again, sizeof k) != 0)
+		fuzz_fail("\"%s\" parsed, but its canonical URI %s does not parse back", url,
+			  anchor);
+	free(anchor);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = fuzz_strndup(data, size), *f[NFIELDS];
@@ -216,6 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_route(f[F_URL]);
 	check_absolute_form(f[F_URL]);
 	check_lang(f[F_LANG], f[F_ACCEPT_LANGUAGE]);
+	check_digital_link(f[F_URL], f[F_LANG]);
 	check_json(f[F_ACCEPT]);
 	check_proxies(f[F_PROXIES], &pl);
 	make_peer(f[F_PEER], &peer);

@@ -18,7 +18,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build/fuzz}
 time=${TIME:-60}
-all="code import template config request key catalog photo"
+all="code import template config request key catalog photo image"
 targets=${*:-$all}
 
 max_len() {
@@ -27,6 +27,7 @@ max_len() {
 	request) echo 2048 ;;
 	import) echo 16384 ;;
 	photo) echo 32768 ;;
+	image) echo 16384 ;;
 	catalog) echo 8192 ;;
 	*) echo 4200 ;; # key files are at most 4096 bytes; INI files likewise small
 	esac
