@@ -21,17 +21,23 @@
 #
 # Environment: BENCH_QUICK=1 (smoke run: 2,000 codes, -d2s, SMALL store only,
 # one round), CODES, REPS, DURATION (5s), SMALL, BIG, BENCH_DIR (scratch files;
-# default build-bench), PERF=1 (one more verifyd run on the BIG store under
+# default build-bench; BENCH_BUILD: the Release tree, default build-bench), PERF=1 (one more verifyd run on the BIG store under
 # `perf record -g`, then the top of `perf report --no-children`),
 # VERIFYD_ARGS and MHD_ARGS (extra flags for verifyd and bench_mhd, e.g.
 # VERIFYD_ARGS="--max-connections 64" MHD_ARGS="-c 64": see docs/BENCHMARKS.md),
 # REVOCATIONS (10,000: revocation records put in the BIG store, none on a
 # sampled code, so every genuine lookup pays for them; 200 in the SMALL store
-# of a quick run; 0 for none).
+# of a quick run; 0 for none), SCANS=redis (one more verifyd per store, its
+# scan counts in a redis-server this script starts on a Unix socket; a row
+# "redis" runs the counted page route /S/ against it beside "html", the same
+# route on the embedded LMDB backend, with the ratio redis/html >= 0.8 and
+# Redis's own CPU from /proc/PID/stat during the redis runs).
 # Everything listens on 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
 
 QUICK=${BENCH_QUICK:-0}
+SCANS=${SCANS:-lmdb}
+case $SCANS in lmdb | redis) ;; *) echo "verifyd.sh: SCANS is lmdb or redis" >&2; exit 2 ;; esac
 T0=$(date +%s)
 if [ "$QUICK" = 1 ]; then
 	CODES=${CODES:-2000}
@@ -47,7 +53,7 @@ else
 	declare -A REVOKED=([${BIG:-1000000}]=${REVOCATIONS:-10000})
 fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$SRC/build-bench
+BUILD=${BENCH_BUILD:-$SRC/build-bench}
 BASE_URL=https://tem.thanhhoa.gov.vn
 PRODUCT=NM-COT-HH
 LUA=$SRC/bench/wrk/paths.lua
@@ -58,6 +64,7 @@ die() { say "verifyd.sh: $*"; exit 2; }
 export PATH="$PATH:/usr/sbin:/sbin"
 need() { command -v "$1" >/dev/null || die "$1 is not installed (scripts/install-deps)"; }
 for t in cmake make wrk nginx curl awk shuf; do need "$t"; done
+[ "$SCANS" = lmdb ] || need redis-server
 
 say "building Release tree in $BUILD"
 mkdir -p "$BUILD"
@@ -158,18 +165,28 @@ make_store() { # n
 	sed 's|^|/api/v1/stamps/|' "$WORK/sample-$n" >"$WORK/json-$n.paths"
 	sed 's|^|/S/|' "$WORK/sample-$n" >"$WORK/html-$n.paths"
 }
-start_verifyd() { # n
-	local n=$1 port
+start_verifyd() { # n [key scans]: key r$n for the one on Redis
+	local n=$1 key=${2:-$1} scans=${3:-$WORK/scans-$1} port
 	port=$(free_port)
 	"$V" --listen 127.0.0.1 --port "$port" --threads 2 --registry "$WORK/store-$n" \
-		--scans "$WORK/scans-$n" --suspicious-after 1000000 ${VERIFYD_ARGS:-} \
-		2>"$WORK/verifyd-$n.log" &
-	VPID[$n]=$!
+		--scans "$scans" --suspicious-after 1000000 ${VERIFYD_ARGS:-} \
+		2>"$WORK/verifyd-$key.log" &
+	VPID[$key]=$!
 	PIDS+=("$!")
-	VPORT[$n]=$port
-	wait_port "$port" "verifyd ($n stamps)" "$WORK/verifyd-$n.log"
-	[ "$(curl -s "http://127.0.0.1:$port/healthz")" = ok ] || die "verifyd ($n): /healthz is not ok"
+	VPORT[$key]=$port
+	wait_port "$port" "verifyd ($key)" "$WORK/verifyd-$key.log"
+	[ "$(curl -s "http://127.0.0.1:$port/healthz")" = ok ] || die "verifyd ($key): /healthz is not ok"
 }
+REDIS_PID=
+if [ "$SCANS" = redis ]; then
+	RSOCK=$WORK/redis.sock
+	redis-server --port 0 --unixsocket "$RSOCK" --save '' --appendonly no --dir "$WORK" \
+		--logfile "$WORK/redis.log" &
+	REDIS_PID=$!
+	PIDS+=("$!")
+	for _ in $(seq 1 100); do [ -S "$RSOCK" ] && break; sleep 0.05; done
+	[ -S "$RSOCK" ] || die "redis-server did not start (see $WORK/redis.log)"
+fi
 # nginx's files: verifyd's own JSON for each sampled code, fetched once by one
 # curl process (a config file of url/output pairs, one kept-alive connection)
 fetch_static() { # n
@@ -190,6 +207,7 @@ fetch_static() { # n
 for n in $STORES; do
 	make_store "$n"
 	start_verifyd "$n"
+	[ "$SCANS" = lmdb ] || start_verifyd "$n" "r$n" "unix:$RSOCK"
 	fetch_static "$n"
 	# the page of a scan must be the genuine one, not an error or a warning
 	p=$(head -1 "$WORK/html-$n.paths")
@@ -313,13 +331,26 @@ for n in $STORES; do
 	warm "$NGX_PORT" "$WORK/json-$n.paths"
 	warm "${VPORT[$n]}" "$WORK/json-$n.paths"
 	warm "${VPORT[$n]}" "$WORK/html-$n.paths"
+	[ "$SCANS" = lmdb ] || warm "${VPORT[r$n]}" "$WORK/html-$n.paths"
 done
 # The order within a round turns with the round (the stores' order, and which of nginx,
 # json and html comes first): on this shared VM a slot in the sequence was seen to run
 # ~10 % faster or slower for whatever took it, round after round.
+# Redis's CPU over the redis runs: ticks of redis-server, and the runs' wall time
+REDIS_TICKS=0
+REDIS_MS=0
+redis_ticks() { awk '{ print $14 + $15 }' "/proc/$REDIS_PID/stat"; }
 one() {
 	case $1 in
 	nginx) run "nginx-$2" "$NGX_PORT" "$WORK/json-$2.paths" ;;
+	redis)
+		local t0 c0
+		t0=$(date +%s%N)
+		c0=$(redis_ticks)
+		run "redis-$2" "${VPORT[r$2]}" "$WORK/html-$2.paths" "${VPID[r$2]}"
+		REDIS_TICKS=$((REDIS_TICKS + $(redis_ticks) - c0))
+		REDIS_MS=$((REDIS_MS + ($(date +%s%N) - t0) / 1000000))
+		;;
 	*) run "$1-$2" "${VPORT[$2]}" "$WORK/$1-$2.paths" "${VPID[$2]}" ;;
 	esac
 }
@@ -329,8 +360,10 @@ for rep in $(seq 1 "$REPS"); do
 	order=$STORES
 	[ $((rep % 2)) = 0 ] && order=$(printf '%s\n' $STORES | tac | xargs)
 	kinds=(nginx json html)
+	[ "$SCANS" = lmdb ] || kinds+=(redis)
+	nk=${#kinds[@]}
 	for n in $order; do
-		for i in 0 1 2; do one "${kinds[$(((i + rep) % 3))]}" "$n"; done
+		for i in $(seq 0 $((nk - 1))); do one "${kinds[$(((i + rep) % nk))]}" "$n"; done
 	done
 done
 
@@ -345,6 +378,8 @@ for n in $STORES; do
 	[ "$(grep -o '<li>' "$WORK/page-$n.html" | wc -l)" = 6 ] && grep -q 'class="photo"' "$WORK/page-$n.html" ||
 		die "store $n: the page lacks its photo or its 6 stages"
 	PAGE_BYTES[$n]=$(wc -c <"$WORK/page-$n.html")
+	[ "$SCANS" = lmdb ] || curl -s "http://127.0.0.1:${VPORT[r$n]}$p" | grep -q 'class="v ok"' ||
+		die "store $n, Redis: after the runs the page of $p is not the genuine page"
 done
 
 # --- memory --------------------------------------------------------------------
@@ -352,6 +387,8 @@ declare -A MEM STORE_MB
 for n in $STORES; do
 	MEM[$n]=$(awk '/^VmHWM|^RssAnon|^RssFile/ { printf "%s %.1f MiB  ", $1, $2 / 1024 }' \
 		"/proc/${VPID[$n]}/status")
+	[ "$SCANS" = lmdb ] || MEM[r$n]=$(awk '/^VmHWM|^RssAnon|^RssFile/ { printf "%s %.1f MiB  ", $1, $2 / 1024 }' \
+		"/proc/${VPID[r$n]}/status")
 	STORE_MB[$n]=$(awk -v b="$(stat -c %s "$WORK/store-$n/data.mdb")" 'BEGIN { printf "%.1f", b / 1048576 }')
 done
 
@@ -396,6 +433,8 @@ for k in "${!ERR[@]}"; do TOTAL_ERR=$((TOTAL_ERR + ERR[$k])); done
 		printf '  %-34s %10s %9s %7s\n' "nginx: static JSON ($n)" "${RPS[nginx-$n]}" "${P99[nginx-$n]}" "${ERR[nginx-$n]}"
 		printf '  %-34s %10s %9s %7s\n' "json: verifyd /api/v1 ($n)" "${RPS[json-$n]}" "${P99[json-$n]}" "${ERR[json-$n]}"
 		printf '  %-34s %10s %9s %7s\n' "html: verifyd /S/ ($n)" "${RPS[html-$n]}" "${P99[html-$n]}" "${ERR[html-$n]}"
+		[ "$SCANS" = lmdb ] ||
+			printf '  %-34s %10s %9s %7s\n' "redis: verifyd /S/, Redis ($n)" "${RPS[redis-$n]}" "${P99[redis-$n]}" "${ERR[redis-$n]}"
 	done
 	echo
 	printf '  %-40s %8s  %-7s %s\n' target measured verdict "median of the rounds' own ratios"
@@ -412,7 +451,20 @@ for k in "${!ERR[@]}"; do TOTAL_ERR=$((TOTAL_ERR + ERR[$k])); done
 		printf '  %-40s %8s  %s\n' "[$n] json p99 <= nginx p99 (${P99[nginx-$n]} us)" "${P99[json-$n]}" \
 			"$(atmost "${P99[json-$n]}" "${P99[nginx-$n]}")"
 		printf '  %-40s %8s  %s\n' "[$n] (html p99, for information)" "${P99[html-$n]}" ""
+		if [ "$SCANS" = redis ]; then
+			r=$(ratio "${RPS[redis-$n]}" "${RPS[html-$n]}")
+			printf '  %-40s %8s  %-7s %s\n' "[$n] html on Redis >= 0.8 x html on LMDB" "$r" \
+				"$(atleast "$r" 0.8)" "$(paired "redis-$n" "html-$n")"
+			printf '  %-40s %8s  %s\n' "[$n] (html on Redis p99, for information)" "${P99[redis-$n]}" ""
+		fi
 	done
+	if [ "$SCANS" = redis ]; then
+		hz=$(getconf CLK_TCK)
+		awk -v t="$REDIS_TICKS" -v hz="$hz" -v ms="$REDIS_MS" 'BEGIN {
+			printf "  redis-server CPU during the redis runs: %.2f s in %.1f s of runs = %.0f %% of one core\n",
+				t / hz, ms / 1000, ms ? 100 * (t / hz) / (ms / 1000) : 0 }'
+		echo "  redis-server memory: $(awk '/^VmHWM|^RssAnon/ { printf "%s %.1f MiB  ", $1, $2 / 1024 }' "/proc/$REDIS_PID/status")"
+	fi
 	if [ "$STORES" != "$FIRST" ]; then
 		LAST=${STORES##* }
 		r=$(ratio "${RPS[json-$LAST]}" "${RPS[json-$FIRST]}")
@@ -428,6 +480,7 @@ for k in "${!ERR[@]}"; do TOTAL_ERR=$((TOTAL_ERR + ERR[$k])); done
 	done
 	for n in $STORES; do
 		echo "  verifyd memory, $n stamps, ${REVOKED[$n]:-0} revocations (data.mdb ${STORE_MB[$n]} MiB): ${MEM[$n]}"
+		[ "$SCANS" = lmdb ] || echo "  verifyd on Redis memory, $n stamps: ${MEM[r$n]}"
 	done
 	if [ -s "$NGX/logs/error.log" ]; then
 		echo "  nginx error.log (last lines):"

@@ -54,7 +54,7 @@ static int teardown(void **state)
 
 static stamp_scan_mark mk(uint32_t tag, uint16_t source, uint32_t day)
 {
-	return (stamp_scan_mark){tag, source, day};
+	return (stamp_scan_mark){tag, source, day, 0};
 }
 
 static void counts_first_and_last(void **state)

@@ -54,7 +54,11 @@ static const setting settings[] = {
 	    "origin of the links in GS1 Digital Link answers, e.g. https://tem.example.vn "
 	    "(from Host)"),
 	STR("store", "registry", "registry", registry, "registry store folder, opened read-only"),
-	STR("store", "scans", "scans", scans, "scan counts folder, written by verifyd"),
+	STR("store", "scans", "scans", scans,
+	    "scan counts: a folder written by verifyd, or a shared Redis: "
+	    "redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:PATH"),
+	STR("store", "scans_password", "scans-password", scans_password,
+	    "Redis password when the URL has none (none)"),
 	UINT("verdict", "suspicious_after", "suspicious-after", suspicious_after, 1, 1000000,
 	     "distinct scanners after which a stamp is flagged as a likely copy (20)"),
 	UINT("scans", "repeat_after", "repeat-after", repeat_after, 0, 86400,
@@ -174,6 +178,8 @@ void config_usage(FILE *f)
 			settings[i].name, settings[i].help);
 	fputs("  -c, --config FILE    read the settings from an INI file; flags win\n"
 	      "  -h, --help           print this help and exit\n"
+	      "  --copy-scans FOLDER --to URL [--scans-password P]\n"
+	      "                       copy an LMDB scans folder into Redis, then exit\n"
 	      "  --version            print the version and exit\n"
 	      "\nSignals: TERM/INT stop cleanly (scan counts flushed), HUP reopens the registry.\n"
 	      "Exit status: 0 clean stop, 1 scan counts not written, 2 usage or start-up error.\n"

@@ -21,6 +21,8 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int sig, rc;
 
+	if (argc > 1 && strcmp(argv[1], "--copy-scans") == 0)
+		return scans_copy_main(argc, argv);
 	if ((rc = config_load(&cfg, argc, argv)) != 0)
 		return rc == CONFIG_DONE ? 0 : rc;
 	if (stamp_init() != 0) {

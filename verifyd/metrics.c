@@ -141,8 +141,44 @@ static void registry_metrics(strbuf *b, const registry_status *rs)
 		(unsigned long long)rs->batches, (long long)rs->opened);
 }
 
+/* The scans backend: whether it is reachable, what waits in memory, what was lost. */
+static void backend(strbuf *b, const stamp_scans_stats *st)
+{
+	buf_put(b,
+		"# HELP verifyd_scans_backend_up 1 when the scans backend took the last round "
+		"(always 1 for LMDB).\n"
+		"# TYPE verifyd_scans_backend_up gauge\n"
+		"verifyd_scans_backend_up{backend=\"%s\"} %d\n",
+		st->redis ? "redis" : "lmdb", st->up);
+	if (!st->redis)
+		return;
+	buf_put(b,
+		"# HELP verifyd_scans_pending_stamps Stamps whose counts wait in memory for "
+		"Redis.\n"
+		"# TYPE verifyd_scans_pending_stamps gauge\n"
+		"verifyd_scans_pending_stamps %llu\n"
+		"# HELP verifyd_scans_pending_marks Counted scans waiting in memory for Redis.\n"
+		"# TYPE verifyd_scans_pending_marks gauge\n"
+		"verifyd_scans_pending_marks %llu\n"
+		"# HELP verifyd_scans_dropped_marks_total Counted scans lost to the memory bound "
+		"(docs/operations.md).\n"
+		"# TYPE verifyd_scans_dropped_marks_total counter\n"
+		"verifyd_scans_dropped_marks_total %llu\n"
+		"# HELP verifyd_scans_dropped_requests_total Requests not counted: a new stamp "
+		"with the table full.\n"
+		"# TYPE verifyd_scans_dropped_requests_total counter\n"
+		"verifyd_scans_dropped_requests_total %llu\n"
+		"# HELP verifyd_scans_redis_errors_total Redis failures, by cause.\n"
+		"# TYPE verifyd_scans_redis_errors_total counter\n",
+		(unsigned long long)st->pending_stamps, (unsigned long long)st->pending_marks,
+		(unsigned long long)st->dropped_marks, (unsigned long long)st->dropped_requests);
+	for (int i = 0; i < SCANS_ERR_CAUSES; i++)
+		buf_put(b, "verifyd_scans_redis_errors_total{cause=\"%s\"} %llu\n",
+			stamp_scans_err_names[i], (unsigned long long)st->errors[i]);
+}
+
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, const registry_status *rs,
-		     size_t *len)
+		     const stamp_scans_stats *st, size_t *len)
 {
 	strbuf b; /* sized for every line below */
 	if (buf_init(&b, 8192))
@@ -196,5 +232,6 @@ char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, const regist
 		"verifyd_store_bytes{store=\"scans\"} %llu\n",
 		(unsigned long long)registry_bytes, (unsigned long long)scans_bytes);
 	registry_metrics(&b, rs);
+	backend(&b, st);
 	return buf_take(&b, len);
 }

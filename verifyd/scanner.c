@@ -70,36 +70,43 @@ static uint64_t siphash(const unsigned char key[KEYLEN], const void *in, size_t 
 	return v;
 }
 
-/* Load the stable key, or make and store one. */
+/*
+ * The stable key: the stored one, or a new one stored. A claim, so that
+ * replicas sharing one Redis all adopt the first one stored (scans.h).
+ */
 static int stable_key(scanner *sc)
 {
+	unsigned char fresh[KEYLEN];
 	size_t len = 0;
-	int rc = stamp_scans_meta_get(sc->store, "stable_key", sc->k->stable, KEYLEN, &len);
-	if (rc == 0 && len == KEYLEN)
-		return 0;
-	if (rc == 0 || rc == STAMP_ENOTFOUND) {
-		crypto_shorthash_keygen(sc->k->stable);
-		return stamp_scans_meta_put(sc->store, "stable_key", sc->k->stable, KEYLEN);
-	}
-	return rc;
+	crypto_shorthash_keygen(fresh);
+	int rc = stamp_scans_meta_claim(sc->store, "stable_key", fresh, KEYLEN, 0, 0, sc->k->stable,
+					KEYLEN, &len);
+	sodium_memzero(fresh, sizeof fresh);
+	return rc == 0 && len != KEYLEN ? STAMP_ECORRUPT : rc;
 }
 
-/* Make today's key current: the stored one when it is today's, else a new one. */
+/*
+ * Make today's key current: the stored one when it is today's, else a new
+ * one, which replaces yesterday's in the store (kept two days at most in
+ * Redis). A stored key of a later day (a clock behind the others') is not
+ * taken: today's own key is used, unstored.
+ */
 static int day_key(scanner *sc, uint32_t today)
 {
-	unsigned char rec[DAY_REC];
+	unsigned char rec[DAY_REC], got[DAY_REC];
 	size_t len = 0;
 	int next = !atomic_load(&sc->cur);
-	int rc = stamp_scans_meta_get(sc->store, "day_key", rec, sizeof rec, &len);
-	if (rc == 0 && len == DAY_REC && stamp_be_get(rec, 4) == today) {
-		memcpy(sc->k->day[next], rec + 4, KEYLEN);
-	} else if (rc == 0 || rc == STAMP_ENOTFOUND) {
-		crypto_shorthash_keygen(sc->k->day[next]);
-		stamp_be_put(rec, today, 4);
-		memcpy(rec + 4, sc->k->day[next], KEYLEN);
-		rc = stamp_scans_meta_put(sc->store, "day_key", rec, sizeof rec);
+	stamp_be_put(rec, today, 4);
+	crypto_shorthash_keygen(rec + 4);
+	int rc = stamp_scans_meta_claim(sc->store, "day_key", rec, sizeof rec, 4, 2 * 86400, got,
+					sizeof got, &len);
+	if (rc == 0) {
+		const unsigned char *use =
+			len == DAY_REC && stamp_be_get(got, 4) == today ? got : rec;
+		memcpy(sc->k->day[next], use + 4, KEYLEN);
 	}
 	sodium_memzero(rec, sizeof rec);
+	sodium_memzero(got, sizeof got);
 	if (rc) {
 		sodium_memzero(sc->k->day[next], KEYLEN);
 		return rc;
@@ -284,5 +291,6 @@ scan_outcome scanner_admit(scanner *sc, const scanner_id *who, uint64_t serial, 
 	mark->scanner = (uint32_t)(h >> 32);
 	mark->source = (uint16_t)siphash(sc->k->stable, in, sizeof in);
 	mark->day = who->day;
+	mark->client = (uint32_t)(who->source >> 32); /* a keyed hash: today's key */
 	return SCAN_COUNTED;
 }

@@ -28,10 +28,11 @@
 
 #include "internal.h"
 #include "scans.h"
+#include "scans_redis.h"
+#include "scans_table.h"
 #include "stamp/date.h"
 #include "stamp/env.h"
 
-#define SHARDS 64
 #define SHARD_KEEP 4096 /* clean entries kept per shard before dropping them */
 #define REC_V1 1	/* count, first, last (before distinct scanners) */
 #define REC_V1_BYTES (1 + 8 + 8 + 8)
@@ -78,52 +79,37 @@ typedef struct shard {
 } shard;
 
 struct stamp_scans {
+	scans_redis *redis; /* the Redis backend, or NULL: the rest is LMDB's */
+	char where[512];
 	MDB_env *env;
 	MDB_dbi dbi, meta;
 	unsigned per_source;
 	shard shards[SHARDS];
 };
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= UINT64_C(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	return x;
-}
-
 static shard *shard_of(stamp_scans *s, uint64_t serial)
 {
-	return &s->shards[mix(serial) % SHARDS];
+	return &s->shards[scans_shard(serial)];
 }
 
 static entry *find_slot(entry *slots, size_t cap, uint64_t serial)
 {
-	size_t i = (size_t)(mix(serial) >> 8) & (cap - 1);
-	while (slots[i].serial && slots[i].serial != serial)
-		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	return &slots[scans_slot(slots, sizeof *slots, cap, serial)];
+}
+
+static int keep_entry(void *p, void *keep_clean)
+{
+	return *(const int *)keep_clean || ((const entry *)p)->dirty;
 }
 
 /* Rebuild at cap, keeping dirty entries and, when keep_clean, clean ones. */
 static int rehash(shard *sh, size_t cap, int keep_clean)
 {
-	entry *slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return ENOMEM;
-	size_t used = 0;
-	for (size_t i = 0; i < sh->cap; i++) {
-		entry *e = &sh->slots[i];
-		if (e->serial && (keep_clean || e->dirty)) {
-			*find_slot(slots, cap, e->serial) = *e;
-			used++;
-		}
-	}
-	free(sh->slots);
+	void *slots = sh->slots;
+	int rc = scans_rehash(&slots, sizeof *sh->slots, &sh->cap, &sh->used, cap, keep_entry,
+			      &keep_clean);
 	sh->slots = slots;
-	sh->cap = cap;
-	sh->used = used;
-	return 0;
+	return rc;
 }
 
 static void rec_encode(const record *r, uint8_t out[REC_BYTES])
@@ -222,7 +208,7 @@ static int load(stamp_scans *s, uint64_t serial, entry *e)
 
 static void hll_add(record *r, uint32_t tag)
 {
-	uint64_t x = mix((uint64_t)tag * UINT64_C(0x9e3779b97f4a7c15) + 1);
+	uint64_t x = scans_mix((uint64_t)tag * UINT64_C(0x9e3779b97f4a7c15) + 1);
 	unsigned idx = (unsigned)(x & (HLL_M - 1));
 	uint64_t w = x >> HLL_BITS; /* 57 bits */
 	uint8_t rank = 1;
@@ -351,6 +337,13 @@ static int touch(stamp_scans *s, shard *sh, uint64_t serial, entry **out)
 
 int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out, stamp_diag *diag)
 {
+	stamp_scans_options o = {per_source, 0, 0, NULL};
+	return stamp_scans_open_with(dir, &o, out, diag);
+}
+
+int stamp_scans_open_with(const char *dir, const stamp_scans_options *o, stamp_scans **out,
+			  stamp_diag *diag)
+{
 	stamp_scans *s;
 	MDB_txn *txn;
 	int rc, shards = 0;
@@ -358,7 +351,21 @@ int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out, st
 	*out = NULL;
 	if (!(s = calloc(1, sizeof *s)))
 		return ENOMEM;
-	s->per_source = per_source ? per_source : 1;
+	s->per_source = o->per_source ? o->per_source : 1;
+	if (scans_redis_is_url(dir)) {
+		if ((rc = scans_redis_open(dir, o, &s->redis, diag))) {
+			free(s);
+			return rc;
+		}
+		*out = s;
+		return 0;
+	}
+	if (strlen(dir) >= sizeof s->where) {
+		free(s);
+		stamp_diag_set(diag, ENAMETOOLONG, "scans store: folder name too long");
+		return ENAMETOOLONG;
+	}
+	strcpy(s->where, dir);
 	rc = stamp_env_open(dir, STAMP_ENV_CREATE, 2, MAPSIZE, "scans store", &s->env, diag);
 	if (rc)
 		goto fail;
@@ -399,6 +406,11 @@ void stamp_scans_close(stamp_scans *s)
 {
 	if (!s)
 		return;
+	if (s->redis) {
+		scans_redis_close(s->redis);
+		free(s);
+		return;
+	}
 	for (int i = 0; i < SHARDS; i++) {
 		pthread_mutex_destroy(&s->shards[i].lock);
 		free(s->shards[i].slots);
@@ -433,11 +445,15 @@ static int lookup(stamp_scans *s, uint64_t serial, int64_t now, int request,
 int stamp_scans_record(stamp_scans *s, uint64_t serial, int64_t now, const stamp_scan_mark *mark,
 		       stamp_scan *after)
 {
+	if (s->redis)
+		return scans_redis_record(s->redis, serial, now, mark, after);
 	return lookup(s, serial, now, 1, mark, after);
 }
 
 int stamp_scans_get(stamp_scans *s, uint64_t serial, stamp_scan *out)
 {
+	if (s->redis)
+		return scans_redis_get(s->redis, serial, out);
 	return lookup(s, serial, 0, 0, NULL, out);
 }
 
@@ -516,6 +532,8 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 	size_t n = 0;
 	int rc;
 
+	if (s->redis)
+		return scans_redis_flush(s->redis, written);
 	if (written)
 		*written = 0;
 	if ((rc = collect(s, &v, &n)))
@@ -547,16 +565,24 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 
 int stamp_scans_explain(stamp_scans *s, int rc, stamp_diag *diag)
 {
+	if (s->redis)
+		return scans_redis_explain(s->redis, rc, diag);
 	return stamp_env_explain_write(s->env, "scans store", rc, diag);
 }
 
 int stamp_scans_size(stamp_scans *s, uint64_t *bytes)
 {
+	if (s->redis) {
+		*bytes = 0; /* Redis reports its own memory (INFO memory) */
+		return 0;
+	}
 	return stamp_env_size(s->env, bytes);
 }
 
 int stamp_scans_meta_get(stamp_scans *s, const char *name, void *buf, size_t cap, size_t *len)
 {
+	if (s->redis)
+		return STAMP_EINPUT; /* the Redis backend has claims only */
 	MDB_txn *txn;
 	MDB_val kv = {strlen(name), (void *)name}, vv;
 	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
@@ -577,6 +603,8 @@ int stamp_scans_meta_get(stamp_scans *s, const char *name, void *buf, size_t cap
 
 int stamp_scans_meta_put(stamp_scans *s, const char *name, const void *val, size_t len)
 {
+	if (s->redis)
+		return STAMP_EINPUT;
 	MDB_txn *txn;
 	MDB_val kv = {strlen(name), (void *)name}, vv = {len, (void *)val};
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -587,4 +615,103 @@ int stamp_scans_meta_put(stamp_scans *s, const char *name, const void *val, size
 		return rc;
 	}
 	return mdb_txn_commit(txn);
+}
+
+/* In one write transaction: what is stored, unless val should replace it. */
+int stamp_scans_meta_claim(stamp_scans *s, const char *name, const void *val, size_t len,
+			   size_t keep_prefix, unsigned ttl, void *buf, size_t cap, size_t *outlen)
+{
+	if (s->redis)
+		return scans_redis_claim(s->redis, name, val, len, keep_prefix, ttl, buf, cap,
+					 outlen);
+	MDB_txn *txn;
+	MDB_val kv = {strlen(name), (void *)name}, vv;
+	if (len > cap)
+		return STAMP_EINPUT;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return rc;
+	rc = mdb_get(txn, s->meta, &kv, &vv);
+	if (rc == 0 && vv.mv_size <= cap && vv.mv_size >= keep_prefix && len >= keep_prefix &&
+	    memcmp(vv.mv_data, val, keep_prefix) >= 0) {
+		memcpy(buf, vv.mv_data, vv.mv_size);
+		*outlen = vv.mv_size;
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	vv = (MDB_val){len, (void *)val};
+	if ((rc = mdb_put(txn, s->meta, &kv, &vv, 0))) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = mdb_txn_commit(txn)))
+		return rc;
+	memcpy(buf, val, len);
+	*outlen = len;
+	return 0;
+}
+
+const char *const stamp_scans_err_names[SCANS_ERR_CAUSES] = {"connect", "auth",	    "maxmemory",
+							     "timeout", "noscript", "reply"};
+
+void stamp_scans_stats_get(stamp_scans *s, stamp_scans_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (s->redis)
+		scans_redis_stats(s->redis, out);
+	else
+		out->up = 1;
+}
+
+int stamp_scans_health(stamp_scans *s, char *buf, size_t cap)
+{
+	if (s->redis)
+		return scans_redis_health(s->redis, buf, cap);
+	if (cap)
+		buf[0] = '\0';
+	return 0;
+}
+
+const char *stamp_scans_where(stamp_scans *s)
+{
+	return s->redis ? scans_redis_where(s->redis) : s->where;
+}
+
+int stamp_scans_each(stamp_scans *s, int (*fn)(void *arg, const stamp_scans_dump *d), void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val kv, vv;
+	if (s->redis)
+		return STAMP_EINPUT;
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->dbi, &cur))) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	while ((rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) == 0) {
+		record r;
+		stamp_scans_dump d;
+		if (kv.mv_size != 8 || (rc = rec_decode(vv.mv_data, vv.mv_size, &r)))
+			break;
+		memset(&d, 0, sizeof d);
+		d.serial = stamp_be_get(kv.mv_data, 8);
+		totals(&r, &d.totals);
+		d.last_day = r.last_day;
+		if (!r.hll) {
+			d.tags = r.set.exact;
+			d.ntags = r.nexact;
+		}
+		if ((rc = fn(arg, &d)))
+			break;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -21,6 +21,12 @@
  * sources in a day is not gated further that day (it is seen from many places).
  * Tags are keyed hashes (scanner.c): no address, cookie or User-Agent is kept.
  *
+ * Two backends behind this one interface, picked by the scans setting: a
+ * folder is this LMDB environment (the default, needs nothing); redis://...
+ * or unix:PATH is a Redis server that several replicas share
+ * (scans_redis.c, docs/decisions.md): counts are kept in memory there too and
+ * sent by the same once-a-second flush.
+ *
  * Counting is in memory: the first touch of a serial loads its record, every
  * scan updates the in-memory record (which is therefore always the truth
  * that a request sees), and stamp_scans_flush() writes every changed record in
@@ -53,7 +59,16 @@ typedef struct stamp_scan_mark {
 	uint32_t scanner; /* tag of the scanner for this stamp */
 	uint16_t source;  /* tag of its client address group for this stamp, today */
 	uint32_t day;	  /* today in Vietnam (stamp_date_from_unix) */
+	uint32_t client;  /* tag of its client address group, today: the Redis
+			     backend's key of the per-minute budget across replicas */
 } stamp_scan_mark;
+
+typedef struct stamp_scans_options {
+	unsigned per_source;	/* as below */
+	unsigned repeat_after;	/* Redis: the repeat rule across replicas, s (scanner.h) */
+	unsigned client_budget; /* Redis: counted scans per client per minute, all replicas */
+	const char *password;	/* Redis AUTH when the URL has none; NULL: none */
+} stamp_scans_options;
 
 /*
  * dir: a directory holding the scans environment; created if missing.
@@ -61,6 +76,9 @@ typedef struct stamp_scan_mark {
  */
 int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out,
 		     stamp_diag *diag) STAMP_WUR;
+/* where: a folder (as above) or a Redis URL (scans_redis.h). */
+int stamp_scans_open_with(const char *where, const stamp_scans_options *o, stamp_scans **out,
+			  stamp_diag *diag) STAMP_WUR;
 /* Flushes nothing: call stamp_scans_flush first for a clean stop. */
 void stamp_scans_close(stamp_scans *s);
 
@@ -95,5 +113,56 @@ int stamp_scans_size(stamp_scans *s, uint64_t *bytes) STAMP_WUR;
 int stamp_scans_meta_get(stamp_scans *s, const char *name, void *buf, size_t cap,
 			 size_t *len) STAMP_WUR;
 int stamp_scans_meta_put(stamp_scans *s, const char *name, const void *val, size_t len) STAMP_WUR;
+
+/*
+ * Put if absent, give back what is stored: the value kept under name is
+ * copied to buf (at most cap bytes, *outlen set). A stored value is kept when
+ * its first keep_prefix bytes are at least val's (byte order: a big-endian
+ * day), else val replaces it. ttl (s, 0: none) bounds how long Redis keeps
+ * it. Every replica sharing one Redis so adopts the same keys (scanner.c).
+ * With Redis unreachable, val is taken for now and stored once it is back.
+ */
+int stamp_scans_meta_claim(stamp_scans *s, const char *name, const void *val, size_t len,
+			   size_t keep_prefix, unsigned ttl, void *buf, size_t cap,
+			   size_t *outlen) STAMP_WUR;
+
+/* What /metrics says of the backend. */
+enum {
+	SCANS_ERR_CONNECT,
+	SCANS_ERR_AUTH,
+	SCANS_ERR_FULL,
+	SCANS_ERR_TIMEOUT,
+	SCANS_ERR_SCRIPT,
+	SCANS_ERR_REPLY,
+	SCANS_ERR_CAUSES
+};
+typedef struct stamp_scans_stats {
+	int redis;		   /* 0: LMDB (the rest is 0) */
+	int up;			   /* the last round reached the server */
+	uint64_t pending_stamps;   /* stamps with counts not yet in Redis */
+	uint64_t pending_marks;	   /* counted scans not yet in Redis */
+	uint64_t dropped_marks;	   /* counted scans lost to the memory bound */
+	uint64_t dropped_requests; /* requests lost (a new stamp with the table full) */
+	uint64_t errors[SCANS_ERR_CAUSES];
+} stamp_scans_stats;
+void stamp_scans_stats_get(stamp_scans *s, stamp_scans_stats *out);
+extern const char *const stamp_scans_err_names[SCANS_ERR_CAUSES];
+
+/* 0 when the backend is healthy; else 1 and why, one line, into buf. */
+int stamp_scans_health(stamp_scans *s, char *buf, size_t cap);
+
+/* Where the counts are, for the log: the folder, or the URL without a password. */
+const char *stamp_scans_where(stamp_scans *s);
+
+/* Every record of an LMDB store, for moving counts (scans_copy.c). */
+typedef struct stamp_scans_dump {
+	uint64_t serial;
+	stamp_scan totals;
+	uint32_t last_day;
+	const uint32_t *tags; /* exact scanner tags, ntags of them; NULL when estimated */
+	size_t ntags;
+} stamp_scans_dump;
+int stamp_scans_each(stamp_scans *s, int (*fn)(void *arg, const stamp_scans_dump *d),
+		     void *arg) STAMP_WUR;
 
 #endif

@@ -71,10 +71,11 @@ struct server {
 	atomic_uint generation;
 	ticker *writer; /* flushes scan counts every second */
 	unsigned ticks;
-	atomic_llong heartbeat;		   /* last flush by the writer that succeeded */
-	atomic_int txn_logged[TXN_CAUSES]; /* a failed begin is logged once per cause */
-	atomic_llong txn_failed_at;	   /* Unix time of the last one */
-	pthread_mutex_t flush_lock;	   /* the writer and a clean stop both flush */
+	atomic_llong heartbeat;		     /* last flush by the writer that succeeded */
+	atomic_int txn_logged[TXN_CAUSES];   /* a failed begin is logged once per cause */
+	atomic_llong txn_failed_at;	     /* Unix time of the last one */
+	pthread_mutex_t flush_lock;	     /* the writer and a clean stop both flush */
+	char flush_said[sizeof(stamp_diag)]; /* the last flush failure logged (flush_lock) */
 };
 
 /*
@@ -1077,6 +1078,9 @@ static enum MHD_Result route_health(server *s, struct MHD_Connection *conn, unsi
 			buf_put(&b, "registry unreadable\n");
 		if (age > 5)
 			buf_put(&b, "scan writer stalled\n");
+		char why[384];
+		if (stamp_scans_health(s->scans, why, sizeof why))
+			buf_put(&b, "%s\n", why);
 		if (failed < 60)
 			buf_put(&b,
 				"registry reads failed %lld s ago (readers full: %llu, other: "
@@ -1112,8 +1116,10 @@ static enum MHD_Result route_metrics(server *s, struct MHD_Connection *conn, uns
 	worker_done(w);
 	if (stamp_scans_size(s->scans, &sc) != 0)
 		sc = 0;
+	stamp_scans_stats st;
+	stamp_scans_stats_get(s->scans, &st);
 	*status = MHD_HTTP_OK;
-	char *body = metrics_render(reg, sc, &rs, &len);
+	char *body = metrics_render(reg, sc, &rs, &st, &len);
 	return send_body(conn, *status, body, len, "text/plain; version=0.0.4; charset=utf-8",
 			 LANG_VI, 0, NULL);
 }
@@ -1243,19 +1249,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the scan writer ---------------------------------------------------- */
 
+/* A failure is logged when its reason changes (once per cause), and the recovery. */
 int server_flush(server *s)
 {
 	size_t n = 0;
+	stamp_diag d = {{0}};
 	pthread_mutex_lock(&s->flush_lock);
 	int rc = stamp_scans_flush(s->scans, &n);
+	if (rc) {
+		stamp_scans_explain(s->scans, rc, &d);
+		const char *why = d.msg[0] ? d.msg : stamp_strerror(rc);
+		if (strncmp(s->flush_said, why, sizeof s->flush_said - 1) != 0) {
+			vlog("writing scan counts failed (kept for the next try): %s", why);
+			snprintf(s->flush_said, sizeof s->flush_said, "%s", why);
+		}
+	} else if (s->flush_said[0]) {
+		vlog("scan counts written again");
+		s->flush_said[0] = '\0';
+	}
 	pthread_mutex_unlock(&s->flush_lock);
 	metrics_flush(n, rc != 0);
-	if (rc) {
-		stamp_diag d = {{0}};
-		stamp_scans_explain(s->scans, rc, &d);
-		vlog("writing scan counts failed (kept for the next try): %s",
-		     d.msg[0] ? d.msg : stamp_strerror(rc));
-	}
 	return rc;
 }
 
@@ -1355,7 +1368,9 @@ int server_start(const config *c, server **out)
 		vlog("%s", why.why);
 		goto fail;
 	}
-	if ((rc = stamp_scans_open(c->scans, c->scanners_per_client, &s->scans, &d)) ||
+	stamp_scans_options so = {c->scanners_per_client, c->repeat_after, c->client_budget,
+				  c->scans_password};
+	if ((rc = stamp_scans_open_with(c->scans, &so, &s->scans, &d)) ||
 	    (rc = scanner_open(s->scans, &(scanner_rules){c->repeat_after, c->client_budget},
 			       time(NULL), &s->who, &d))) {
 		vlog("%s", d.msg[0] ? d.msg : stamp_strerror(rc));
@@ -1387,7 +1402,7 @@ int server_start(const config *c, server **out)
 		goto fail;
 	}
 	vlog("listening on %s port %u, %u threads; registry %s, scans %s", c->listen_addr, c->port,
-	     s->cfg.threads, c->registry, c->scans);
+	     s->cfg.threads, c->registry, stamp_scans_where(s->scans));
 	*out = s;
 	return 0;
 fail:

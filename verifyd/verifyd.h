@@ -11,6 +11,8 @@
  *   metrics.c  counters and the Prometheus text
  *   request.c  the route, language and client of a request (pure functions)
  *   scans.c    the scan records (scans.h)
+ *   scans_redis.c  the same records in a Redis shared by replicas
+ *   scans_copy.c   --copy-scans: an LMDB scans folder into Redis
  *   scanner.c  who scans, and whether a scan counts (scanner.h)
  *   buf.c      the bounded text builder the three answers share
  *   ticker.c   a thread calling a function every period (writer, guard)
@@ -49,21 +51,22 @@ typedef struct proxy_list {
 } proxy_list;
 
 typedef struct config {
-	char listen_addr[64];	      /* IPv4 or IPv6 literal; default 127.0.0.1 */
-	unsigned port;		      /* default 8080 */
-	char registry[512];	      /* registry store folder (read-only) */
-	char scans[512];	      /* scans store folder (written by verifyd only) */
-	char public_url[256];	      /* origin of the links verifyd gives; "" = from Host */
-	unsigned threads;	      /* worker threads; 0 = one per core */
-	unsigned timeout_s;	      /* idle connection timeout */
-	unsigned head_timeout_s;      /* deadline for a whole request head */
-	unsigned max_connections;     /* total */
-	unsigned per_ip;	      /* connections per client address */
-	size_t memory_limit;	      /* bytes per connection (bounds URL and headers) */
-	unsigned backlog;	      /* listen() backlog */
-	unsigned suspicious_after;    /* distinct scanners after which a stamp is suspicious */
-	unsigned repeat_after;	      /* s: a scanner's scans of a stamp within it count once */
-	unsigned client_budget;	      /* counted scans per client address per minute */
+	char listen_addr[64];	   /* IPv4 or IPv6 literal; default 127.0.0.1 */
+	unsigned port;		   /* default 8080 */
+	char registry[512];	   /* registry store folder (read-only) */
+	char scans[512];	   /* scans store folder (written by verifyd only), or Redis URL */
+	char scans_password[128];  /* Redis AUTH when the URL has none */
+	char public_url[256];	   /* origin of the links verifyd gives; "" = from Host */
+	unsigned threads;	   /* worker threads; 0 = one per core */
+	unsigned timeout_s;	   /* idle connection timeout */
+	unsigned head_timeout_s;   /* deadline for a whole request head */
+	unsigned max_connections;  /* total */
+	unsigned per_ip;	   /* connections per client address */
+	size_t memory_limit;	   /* bytes per connection (bounds URL and headers) */
+	unsigned backlog;	   /* listen() backlog */
+	unsigned suspicious_after; /* distinct scanners after which a stamp is suspicious */
+	unsigned repeat_after;	   /* s: a scanner's scans of a stamp within it count once */
+	unsigned client_budget;	   /* counted scans per client address per minute */
 	unsigned scanners_per_client; /* new scanners one address adds to a stamp per day */
 	int cookie;		      /* give phones a scanner cookie */
 	int access_log;		      /* one line per request on stderr */
@@ -265,7 +268,10 @@ unsigned long long metrics_txn_failures(int cause);
 void metrics_reload(int result);
 /* Prometheus text exposition; malloc'd. */
 char *metrics_render(uint64_t registry_bytes, uint64_t scans_bytes, const registry_status *rs,
-		     size_t *len);
+		     const stamp_scans_stats *st, size_t *len);
+
+/* scans_copy.c: verifyd --copy-scans FOLDER --to URL; the exit status. */
+int scans_copy_main(int argc, char **argv);
 
 /* ticker.c: fn(arg) every period_ms on its own thread until ticker_stop (which frees). */
 typedef struct ticker ticker;
