@@ -44,11 +44,27 @@ typedef struct conn {
 	unsigned slot;		 /* index in guard.live */
 } conn;
 
+/*
+ * Connections admitted by the accept policy whose NOTIFY_STARTED has not come
+ * yet: each worker thread accepts on its own, so without them two threads
+ * could both admit an address's last allowed connection. An entry older than
+ * PENDING_MS is dropped (libmicrohttpd refused the connection after our yes).
+ */
+#define PENDING_MAX 64
+#define PENDING_MS 1000
+
+typedef struct pending {
+	client_addr addr;
+	long long at;
+} pending;
+
 struct guard {
 	config cfg;
 	pthread_mutex_t lock;
 	conn **live;
 	unsigned n, cap, doomed;
+	pending admitted[PENDING_MAX];
+	unsigned npending;
 	ticker *sweeper;
 };
 
@@ -106,14 +122,24 @@ enum MHD_Result guard_accept(void *cls, const struct sockaddr *sa, socklen_t len
 		return MHD_NO;
 	int exempt = proxy_list_has(&g->cfg.proxies, &a);
 	enum MHD_Result ok = MHD_YES;
+	long long now = now_ms();
 	pthread_mutex_lock(&g->lock);
 	if (!exempt) {
 		unsigned same = 0;
 		for (unsigned i = 0; i < g->n; i++)
 			same += !g->live[i]->doomed && same_addr(&g->live[i]->peer, &a);
+		for (unsigned i = 0; i < g->npending;) {
+			if (now - g->admitted[i].at > PENDING_MS) {
+				g->admitted[i] = g->admitted[--g->npending];
+				continue;
+			}
+			same += same_addr(&g->admitted[i++].addr, &a);
+		}
 		if (same >= g->cfg.per_ip) {
 			metrics_closed(CLOSE_PER_ADDRESS);
 			ok = MHD_NO;
+		} else if (g->npending < PENDING_MAX) {
+			g->admitted[g->npending++] = (pending){a, now};
 		}
 	}
 	if (ok == MHD_YES && g->n - g->doomed >= g->cfg.max_connections) {
@@ -161,6 +187,12 @@ void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 		}
 		k->slot = g->n;
 		g->live[g->n++] = k;
+		for (unsigned i = 0; i < g->npending; i++) { /* it is live now: no longer pending */
+			if (same_addr(&g->admitted[i].addr, &k->peer)) {
+				g->admitted[i] = g->admitted[--g->npending];
+				break;
+			}
+		}
 		pthread_mutex_unlock(&g->lock);
 		*socket_context = k;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && k) {

@@ -95,25 +95,33 @@ fi
 held=$(python3 - "$VD_PORT" <<'EOF'
 import socket, sys, time
 port = int(sys.argv[1])
-def hold(src, n):
+def alive(socks):
+    n = 0
+    for s in socks:  # a refused connection is closed by verifyd: a peek sees EOF
+        try:
+            n += s.recv(1, socket.MSG_PEEK) != b""
+        except BlockingIOError:
+            n += 1
+    return n
+def hold(src, n, want):
     socks = []
     for _ in range(n):
         s = socket.socket()
         s.bind((src, 0))
         s.connect(("127.0.0.1", port))
-        socks.append(s)
-    time.sleep(0.3)
-    alive = 0
-    for s in socks:  # a refused connection is closed at once: recv sees EOF
         s.setblocking(False)
-        try:
-            alive += s.recv(1) != b""
-        except BlockingIOError:
-            alive += 1
+        socks.append(s)
+    # poll until as many are held as expected (the refusals take their time on a
+    # busy machine), then look once more a little later: it must hold
+    deadline = time.monotonic() + 4  # well within verifyd's 5 s head deadline
+    while alive(socks) != want and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    got = alive(socks)
     for s in socks:
         s.close()
-    return alive
-print(hold("127.0.0.1", 20), hold("127.0.0.8", 20))
+    return got
+print(hold("127.0.0.1", 20, 20), hold("127.0.0.8", 20, 8))
 EOF
 )
 set -- $held
