@@ -99,6 +99,7 @@ int cmd_key(cli *c, int argc, char **argv);
 int cmd_coop(cli *c, int argc, char **argv);
 int cmd_product(cli *c, int argc, char **argv);
 int cmd_product_image(cli *c, int argc, char **argv);
+int cmd_console(cli *c, int argc, char **argv);
 int cmd_batch(cli *c, int argc, char **argv);
 int cmd_issue(cli *c, int argc, char **argv);
 int cmd_render(cli *c, int argc, char **argv);

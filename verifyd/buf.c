@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "verifyd.h"
+#include "buf.h"
 
 int buf_init(strbuf *b, size_t cap)
 {

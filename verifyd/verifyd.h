@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "scanner.h"
 #include "scans.h"
 #include "stamp/stamp.h"
@@ -182,21 +183,7 @@ typedef struct verdict {
  */
 stamp_verdict verdict_shown(const verdict *v);
 
-/* buf.c: a builder of at most cap - 1 bytes of text, NUL-terminated. */
-typedef struct strbuf {
-	char *p;
-	size_t len, cap;
-	int full; /* a write did not fit (or no memory): the text is void */
-} strbuf;
-int buf_init(strbuf *b, size_t cap); /* 0, or -1 (and full) without memory */
-void buf_put(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_add(strbuf *b, const char *s, size_t n);
-/* Text from the store, HTML-escaped (also safe inside quoted attributes). */
-void buf_esc(strbuf *b, const char *s);
-/* The text (the caller frees it), or NULL when full; b is empty after; len may be NULL. */
-char *buf_take(strbuf *b, size_t *len);
-/* n bytes as 2n lower-case hex digits and a NUL into out. */
-void hex_format(const uint8_t *b, size_t n, char *out);
+/* buf.c: the bounded text builder (buf.h) */
 
 /*
  * page.c: the HTML page; *len set; malloc'd text or NULL. The details (the

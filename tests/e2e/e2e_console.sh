@@ -1,0 +1,101 @@
+#!/bin/sh
+# stampgen console, its frame (issue #11): it prints one address with a
+# one-time code; opening it gives a session cookie (HttpOnly, SameSite=Strict)
+# and a redirect that drops the code; the code works once; without a session
+# every page is the login page and a POST is 403; the overview counts the
+# registry, the lists search and page, markup from the store is escaped; a
+# POST needs the session's CSRF token and our own Origin (a missing token, a
+# wrong one or another origin: 403, nothing changes); every answer carries the
+# CSP, X-Frame-Options DENY and nosniff; sign-out ends the session; another
+# address than loopback is refused while accounts do not exist.
+. "$(dirname "$0")/lib.sh"
+g() { "$STAMPGEN" -q "$@"; }
+g keygen -o k1 >/dev/null
+g coop import "$SAMPLES/coops.csv" >/dev/null
+g product import "$SAMPLES/products.csv" >/dev/null
+g product add --id XSS-1 --coop_id HTX-KHUCPHU --name 'Mắm <script>alert(1)</script>' --group "Thực phẩm" \
+	--stars 3 --ocop_decision 1/QĐ-UBND --ocop_date 2025-01-01 --cert_valid_until 2028-01-01 >/dev/null
+g issue --product NM-COT-HH --lot L01 --produced 2026-11-01 --count 7 --key k1.key \
+	--base-url https://tem.thanhhoa.gov.vn --out a --no-images
+
+expect_exit 2 "a non-loopback address is refused" -- "$STAMPGEN" console --listen 0.0.0.0
+expect_out 'listens on this computer only' "says why"
+
+PID=
+cleanup_console() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$WORK"; }
+trap cleanup_console EXIT
+port=$((20000 + ($$ * 41 + $(date +%s)) % 40000))
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	port=$((port + 1))
+	"$STAMPGEN" console --port "$port" >console.out 2>console.err &
+	PID=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'token=' console.out && kill -0 "$PID" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q 'token=' console.out && break
+	wait "$PID" 2>/dev/null || true
+	PID=
+done
+[ -n "$PID" ] || { fail "the console did not start"; cat console.err; finish; }
+URL=$(sed -n 's/^ocopstamp console: open //p' console.out)
+B="http://127.0.0.1:$port"
+case $URL in "$B/?token="????????????????????????????????????????????????????????????????) ok "one address with a 64-digit one-time code" ;;
+*) fail "printed '$URL'" ;; esac
+
+req() { # OUT METHOD PATH [CURL ARGS...]: status in $S, body in OUT, headers in OUT.h
+	o=$1 m=$2 p=$3
+	shift 3
+	S=$(curl -s --max-time 10 -X "$m" -o "$o" -D "$o.h" -w '%{http_code}' "$@" "$B$p") || S=000
+}
+req no-session GET /
+[ "$S" = 200 ] && grep -q 'Đăng nhập' no-session && ok "no session: the login page" || fail "no session: $S"
+grep -q 'Tổng quan' no-session && fail "the login page shows the console" || ok "and nothing else"
+req wrong GET /?token=0000000000000000000000000000000000000000000000000000000000000000
+[ "$S" = 403 ] && ! grep -qi '^set-cookie' wrong.h && ok "a wrong code: 403, no cookie" || fail "wrong code: $S"
+req first GET "${URL#"$B"}"
+COOKIE=$(tr -d '\r' <first.h | sed -n 's/^[Ss]et-[Cc]ookie: \(ocs_console=[0-9a-f]*\);.*/\1/p')
+[ "$S" = 303 ] && [ "$(tr -d '\r' <first.h | sed -n 's/^[Ll]ocation: //p')" = / ] &&
+	ok "the code: 303 to / (the code leaves the address bar)" || fail "the code: $S"
+tr -d '\r' <first.h | grep -Eiq '^set-cookie: ocs_console=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict' &&
+	ok "a session cookie: 256-bit id, HttpOnly, SameSite=Strict" || fail "cookie: $(grep -i set-cookie first.h)"
+req again GET "${URL#"$B"}"
+[ "$S" = 403 ] && ok "the code works once" || fail "the code again: $S"
+
+req home GET / -H "Cookie: $COOKIE"
+[ "$S" = 200 ] && grep -q 'Tổng quan' home && ok "the overview with the session" || fail "overview: $S"
+grep -q '<div class="n">9</div>Hợp tác xã' home && grep -q '<div class="n">13</div>Sản phẩm' home &&
+	grep -q '<div class="n">7</div>Tem' home && ok "counts: 9 cooperatives, 13 products, 7 stamps" ||
+	fail "counts: $(grep -o '<div class="n">[0-9]*</div>[^<]*' home | tr '\n' ' ')"
+grep -q '<td>L01</td><td>7</td>' home && ok "the last batch listed" || fail "last batches"
+tr -d '\r' <home.h | grep -q "^Content-Security-Policy: default-src 'none'; style-src 'sha256-" &&
+	tr -d '\r' <home.h | grep -q '^X-Frame-Options: DENY' && tr -d '\r' <home.h | grep -q '^X-Content-Type-Options: nosniff' &&
+	ok "CSP, X-Frame-Options DENY, nosniff" || fail "headers: $(cat home.h)"
+req products GET '/products?q=M%E1%BA%AFm' -H "Cookie: $COOKIE"
+grep -q 'Mắm &lt;script&gt;alert(1)&lt;/script&gt;' products && ! grep -q '<script>alert' products &&
+	ok "markup from the store is escaped" || fail "escaping"
+req coops GET '/coops?q=HTX-KHUCPHU' -H "Cookie: $COOKIE"
+grep -q '1 kết quả' coops && ok "the search finds one cooperative" || fail "search: $(grep -o '[0-9]* kết quả' coops)"
+req page2 GET '/products?page=1' -H "Cookie: $COOKIE"
+[ "$(grep -o '<tr><td>' page2 | wc -l)" = 13 ] && ok "13 products on the first page" || fail "paging"
+
+CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' home | head -1)
+req nocsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d ""
+[ "$S" = 403 ] && ok "a POST without the CSRF token: 403" || fail "no token: $S"
+req badcsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d "csrf=$(echo "$CSRF" | tr 0-9a-f 1-9a-f0)"
+[ "$S" = 403 ] && ok "a wrong CSRF token: 403" || fail "wrong token: $S"
+req cross POST /logout -H "Cookie: $COOKIE" -H "Origin: http://evil.example" -d "csrf=$CSRF"
+[ "$S" = 403 ] && ok "another origin: 403" || fail "cross-origin: $S"
+req nosess POST /logout -H "Origin: $B" -d "csrf=$CSRF"
+[ "$S" = 403 ] && ok "no session: a POST is 403" || fail "no session POST: $S"
+req still GET / -H "Cookie: $COOKIE"
+grep -q 'Tổng quan' still && ok "the refused POSTs changed nothing: still signed in" || fail "signed out by a refused POST"
+req out POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d "csrf=$CSRF"
+[ "$S" = 303 ] && ok "sign-out with the token and our origin" || fail "logout: $S"
+req after GET / -H "Cookie: $COOKIE"
+grep -q 'Đăng nhập' after && ok "the session is gone" || fail "still signed in after sign-out"
+kill "$PID"
+wait "$PID" 2>/dev/null && ok "SIGTERM: exit 0" || fail "exit on SIGTERM"
+PID=
+finish
