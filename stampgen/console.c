@@ -10,7 +10,8 @@
  * (the one stylesheet by its hash, no script), X-Frame-Options, nosniff,
  * no-store; every value from the store escaped (verifyd/buf.c). Its pages:
  * the overview (counts, the last batches), the cooperatives and the
- * products with search and paging, and signing out. It listens on loopback
+ * products with search and paging, a cooperative's add form (the registry's
+ * rules beside each field), and signing out. It listens on loopback
  * only: accounts (for any other address) do not exist yet.
  */
 #define _GNU_SOURCE /* strcasestr */
@@ -45,7 +46,7 @@ static const char css[] =
 	"background:#fff}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}"
 	".n{font-size:1.6rem;font-weight:700}.cards{display:flex;gap:1rem;flex-wrap:wrap}"
 	".card{background:#fff;padding:.8rem 1rem;border-radius:.4rem;min-width:9rem}"
-	"form.inline{display:inline}";
+	"form.inline{display:inline}.err{color:#b00020}";
 
 typedef struct session {
 	char id[ID_HEX], csrf[ID_HEX];
@@ -333,6 +334,8 @@ static enum MHD_Result list_page(console *k, struct MHD_Connection *conn, const 
 	if (buf_init(&b, PAGE_MAX) != 0)
 		return answer(k, conn, 500, NULL, 0, NULL, NULL);
 	head(&b, products ? "Sản phẩm" : "Hợp tác xã", s);
+	if (!products)
+		buf_put(&b, "<p><a href=\"/coops/new\">Thêm hợp tác xã</a></p>");
 	buf_put(&b, "<form method=\"get\"><label for=\"q\">Tìm</label> <input id=\"q\" name=\"q\" "
 		    "value=\"");
 	buf_esc(&b, q ? q : "");
@@ -359,12 +362,127 @@ static enum MHD_Result list_page(console *k, struct MHD_Connection *conn, const 
 
 /* ---- requests ----------------------------------------------------------------------- */
 
+#define FIELDS_MAX 16
+#define VALUE_MAX 1024 /* bytes of one form value kept; the field rules allow less */
+
 typedef struct post {
 	struct MHD_PostProcessor *pp;
 	char csrf[ID_HEX];
 	int seen;
 	size_t bytes;
+	char vals[FIELDS_MAX]
+		 [VALUE_MAX + 2]; /* by stamp_coop_fields index; one byte over: too long */
 } post;
+
+static int field_index(const char *key)
+{
+	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++)
+		if (strcmp(stamp_coop_fields[i], key) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- a cooperative added through its form --------------------------------------------- */
+
+static const char *coop_label(const char *field)
+{
+	static const struct {
+		const char *f, *vi;
+	} t[] = {{"id", "Mã (chữ, số, - _ .)"}, {"name", "Tên hợp tác xã"},
+		 {"commune", "Xã/phường"},	{"district", "Huyện"},
+		 {"province", "Tỉnh"},		{"address", "Địa chỉ"},
+		 {"phone", "Điện thoại"}};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(t[i].f, field) == 0)
+			return t[i].vi;
+	return field;
+}
+
+/* The form, with the values given and each field's error beside it (errs may be NULL). */
+static enum MHD_Result coop_form(console *k, struct MHD_Connection *conn, const session *s,
+				 const post *p, char (*errs)[sizeof(stamp_diag)],
+				 const char *general, unsigned status)
+{
+	strbuf b;
+	size_t len = 0;
+	if (buf_init(&b, PAGE_MAX) != 0)
+		return answer(k, conn, 500, NULL, 0, NULL, NULL);
+	head(&b, "Thêm hợp tác xã", s);
+	if (general && *general) {
+		buf_put(&b, "<p class=\"err\" role=\"alert\">");
+		buf_esc(&b, general);
+		buf_put(&b, "</p>");
+	}
+	buf_put(&b,
+		"<form method=\"post\" action=\"/coops/new\"><input type=\"hidden\" "
+		"name=\"csrf\" value=\"%s\">",
+		s->csrf);
+	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++) {
+		const char *f = stamp_coop_fields[i];
+		buf_put(&b,
+			"<p><label for=\"%s\">%s</label><br><input id=\"%s\" name=\"%s\" value=\"",
+			f, coop_label(f), f, f);
+		buf_esc(&b, p ? p->vals[i] : "");
+		buf_put(&b, "\"%s>", errs && errs[i][0] ? " aria-invalid=\"true\"" : "");
+		if (errs && errs[i][0]) {
+			buf_put(&b, " <span class=\"err\">");
+			buf_esc(&b, errs[i]);
+			buf_put(&b, "</span>");
+		}
+		buf_put(&b, "</p>");
+	}
+	buf_put(&b, "<p><button type=\"submit\">Lưu</button></p></form></main></body></html>");
+	char *text = buf_take(&b, &len);
+	return answer(k, conn, status, text, len, NULL, NULL);
+}
+
+/*
+ * The registry's own rules, field by field (stamp_coop_set), then the record's
+ * (stamp_coop_check), then the store's (an id already registered): any
+ * problem shows the form again with it, and nothing is written.
+ */
+static enum MHD_Result coop_add(console *k, struct MHD_Connection *conn, const session *s,
+				const post *p)
+{
+	char errs[FIELDS_MAX][sizeof(stamp_diag)];
+	stamp_coop c;
+	stamp_diag d = {{0}};
+	int bad = 0, rc;
+	memset(&c, 0, sizeof c);
+	memset(errs, 0, sizeof errs);
+	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++) {
+		if (!p->vals[i][0])
+			continue;
+		if (strlen(p->vals[i]) > VALUE_MAX) {
+			snprintf(errs[i], sizeof errs[i], "dài quá %d byte", VALUE_MAX);
+			bad = 1;
+		} else if (stamp_coop_set(&c, stamp_coop_fields[i], p->vals[i], &d) != 0) {
+			snprintf(errs[i], sizeof errs[i], "%s", d.msg);
+			bad = 1;
+		}
+	}
+	if (!bad && stamp_coop_check(&c, &d) != 0)
+		return coop_form(k, conn, s, p, errs, d.msg, 422);
+	if (bad)
+		return coop_form(k, conn, s, p, errs, "Hãy sửa các ô được đánh dấu.", 422);
+	stamp_txn *t;
+	if ((rc = stamp_txn_begin(k->st, 1, &t)) == 0) {
+		rc = stamp_store_put_coop(t, &c, 0);
+		if (rc == 0)
+			rc = stamp_txn_commit(t, &d);
+		else
+			stamp_txn_abort(t);
+	}
+	if (rc == STAMP_EEXIST) {
+		snprintf(errs[0], sizeof errs[0], "mã \"%s\" đã có trong sổ đăng ký", c.id);
+		return coop_form(k, conn, s, p, errs, "Không lưu: mã đã tồn tại.", 409);
+	}
+	if (rc)
+		return coop_form(k, conn, s, p, errs, d.msg[0] ? d.msg : stamp_strerror(rc), 500);
+	char where[128];
+	snprintf(where, sizeof where, "/coops?q=%s", c.id); /* ids are [A-Za-z0-9._-] */
+	return answer(k, conn, MHD_HTTP_SEE_OTHER, strdup(""), 0, NULL, where);
+}
 
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 				     const char *filename, const char *type, const char *enc,
@@ -376,6 +494,12 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
 		memcpy(p->csrf + off, data, size);
 		p->csrf[off + size] = '\0';
 		p->seen = 1;
+	}
+	int i = field_index(key);
+	if (i >= 0 && off <= VALUE_MAX) {
+		size_t n = off + size > VALUE_MAX + 1 ? VALUE_MAX + 1 - off : size;
+		memcpy(p->vals[i] + off, data, n);
+		p->vals[i][off + n] = '\0';
 	}
 	return MHD_YES;
 }
@@ -449,6 +573,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (is_post) {
 		if (!post_ok(k, conn, have, p))
 			return login_page(k, conn, MHD_HTTP_FORBIDDEN);
+		if (strcmp(url, "/coops/new") == 0)
+			return coop_add(k, conn, have, p);
 		if (strcmp(url, "/logout") == 0) {
 			session_end(k, have->id);
 			return answer(k, conn, MHD_HTTP_SEE_OTHER, strdup(""), 0,
@@ -459,6 +585,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (strcmp(url, "/") == 0)
 		return overview(k, conn, have);
+	if (strcmp(url, "/coops/new") == 0)
+		return coop_form(k, conn, have, NULL, NULL, NULL, MHD_HTTP_OK);
 	if (strcmp(url, "/coops") == 0 || strcmp(url, "/products") == 0)
 		return list_page(k, conn, have, url[1] == 'p');
 	return login_page(k, conn, MHD_HTTP_NOT_FOUND);

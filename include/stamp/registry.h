@@ -84,13 +84,13 @@ int stamp_coop_set(stamp_coop *c, const char *field, const char *value, stamp_di
 int stamp_product_set(stamp_product *p, const char *field, const char *value,
 		      stamp_diag *diag) STAMP_WUR;
 
-/* Whole-record checks: mandatory fields present, dates consistent. */
 /*
  * A GTIN-8, -12, -13 or -14 (digits only, GS1 check digit right) as the 14
  * digits GS1 Digital Link writes, zero-padded on the left, into out;
  * STAMP_EINPUT for anything else.
  */
 int stamp_gtin14(const char *gtin, char out[15]) STAMP_WUR;
+/* Whole-record checks: mandatory fields present, dates consistent. */
 int stamp_coop_check(const stamp_coop *c, stamp_diag *diag) STAMP_WUR;
 int stamp_product_check(const stamp_product *p, stamp_diag *diag) STAMP_WUR;
 /*

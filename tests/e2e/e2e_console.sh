@@ -81,6 +81,39 @@ req page2 GET '/products?page=1' -H "Cookie: $COOKIE"
 [ "$(grep -o '<tr><td>' page2 | wc -l)" = 13 ] && ok "13 products on the first page" || fail "paging"
 
 CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' home | head -1)
+
+# ---- a cooperative through its form -----------------------------------------------------
+req form GET /coops/new -H "Cookie: $COOKIE"
+[ "$S" = 200 ] && grep -q '<label for="name">Tên hợp tác xã</label>' form && grep -q 'name="csrf"' form &&
+	ok "the add form: a label for every field, the CSRF token" || fail "form: $S"
+dump_store before.dump
+req bad POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "csrf=$CSRF" \
+	--data-urlencode "id=HTX-NEW" --data-urlencode 'name=<b>Hợp tác</b>' --data-urlencode "phone=12345"
+[ "$S" = 422 ] && ok "a bad field: 422, the form again" || fail "bad form: $S"
+grep -q 'aria-invalid="true"> <span class="err">column &quot;phone&quot;: expected a phone number' bad &&
+	ok "the registry's own rule beside the field" || fail "no error beside phone: $(grep -o 'class="err">[^<]*' bad)"
+grep -q 'value="&lt;b&gt;Hợp tác&lt;/b&gt;"' bad && ok "the value given shown back, escaped" || fail "value not kept/escaped"
+req nocsrf2 POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "id=HTX-NEW" \
+	--data-urlencode "name=HTX Mới" --data-urlencode "province=Thanh Hóa"
+[ "$S" = 403 ] && ok "the form without its CSRF token: 403" || fail "form without token: $S"
+dump_store after.dump
+cmp -s before.dump after.dump && ok "refused forms wrote nothing" || fail "a refused form changed the store"
+req good POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "csrf=$CSRF" \
+	--data-urlencode "id=HTX-NEW" --data-urlencode 'name=HTX Mới <b>' --data-urlencode "province=Thanh Hóa" \
+	--data-urlencode "district=Nga Sơn" --data-urlencode "address=xã Nga Liên"
+[ "$S" = 303 ] && [ "$(tr -d '\r' <good.h | sed -n 's/^[Ll]ocation: //p')" = "/coops?q=HTX-NEW" ] &&
+	ok "a good form: 303 to the new cooperative" || fail "good form: $S"
+"$STAMPGEN" coop show HTX-NEW >new.out 2>&1 && grep -q 'HTX Mới <b>' new.out && ok "it is in the store" ||
+	fail "not stored: $(cat new.out)"
+"$STAMPGEN" audit list >audit.out 2>&1 && grep -q 'coop HTX-NEW added' audit.out && ok "and in the audit log" ||
+	fail "audit: $(tail -2 audit.out)"
+req dup POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "csrf=$CSRF" \
+	--data-urlencode "id=HTX-NEW" --data-urlencode "name=Again" --data-urlencode "province=Thanh Hóa" \
+	--data-urlencode "district=Nga Sơn" --data-urlencode "address=xã Nga Liên"
+[ "$S" = 409 ] && grep -q 'đã có trong sổ đăng ký' dup && ok "an id already registered: 409, said beside it" ||
+	fail "duplicate: $S"
+req list GET '/coops?q=HTX-NEW' -H "Cookie: $COOKIE"
+grep -q 'HTX Mới &lt;b&gt;' list && ok "the new name is escaped in the list" || fail "list escaping"
 req nocsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d ""
 [ "$S" = 403 ] && ok "a POST without the CSRF token: 403" || fail "no token: $S"
 req badcsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d "csrf=$(echo "$CSRF" | tr 0-9a-f 1-9a-f0)"
