@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "epcis.h"
 
 #define CONTEXT "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -75,19 +76,17 @@ static json_t *event_time(const stamp_event *e)
 	return json_string(s);
 }
 
-/* Unreserved characters stay; every other byte is %XX (RFC 3986). */
+/* s percent-encoded into o (buf_pct, as verifyd's resolver writes them); "" if it does not fit. */
 static void encoded(char *o, size_t cap, const char *s)
 {
-	size_t n = 0;
-	for (; *s && n + 4 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c))
-			o[n++] = (char)c;
-		else
-			n += (size_t)snprintf(o + n, cap - n, "%%%02X", c);
+	strbuf t;
+	char *r = NULL;
+	if (buf_init(&t, cap) == 0) {
+		buf_pct(&t, s);
+		r = buf_take(&t, NULL);
 	}
-	o[n] = '\0';
+	snprintf(o, cap, "%s", r ? r : "");
+	free(r);
 }
 
 /* The batch's own URI: its lot as a Digital Link class with a GTIN, else its page. */

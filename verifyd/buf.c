@@ -106,3 +106,15 @@ void hex_format(const uint8_t *b, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 }
+
+void buf_pct(strbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c))
+			buf_add(b, s, 1);
+		else
+			buf_put(b, "%%%02X", c);
+	}
+}

@@ -22,6 +22,8 @@ void buf_add(strbuf *b, const char *s, size_t n);
 void buf_esc(strbuf *b, const char *s);
 /* The text (the caller frees it), or NULL when full; b is empty after; len may be NULL. */
 char *buf_take(strbuf *b, size_t *len);
+/* s percent-encoded for a URI path segment: every byte but RFC 3986's unreserved. */
+void buf_pct(strbuf *b, const char *s);
 /* n bytes as 2n lower-case hex digits and a NUL into out. */
 void hex_format(const uint8_t *b, size_t n, char *out);
 

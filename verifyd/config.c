@@ -219,10 +219,7 @@ static int public_url_ok(const char *u)
 	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
 	if (!*u)
 		return 1;
-	return skip && u[skip] &&
-	       strspn(u + skip,
-		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-		       strlen(u + skip);
+	return skip && request_host_ok(u + skip);
 }
 
 static int load(config *c, int argc, char **argv)

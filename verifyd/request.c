@@ -73,6 +73,14 @@ route request_route(const char *url)
 	return r;
 }
 
+int request_host_ok(const char *host)
+{
+	size_t n = strlen(host);
+	return n && n <= 255 &&
+	       strspn(host,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+}
+
 lang request_lang(const char *arg, const char *accept_language)
 {
 	if (arg)

@@ -152,19 +152,6 @@ int dl_link_type(const char *arg)
 	return DL_MISSING;
 }
 
-/* Unreserved characters of RFC 3986 stay; every other byte becomes %XX. */
-static void put_encoded(strbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c))
-			buf_add(b, s, 1);
-		else
-			buf_put(b, "%%%02X", c);
-	}
-}
-
 char *dl_uri(const char *root, const char *path_kind, const char *id, const char *query,
 	     size_t *len)
 {
@@ -172,7 +159,7 @@ char *dl_uri(const char *root, const char *path_kind, const char *id, const char
 	if (buf_init(&b, 1024))
 		return NULL;
 	buf_put(&b, "%s/%s/", root, path_kind);
-	put_encoded(&b, id);
+	buf_pct(&b, id);
 	if (query && *query)
 		buf_put(&b, "?%s", query);
 	return buf_take(&b, len);
@@ -186,11 +173,11 @@ char *dl_anchor(const char *root, const dl_key *k)
 	buf_put(&b, "%s/01/%s", root, k->gtin);
 	if (k->lot[0]) {
 		buf_put(&b, "/10/");
-		put_encoded(&b, k->lot);
+		buf_pct(&b, k->lot);
 	}
 	if (k->serial[0]) {
 		buf_put(&b, "/21/");
-		put_encoded(&b, k->serial);
+		buf_pct(&b, k->serial);
 	}
 	return buf_take(&b, NULL);
 }

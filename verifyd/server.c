@@ -653,9 +653,7 @@ static void public_root(server *s, struct MHD_Connection *conn, char *out, size_
 	const char *proto =
 		proxied ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto")
 			: NULL;
-	if (!host || !*host || strlen(host) > 255 ||
-	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
-		    strlen(host))
+	if (!host || !request_host_ok(host))
 		host = "localhost";
 	snprintf(out, cap, "%s://%s", proto && strcasecmp(proto, "https") == 0 ? "https" : "http",
 		 host);

@@ -109,6 +109,8 @@ typedef struct route {
 	const char *code; /* PAGE, API, PRODUCT, BATCH, IMAGE: inside the url given */
 } route;
 route request_route(const char *url);
+/* host[:port] of letters, digits, . - : [ ] only (1-255 bytes): safe to put in a link. */
+int request_host_ok(const char *host);
 /* ?lang= (may be NULL) wins over Accept-Language (may be NULL). */
 lang request_lang(const char *arg, const char *accept_language);
 int request_wants_json(const char *accept);
