@@ -2,66 +2,41 @@
  * console.c - `stampgen console`: the officers' job in a browser, served by
  * stampgen itself (libmicrohttpd) on the workstation that holds the key.
  *
- * This first step serves the frame every page stands in: a one-time token
+ * This file is the frame every page stands in (console.h): a one-time token
  * printed on the terminal (as Jupyter does) that, opened once, becomes a
  * session cookie (random 256-bit id, HttpOnly, SameSite=Strict, 30 minutes
  * idle) and leaves the address bar; the login page for anything else; a
  * CSRF token per session and an Origin check on every POST; a strict CSP
  * (the one stylesheet by its hash, no script), X-Frame-Options, nosniff,
- * no-store; every value from the store escaped (verifyd/buf.c). Its pages:
- * the overview (counts, the last batches), the cooperatives and the
- * products with search and paging, a cooperative's add form (the registry's
- * rules beside each field), and signing out. It listens on loopback
- * only: accounts (for any other address) do not exist yet.
+ * no-store; the forms and the one upload of a request, bounded; the
+ * language switch; the routes of the pages' modules, by role.
  */
-#define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <microhttpd.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cli.h"
-
-#define SESSIONS_MAX 64
-#define IDLE_S (30 * 60)
-#define PAGE_MAX (256 * 1024)
-#define PER_PAGE 20
-#define ID_HEX 65 /* 32 bytes as hex, NUL */
+#include "console.h"
 
 static const char css[] =
 	"body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f4f1}"
-	"header{background:#0a5d2c;color:#fff;padding:.6rem 1.2rem}header "
-	"a{color:#fff;margin-right:1rem}"
-	"main{max-width:60rem;margin:0 auto;padding:1rem}table{border-collapse:collapse;width:100%;"
+	"header{background:#0a5d2c;color:#fff;padding:.5rem 1.2rem}"
+	"header nav{display:flex;flex-wrap:wrap;gap:.2rem 1rem;align-items:center}"
+	"header a{color:#fff}header button{font:inherit}"
+	"main{max-width:64rem;margin:0 auto;padding:1rem}table{border-collapse:collapse;width:100%;"
 	"background:#fff}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ddd}"
 	".n{font-size:1.6rem;font-weight:700}.cards{display:flex;gap:1rem;flex-wrap:wrap}"
 	".card{background:#fff;padding:.8rem 1rem;border-radius:.4rem;min-width:9rem}"
-	"form.inline{display:inline}.err{color:#b00020}";
-
-typedef struct session {
-	char id[ID_HEX], csrf[ID_HEX];
-	time_t last;
-} session;
-
-typedef struct console {
-	cli *c;
-	stamp_store *st;
-	char token[ID_HEX]; /* "" once used */
-	char origin[64];    /* http://127.0.0.1:PORT */
-	char csp[256];
-	session s[SESSIONS_MAX];
-	pthread_mutex_t lock;
-} console;
+	"form.inline{display:inline}.err{color:#b00020}.ok{color:#0a5d2c}"
+	"input,select,button,textarea{font:inherit;max-width:100%}"
+	"label{font-weight:600}.scroll{overflow-x:auto}";
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig)
@@ -70,7 +45,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void random_hex(char out[ID_HEX])
+static void random_hex(char out[CONSOLE_ID_HEX])
 {
 	unsigned char b[32];
 	randombytes_buf(b, sizeof b);
@@ -78,24 +53,26 @@ static void random_hex(char out[ID_HEX])
 	sodium_memzero(b, sizeof b);
 }
 
+/* ---- sessions --------------------------------------------------------------------- */
+
 /* The session named by the request's cookie, refreshed; NULL when none or expired. */
-static session *session_of(console *k, struct MHD_Connection *conn, session *copy)
+static console_session *session_of(console *k, struct MHD_Connection *conn, console_session *copy)
 {
 	const char *id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "ocs_console");
-	session *found = NULL;
+	console_session *found = NULL;
 	time_t now = time(NULL);
-	if (!id || strlen(id) != ID_HEX - 1)
+	if (!id || strlen(id) != CONSOLE_ID_HEX - 1)
 		return NULL;
 	pthread_mutex_lock(&k->lock);
-	for (int i = 0; i < SESSIONS_MAX; i++) {
-		session *s = &k->s[i];
+	for (int i = 0; i < CONSOLE_SESSIONS_MAX; i++) {
+		console_session *s = &k->s[i];
 		if (!s->id[0])
 			continue;
-		if (now - s->last > IDLE_S) {
+		if (now - s->last > CONSOLE_IDLE_S) {
 			sodium_memzero(s, sizeof *s);
 			continue;
 		}
-		if (sodium_memcmp(s->id, id, ID_HEX - 1) == 0) {
+		if (sodium_memcmp(s->id, id, CONSOLE_ID_HEX - 1) == 0) {
 			s->last = now;
 			*copy = *s;
 			found = copy;
@@ -105,15 +82,18 @@ static session *session_of(console *k, struct MHD_Connection *conn, session *cop
 	return found;
 }
 
-static int session_new(console *k, session *out)
+static int session_new(console *k, const char *user, int role, console_session *out)
 {
 	int rc = -1;
 	pthread_mutex_lock(&k->lock);
-	for (int i = 0; i < SESSIONS_MAX && rc; i++) {
-		if (k->s[i].id[0] && time(NULL) - k->s[i].last <= IDLE_S)
+	for (int i = 0; i < CONSOLE_SESSIONS_MAX && rc; i++) {
+		if (k->s[i].id[0] && time(NULL) - k->s[i].last <= CONSOLE_IDLE_S)
 			continue;
 		random_hex(k->s[i].id);
 		random_hex(k->s[i].csrf);
+		snprintf(k->s[i].user, sizeof k->s[i].user, "%s", user);
+		k->s[i].role = role;
+		k->s[i].english = 0;
 		k->s[i].last = time(NULL);
 		*out = k->s[i];
 		rc = 0;
@@ -122,398 +102,392 @@ static int session_new(console *k, session *out)
 	return rc;
 }
 
-static void session_end(console *k, const char *id)
+/* The live session of id: its language set, or ended. */
+static void session_update(console *k, const char *id, int end, int en)
 {
 	pthread_mutex_lock(&k->lock);
-	for (int i = 0; i < SESSIONS_MAX; i++)
-		if (k->s[i].id[0] && sodium_memcmp(k->s[i].id, id, ID_HEX - 1) == 0)
+	for (int i = 0; i < CONSOLE_SESSIONS_MAX; i++) {
+		if (!k->s[i].id[0] || sodium_memcmp(k->s[i].id, id, CONSOLE_ID_HEX - 1) != 0)
+			continue;
+		if (end)
 			sodium_memzero(&k->s[i], sizeof k->s[i]);
+		else
+			k->s[i].english = en;
+	}
 	pthread_mutex_unlock(&k->lock);
 }
 
-/* ---- answers ------------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------------------ */
 
-static enum MHD_Result answer(console *k, struct MHD_Connection *conn, unsigned status, char *body,
-			      size_t len, const char *cookie, const char *location)
+static void security_headers(const console_req *r, struct MHD_Response *resp)
 {
-	struct MHD_Response *r;
+	MHD_add_response_header(resp, "Content-Security-Policy", r->k->csp);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
+enum MHD_Result console_answer(const console_req *r, unsigned status, const char *type, char *body,
+			       size_t len, const char *cookie, const char *location)
+{
+	struct MHD_Response *resp;
 	if (!body) {
 		static const char oom[] = "out of memory\n";
-		r = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
-						    MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
+						       MHD_RESPMEM_PERSISTENT);
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		type = "text/plain; charset=utf-8";
 	} else {
-		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	}
-	if (!r)
+	if (!resp) {
+		free(body);
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(r, "Content-Security-Policy", k->csp);
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	security_headers(r, resp);
 	if (cookie)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	if (location)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
 	return ret;
 }
 
-static void head(strbuf *b, const char *title, const session *s)
+enum MHD_Result console_redirect(const console_req *r, const char *where)
+{
+	return console_answer(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
+			      NULL, where);
+}
+
+enum MHD_Result console_send_file(const console_req *r, const char *path, const char *type,
+				  const char *name)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return console_message(r, MHD_HTTP_NOT_FOUND, T(r, "Không có tệp", "No such file"),
+				       name);
+	}
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	char disp[320];
+	/* names are ours ([A-Za-z0-9._-]): no quoting needed beyond the quotes */
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	security_headers(r, resp);
+	enum MHD_Result ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+void console_csrf_field(const console_req *r, strbuf *b)
+{
+	buf_put(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", r->s ? r->s->csrf : "");
+}
+
+static const struct nav {
+	const char *path, *vi, *en;
+	int role;
+} nav[] = {{"/", "Tổng quan", "Overview", CONSOLE_OFFICER},
+	   {"/coops", "Hợp tác xã", "Cooperatives", CONSOLE_OFFICER},
+	   {"/products", "Sản phẩm", "Products", CONSOLE_OFFICER},
+	   {"/issue", "Phát hành tem", "Issue stamps", CONSOLE_OFFICER},
+	   {"/batches", "Lô tem", "Batches", CONSOLE_OFFICER},
+	   {"/revoke", "Thu hồi", "Revoke", CONSOLE_OFFICER},
+	   {"/audit", "Nhật ký", "Audit log", CONSOLE_OFFICER},
+	   {"/keys", "Khóa", "Keys", CONSOLE_ADMIN},
+	   {"/users", "Tài khoản", "Accounts", CONSOLE_ADMIN}};
+
+void console_page_head(const console_req *r, strbuf *b, const char *title)
 {
 	buf_put(b,
-		"<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><meta "
-		"name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>%s — "
-		"ocopstamp</title><style>%s</style></head><body><header>",
-		title, css);
-	if (s)
+		"<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><meta "
+		"name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>",
+		T(r, "vi", "en"));
+	buf_esc(b, title);
+	buf_put(b, " — ocopstamp</title><style>%s</style></head><body><header>", css);
+	if (r->s) {
+		buf_put(b, "<nav aria-label=\"%s\">", T(r, "Trang", "Pages"));
+		for (size_t i = 0; i < sizeof nav / sizeof nav[0]; i++) {
+			if (r->s->role < nav[i].role)
+				continue;
+			int here = strcmp(r->url, nav[i].path) == 0;
+			buf_put(b, "<a href=\"%s\"%s>%s</a>", nav[i].path,
+				here ? " aria-current=\"page\"" : "", T(r, nav[i].vi, nav[i].en));
+		}
+		buf_put(b, "<form class=\"inline\" method=\"post\" action=\"/lang\">");
+		console_csrf_field(r, b);
 		buf_put(b,
-			"<nav><a href=\"/\">Tổng quan</a><a href=\"/coops\">Hợp tác xã</a><a "
-			"href=\"/products\">Sản phẩm</a><form class=\"inline\" method=\"post\" "
-			"action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
-			"value=\"%s\"><button "
-			"type=\"submit\">Đăng xuất</button></form></nav>",
-			s->csrf);
-	else
+			"<button type=\"submit\" name=\"lang\" value=\"%s\" "
+			"lang=\"%s\">%s</button></form>",
+			T(r, "en", "vi"), T(r, "en", "vi"), T(r, "English", "Tiếng Việt"));
+		buf_put(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">");
+		console_csrf_field(r, b);
+		buf_put(b, "<button type=\"submit\">%s (", T(r, "Đăng xuất", "Sign out"));
+		buf_esc(b, r->s->user);
+		buf_put(b, ")</button></form></nav>");
+	} else {
 		buf_put(b, "<strong>ocopstamp</strong>");
-	buf_put(b, "</header><main><h1>%s</h1>", title);
+	}
+	buf_put(b, "</header><main><h1>");
+	buf_esc(b, title);
+	buf_put(b, "</h1>");
 }
 
-static enum MHD_Result login_page(console *k, struct MHD_Connection *conn, unsigned status)
+enum MHD_Result console_page_end(const console_req *r, strbuf *b, unsigned status)
+{
+	size_t len = 0;
+	buf_put(b, "</main></body></html>");
+	char *text = buf_take(b, &len);
+	return console_answer(r, status, "text/html; charset=utf-8", text, len, NULL, NULL);
+}
+
+enum MHD_Result console_message(const console_req *r, unsigned status, const char *title,
+				const char *msg)
 {
 	strbuf b;
-	size_t len = 0;
-	if (buf_init(&b, 4096) == 0) {
-		head(&b, "Đăng nhập", NULL);
-		buf_put(&b, "<p>Mở địa chỉ mà lệnh <code>stampgen console</code> in ra trên máy "
-			    "này (có mã dùng một lần). / Open the address that <code>stampgen "
-			    "console</code> printed on this computer (it holds a one-time "
-			    "code).</p></main></body></html>");
+	if (buf_init(&b, 8192) != 0)
+		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
+	console_page_head(r, &b, title);
+	if (msg && *msg) {
+		buf_put(&b, "<p role=\"alert\">");
+		buf_esc(&b, msg);
+		buf_put(&b, "</p>");
 	}
-	char *text = buf_take(&b, &len);
-	return answer(k, conn, status, text, len, NULL, NULL);
+	return console_page_end(r, &b, status);
 }
 
-typedef struct counts {
-	size_t coops, products, batches;
-	uint64_t stamps;
-	stamp_batch last[10];
-	size_t nlast;
-} counts;
-
-static int count_coop(const stamp_coop *c, void *ctx)
+enum MHD_Result console_login_page(const console_req *r, unsigned status, const char *msg)
 {
-	(void)c;
-	((counts *)ctx)->coops++;
-	return 0;
-}
-
-static int count_product(const stamp_product *p, void *ctx)
-{
-	(void)p;
-	((counts *)ctx)->products++;
-	return 0;
-}
-
-/* the last ten by id (the walk goes in id order: keep a rolling window) */
-static int count_batch(const stamp_batch *b, void *ctx)
-{
-	counts *n = ctx;
-	n->batches++;
-	n->stamps += b->count;
-	if (n->nlast == 10)
-		memmove(n->last, n->last + 1, 9 * sizeof n->last[0]), n->nlast = 9;
-	n->last[n->nlast++] = *b;
-	return 0;
-}
-
-static enum MHD_Result overview(console *k, struct MHD_Connection *conn, const session *s)
-{
-	counts n = {0};
-	stamp_txn *t;
+	console_req anon = *r;
 	strbuf b;
-	size_t len = 0;
-	int rc = stamp_txn_begin(k->st, 0, &t);
-	if (rc == 0) {
-		rc = stamp_store_each_coop(t, count_coop, &n);
-		rc = rc ? rc : stamp_store_each_product(t, count_product, &n);
-		rc = rc ? rc : stamp_store_each_batch(t, count_batch, &n);
-		stamp_txn_abort(t);
-	}
-	if (buf_init(&b, PAGE_MAX) != 0)
-		return answer(k, conn, 500, NULL, 0, NULL, NULL);
-	head(&b, "Tổng quan", s);
-	if (rc)
-		buf_put(&b, "<p>Không đọc được kho dữ liệu: %s</p>", stamp_strerror(rc));
-	buf_put(&b,
-		"<div class=\"cards\"><div class=\"card\"><div class=\"n\">%zu</div>Hợp tác "
-		"xã</div><div class=\"card\"><div class=\"n\">%zu</div>Sản phẩm</div><div "
-		"class=\"card\"><div class=\"n\">%zu</div>Lô tem</div><div class=\"card\"><div "
-		"class=\"n\">%llu</div>Tem</div></div><h2>Các lô mới nhất</h2><table><tr><th>Lô "
-		"số</th><th>Sản phẩm</th><th>Số lô</th><th>Số tem</th></tr>",
-		n.coops, n.products, n.batches, (unsigned long long)n.stamps);
-	for (size_t i = n.nlast; i-- > 0;) {
-		buf_put(&b, "<tr><td>%u</td><td>", n.last[i].id);
-		buf_esc(&b, n.last[i].product_id);
-		buf_put(&b, "</td><td>");
-		buf_esc(&b, n.last[i].lot);
-		buf_put(&b, "</td><td>%u</td></tr>", n.last[i].count);
-	}
-	buf_put(&b, "</table></main></body></html>");
-	char *text = buf_take(&b, &len);
-	return answer(k, conn, MHD_HTTP_OK, text, len, NULL, NULL);
-}
-
-/* ---- lists with search and paging ------------------------------------------------ */
-
-typedef struct listing {
-	strbuf *b;
-	const char *q;
-	size_t skip, shown, matched;
-	int products;
-} listing;
-
-static int matches(const char *q, const char *const *fields)
-{
-	if (!q || !*q)
-		return 1;
-	for (; *fields; fields++)
-		if (strcasestr(*fields, q))
-			return 1;
-	return 0;
-}
-
-static void row(listing *l, const char *const *cells)
-{
-	if (!matches(l->q, cells))
-		return;
-	if (l->matched++ < l->skip || l->shown >= PER_PAGE)
-		return;
-	l->shown++;
-	buf_put(l->b, "<tr>");
-	for (; *cells; cells++) {
-		buf_put(l->b, "<td>");
-		buf_esc(l->b, *cells);
-		buf_put(l->b, "</td>");
-	}
-	buf_put(l->b, "</tr>");
-}
-
-static int list_coop(const stamp_coop *c, void *ctx)
-{
-	const char *cells[] = {c->id, c->name, c->district, c->province, NULL};
-	row(ctx, cells);
-	return 0;
-}
-
-static int list_product(const stamp_product *p, void *ctx)
-{
-	char stars[4];
-	snprintf(stars, sizeof stars, "%u", p->stars);
-	const char *cells[] = {p->id, p->name, stars, p->coop_id, NULL};
-	row(ctx, cells);
-	return 0;
-}
-
-static enum MHD_Result list_page(console *k, struct MHD_Connection *conn, const session *s,
-				 int products)
-{
-	const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
-	const char *pg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
-	unsigned long page = pg ? strtoul(pg, NULL, 10) : 1;
-	strbuf b;
-	size_t len = 0;
-	stamp_txn *t;
-	if (page < 1 || page > 100000)
-		page = 1;
-	if (q && strlen(q) > 200)
-		q = NULL;
-	if (buf_init(&b, PAGE_MAX) != 0)
-		return answer(k, conn, 500, NULL, 0, NULL, NULL);
-	head(&b, products ? "Sản phẩm" : "Hợp tác xã", s);
-	if (!products)
-		buf_put(&b, "<p><a href=\"/coops/new\">Thêm hợp tác xã</a></p>");
-	buf_put(&b, "<form method=\"get\"><label for=\"q\">Tìm</label> <input id=\"q\" name=\"q\" "
-		    "value=\"");
-	buf_esc(&b, q ? q : "");
-	buf_put(&b, "\"> <button type=\"submit\">Tìm</button></form><table><tr>%s</tr>",
-		products ? "<th>Mã</th><th>Tên</th><th>Hạng sao</th><th>Hợp tác xã</th>"
-			 : "<th>Mã</th><th>Tên</th><th>Huyện</th><th>Tỉnh</th>");
-	listing l = {&b, q, (page - 1) * PER_PAGE, 0, 0, products};
-	int rc = stamp_txn_begin(k->st, 0, &t);
-	if (rc == 0) {
-		rc = products ? stamp_store_each_product(t, list_product, &l)
-			      : stamp_store_each_coop(t, list_coop, &l);
-		stamp_txn_abort(t);
-	}
-	buf_put(&b, "</table><p>%zu kết quả, trang %lu.", l.matched, page);
-	if (l.matched > page * PER_PAGE) {
-		buf_put(&b, " <a href=\"?page=%lu&amp;q=", page + 1);
-		buf_esc(&b, q ? q : "");
-		buf_put(&b, "\">Trang sau</a>");
-	}
-	buf_put(&b, "</p>%s</main></body></html>", rc ? "<p>Không đọc được kho dữ liệu.</p>" : "");
-	char *text = buf_take(&b, &len);
-	return answer(k, conn, MHD_HTTP_OK, text, len, NULL, NULL);
-}
-
-/* ---- requests ----------------------------------------------------------------------- */
-
-#define FIELDS_MAX 16
-#define VALUE_MAX 1024 /* bytes of one form value kept; the field rules allow less */
-
-typedef struct post {
-	struct MHD_PostProcessor *pp;
-	char csrf[ID_HEX];
-	int seen;
-	size_t bytes;
-	char vals[FIELDS_MAX]
-		 [VALUE_MAX + 2]; /* by stamp_coop_fields index; one byte over: too long */
-} post;
-
-static int field_index(const char *key)
-{
-	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++)
-		if (strcmp(stamp_coop_fields[i], key) == 0)
-			return i;
-	return -1;
-}
-
-/* ---- a cooperative added through its form --------------------------------------------- */
-
-static const char *coop_label(const char *field)
-{
-	static const struct {
-		const char *f, *vi;
-	} t[] = {{"id", "Mã (chữ, số, - _ .)"}, {"name", "Tên hợp tác xã"},
-		 {"commune", "Xã/phường"},	{"district", "Huyện"},
-		 {"province", "Tỉnh"},		{"address", "Địa chỉ"},
-		 {"phone", "Điện thoại"}};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(t[i].f, field) == 0)
-			return t[i].vi;
-	return field;
-}
-
-/* The form, with the values given and each field's error beside it (errs may be NULL). */
-static enum MHD_Result coop_form(console *k, struct MHD_Connection *conn, const session *s,
-				 const post *p, char (*errs)[sizeof(stamp_diag)],
-				 const char *general, unsigned status)
-{
-	strbuf b;
-	size_t len = 0;
-	if (buf_init(&b, PAGE_MAX) != 0)
-		return answer(k, conn, 500, NULL, 0, NULL, NULL);
-	head(&b, "Thêm hợp tác xã", s);
-	if (general && *general) {
+	anon.s = NULL;
+	if (buf_init(&b, 8192) != 0)
+		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
+	console_page_head(&anon, &b, "Đăng nhập / Sign in");
+	if (msg && *msg) {
 		buf_put(&b, "<p class=\"err\" role=\"alert\">");
-		buf_esc(&b, general);
+		buf_esc(&b, msg);
 		buf_put(&b, "</p>");
 	}
-	buf_put(&b,
-		"<form method=\"post\" action=\"/coops/new\"><input type=\"hidden\" "
-		"name=\"csrf\" value=\"%s\">",
-		s->csrf);
-	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++) {
-		const char *f = stamp_coop_fields[i];
+	if (r->k->loopback)
+		buf_put(&b, "<p>Mở địa chỉ mà lệnh <code>stampgen console</code> in ra trên máy "
+			    "này (có mã dùng một lần).</p><p lang=\"en\">Open the address that "
+			    "<code>stampgen console</code> printed on this computer (it holds a "
+			    "one-time code).</p>");
+	else
 		buf_put(&b,
-			"<p><label for=\"%s\">%s</label><br><input id=\"%s\" name=\"%s\" value=\"",
-			f, coop_label(f), f, f);
-		buf_esc(&b, p ? p->vals[i] : "");
-		buf_put(&b, "\"%s>", errs && errs[i][0] ? " aria-invalid=\"true\"" : "");
-		if (errs && errs[i][0]) {
-			buf_put(&b, " <span class=\"err\">");
-			buf_esc(&b, errs[i]);
-			buf_put(&b, "</span>");
-		}
-		buf_put(&b, "</p>");
-	}
-	buf_put(&b, "<p><button type=\"submit\">Lưu</button></p></form></main></body></html>");
-	char *text = buf_take(&b, &len);
-	return answer(k, conn, status, text, len, NULL, NULL);
+			"<form method=\"post\" action=\"/login\"><p><label for=\"user\">Tên đăng "
+			"nhập / User name</label><br><input id=\"user\" name=\"user\" "
+			"autocomplete=\"username\" required></p><p><label for=\"password\">Mật "
+			"khẩu "
+			"/ Password</label><br><input id=\"password\" name=\"password\" "
+			"type=\"password\" autocomplete=\"current-password\" "
+			"required></p><p><button "
+			"type=\"submit\">Đăng nhập / Sign in</button></p></form>");
+	return console_page_end(&anon, &b, status);
 }
 
-/*
- * The registry's own rules, field by field (stamp_coop_set), then the record's
- * (stamp_coop_check), then the store's (an id already registered): any
- * problem shows the form again with it, and nothing is written.
- */
-static enum MHD_Result coop_add(console *k, struct MHD_Connection *conn, const session *s,
-				const post *p)
+enum MHD_Result console_sign_in(const console_req *r, const char *user, int role)
 {
-	char errs[FIELDS_MAX][sizeof(stamp_diag)];
-	stamp_coop c;
-	stamp_diag d = {{0}};
-	int bad = 0, rc;
-	memset(&c, 0, sizeof c);
-	memset(errs, 0, sizeof errs);
-	for (int i = 0; stamp_coop_fields[i] && i < FIELDS_MAX; i++) {
-		if (!p->vals[i][0])
-			continue;
-		if (strlen(p->vals[i]) > VALUE_MAX) {
-			snprintf(errs[i], sizeof errs[i], "dài quá %d byte", VALUE_MAX);
-			bad = 1;
-		} else if (stamp_coop_set(&c, stamp_coop_fields[i], p->vals[i], &d) != 0) {
-			snprintf(errs[i], sizeof errs[i], "%s", d.msg);
-			bad = 1;
-		}
-	}
-	if (!bad && stamp_coop_check(&c, &d) != 0)
-		return coop_form(k, conn, s, p, errs, d.msg, 422);
-	if (bad)
-		return coop_form(k, conn, s, p, errs, "Hãy sửa các ô được đánh dấu.", 422);
-	stamp_txn *t;
-	if ((rc = stamp_txn_begin(k->st, 1, &t)) == 0) {
-		rc = stamp_store_put_coop(t, &c, 0);
-		if (rc == 0)
-			rc = stamp_txn_commit(t, &d);
-		else
-			stamp_txn_abort(t);
-	}
-	if (rc == STAMP_EEXIST) {
-		snprintf(errs[0], sizeof errs[0], "mã \"%s\" đã có trong sổ đăng ký", c.id);
-		return coop_form(k, conn, s, p, errs, "Không lưu: mã đã tồn tại.", 409);
-	}
-	if (rc)
-		return coop_form(k, conn, s, p, errs, d.msg[0] ? d.msg : stamp_strerror(rc), 500);
-	char where[128];
-	snprintf(where, sizeof where, "/coops?q=%s", c.id); /* ids are [A-Za-z0-9._-] */
-	return answer(k, conn, MHD_HTTP_SEE_OTHER, strdup(""), 0, NULL, where);
+	console_session s;
+	if (session_new(r->k, user, role, &s) != 0)
+		return console_login_page(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "Đã đủ phiên đăng nhập / Too many sessions");
+	char cookie[160];
+	snprintf(cookie, sizeof cookie,
+		 "ocs_console=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", s.id,
+		 CONSOLE_IDLE_S);
+	sodium_memzero(&s, sizeof s);
+	return console_answer(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
+			      cookie, "/");
+}
+
+void console_write_begin(const console_req *r, const char *what)
+{
+	pthread_mutex_lock(&r->k->wlock);
+	stamp_store_set_identity(r->k->st, r->k->os_user, r->s ? r->s->user : "", what);
+}
+
+void console_write_end(const console_req *r)
+{
+	stamp_store_set_identity(r->k->st, r->k->os_user, "", "");
+	pthread_mutex_unlock(&r->k->wlock);
+}
+
+/* ---- a request's form and upload ------------------------------------------------------ */
+
+/* What a request carries until it is answered. */
+typedef struct pending {
+	struct MHD_PostProcessor *pp;
+	size_t bytes;
+	int too_big;
+	size_t nfields;
+	console_field *f; /* CONSOLE_FIELDS_MAX of them, sodium_malloc'd */
+	char file_field[64], file_name[256];
+	char *file;
+	size_t file_len, file_cap;
+} pending;
+
+const char *console_arg(const console_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const console_field *field_of(const console_req *r, const char *name)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (strcmp(r->f[i].key, name) == 0)
+			return &r->f[i];
+	return NULL;
+}
+
+const char *console_field_get(const console_req *r, const char *name)
+{
+	const console_field *f = field_of(r, name);
+	return f ? f->val : NULL;
+}
+
+int console_field_long(const console_req *r, const char *name)
+{
+	const console_field *f = field_of(r, name);
+	return f && strlen(f->val) > CONSOLE_VALUE_MAX;
 }
 
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 				     const char *filename, const char *type, const char *enc,
 				     const char *data, uint64_t off, size_t size)
 {
-	post *p = cls;
-	(void)kind, (void)filename, (void)type, (void)enc;
-	if (strcmp(key, "csrf") == 0 && off + size < ID_HEX) {
-		memcpy(p->csrf + off, data, size);
-		p->csrf[off + size] = '\0';
-		p->seen = 1;
+	pending *p = cls;
+	(void)kind, (void)type, (void)enc;
+	if (filename) {
+		if (!p->file_field[0]) {
+			snprintf(p->file_field, sizeof p->file_field, "%s", key);
+			snprintf(p->file_name, sizeof p->file_name, "%s", filename);
+		} else if (strcmp(p->file_field, key) != 0) {
+			return MHD_YES; /* one file per request */
+		}
+		if (p->file_len + size > CONSOLE_UPLOAD_MAX) {
+			p->too_big = 1;
+			return MHD_NO;
+		}
+		if (p->file_len + size + 1 > p->file_cap) {
+			size_t cap = p->file_cap ? p->file_cap * 2 : 65536;
+			while (cap < p->file_len + size + 1)
+				cap *= 2;
+			char *n = realloc(p->file, cap);
+			if (!n)
+				return MHD_NO;
+			p->file = n, p->file_cap = cap;
+		}
+		memcpy(p->file + p->file_len, data, size);
+		p->file_len += size;
+		p->file[p->file_len] = '\0';
+		return MHD_YES;
 	}
-	int i = field_index(key);
-	if (i >= 0 && off <= VALUE_MAX) {
-		size_t n = off + size > VALUE_MAX + 1 ? VALUE_MAX + 1 - off : size;
-		memcpy(p->vals[i] + off, data, n);
-		p->vals[i][off + n] = '\0';
+	console_field *f = NULL;
+	for (size_t i = 0; i < p->nfields; i++)
+		if (strcmp(p->f[i].key, key) == 0)
+			f = &p->f[i];
+	if (!f && off == 0) {
+		if (p->nfields == CONSOLE_FIELDS_MAX || strlen(key) >= sizeof f->key)
+			return MHD_YES;
+		f = &p->f[p->nfields++];
+		snprintf(f->key, sizeof f->key, "%s", key);
+		f->val[0] = '\0';
+	}
+	if (f && off <= CONSOLE_VALUE_MAX) {
+		size_t n = off + size > CONSOLE_VALUE_MAX + 1 ? CONSOLE_VALUE_MAX + 1 - off : size;
+		memcpy(f->val + off, data, n);
+		f->val[off + n] = '\0';
 	}
 	return MHD_YES;
 }
 
+static void pending_free(pending *p)
+{
+	if (!p)
+		return;
+	if (p->pp)
+		MHD_destroy_post_processor(p->pp);
+	sodium_free(p->f); /* wipes: a field may be a passphrase */
+	if (p->file)
+		sodium_memzero(p->file, p->file_len);
+	free(p->file);
+	free(p);
+}
+
 /* A POST is the session's own: its CSRF token, and an Origin (or Referer) of ours. */
-static int post_ok(console *k, struct MHD_Connection *conn, const session *s, const post *p)
+static int same_origin(const console *k, struct MHD_Connection *conn)
 {
 	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	const char *ref = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Referer");
 	size_t n = strlen(k->origin);
-	int ours = origin ? strcmp(origin, k->origin) == 0
-			  : ref && strncmp(ref, k->origin, n) == 0 && (ref[n] == '/' || !ref[n]);
-	return ours && p->seen && strlen(p->csrf) == ID_HEX - 1 &&
-	       sodium_memcmp(p->csrf, s->csrf, ID_HEX - 1) == 0;
+	return origin ? strcmp(origin, k->origin) == 0
+		      : ref && strncmp(ref, k->origin, n) == 0 && (ref[n] == '/' || !ref[n]);
+}
+
+static int csrf_ok(const console_req *r)
+{
+	const char *t = console_field_get(r, "csrf");
+	return r->s && t && strlen(t) == CONSOLE_ID_HEX - 1 &&
+	       sodium_memcmp(t, r->s->csrf, CONSOLE_ID_HEX - 1) == 0;
+}
+
+/* ---- routes ------------------------------------------------------------------------- */
+
+static enum MHD_Result lang_page(console_req *r)
+{
+	const char *to = console_field_get(r, "lang");
+	const char *back = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Referer");
+	size_t n = strlen(r->k->origin);
+	session_update(r->k, r->s->id, 0, to && strcmp(to, "en") == 0);
+	/* back where the switch was pressed: a path of ours, else the overview */
+	if (back && strncmp(back, r->k->origin, n) == 0 && back[n] == '/' &&
+	    !strpbrk(back + n, "\r\n"))
+		return console_redirect(r, back + n);
+	return console_redirect(r, "/");
+}
+
+static enum MHD_Result logout_page(console_req *r)
+{
+	session_update(r->k, r->s->id, 1, 0);
+	return console_answer(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
+			      "ocs_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", "/");
+}
+
+static const console_route frame_routes[] = {
+	{"POST", "/lang", CONSOLE_OFFICER, lang_page},
+	{"POST", "/logout", CONSOLE_OFFICER, logout_page},
+	{NULL, NULL, 0, NULL},
+};
+
+static const console_route *const modules[] = {
+	frame_routes,	      console_overview_routes,	console_registry_routes,
+	console_issue_routes, console_lifecycle_routes, console_users_routes,
+};
+
+static const console_route *route_of(const char *method, const char *url)
+{
+	for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
+		for (const console_route *rt = modules[m]; rt->path; rt++) {
+			size_t n = strlen(rt->path);
+			if (strcmp(rt->method, method) != 0)
+				continue;
+			if (n > 1 && rt->path[n - 1] == '/' ? strncmp(url, rt->path, n) == 0
+							    : strcmp(url, rt->path) == 0)
+				return rt;
+		}
+	return NULL;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -521,96 +495,106 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_size, void **req)
 {
 	console *k = cls;
-	session s, *have;
+	console_session s;
 	(void)version;
 	int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	console_req r = {.k = k, .conn = conn, .url = url, .post = is_post};
 
 	if (!*req) {
-		post *p = calloc(1, sizeof *p);
-		if (!p)
+		pending *p = calloc(1, sizeof *p);
+		if (!p || !(p->f = sodium_malloc(CONSOLE_FIELDS_MAX * sizeof *p->f))) {
+			free(p);
 			return MHD_NO;
-		if (is_post)
-			p->pp = MHD_create_post_processor(conn, 4096, on_post_field, p);
+		}
 		*req = p;
+		if (is_post) {
+			const char *cl = MHD_lookup_connection_value(
+				conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+			if (cl && strtoull(cl, NULL, 10) > CONSOLE_UPLOAD_MAX + CONSOLE_FORM_MAX)
+				return console_message(&r, MHD_HTTP_CONTENT_TOO_LARGE,
+						       "Tệp quá lớn / File too large",
+						       "Tối đa 8 MB. / At most 8 MB.");
+			p->pp = MHD_create_post_processor(conn, 16384, on_post_field, p);
+		}
 		return MHD_YES;
 	}
-	post *p = *req;
+	pending *p = *req;
 	if (*upload_size) {
 		p->bytes += *upload_size;
-		if (p->pp && p->bytes <= 65536)
-			MHD_post_process(p->pp, upload, *upload_size);
+		if (p->bytes > CONSOLE_UPLOAD_MAX + CONSOLE_FORM_MAX)
+			p->too_big = 1;
+		if (p->pp && !p->too_big &&
+		    MHD_post_process(p->pp, upload, *upload_size) != MHD_YES && !p->too_big)
+			p->too_big = p->file_len + *upload_size > CONSOLE_UPLOAD_MAX;
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	r.nfields = p->nfields, r.f = p->f;
+	r.file = p->file, r.file_len = p->file_len;
+	memcpy(r.file_field, p->file_field, sizeof r.file_field);
+	memcpy(r.file_name, p->file_name, sizeof r.file_name);
 	if (!is_post && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return login_page(k, conn, MHD_HTTP_METHOD_NOT_ALLOWED);
-	if (p->bytes > 65536)
-		return login_page(k, conn, 413);
+		return console_login_page(&r, MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
+	if (p->too_big || (!p->file_len && p->bytes > CONSOLE_FORM_MAX))
+		return console_message(&r, MHD_HTTP_CONTENT_TOO_LARGE,
+				       "Tệp quá lớn / File too large",
+				       "Tối đa 8 MB. / At most 8 MB.");
 
 	/* the one-time token becomes a session, and leaves the address bar */
-	const char *token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
-	if (!is_post && strcmp(url, "/") == 0 && token) {
+	const char *token = console_arg(&r, "token");
+	if (!is_post && strcmp(url, "/") == 0 && token && k->loopback) {
 		int good = 0;
 		pthread_mutex_lock(&k->lock);
-		if (k->token[0] && strlen(token) == ID_HEX - 1 &&
-		    sodium_memcmp(token, k->token, ID_HEX - 1) == 0) {
+		if (k->token[0] && strlen(token) == CONSOLE_ID_HEX - 1 &&
+		    sodium_memcmp(token, k->token, CONSOLE_ID_HEX - 1) == 0) {
 			sodium_memzero(k->token, sizeof k->token);
 			good = 1;
 		}
 		pthread_mutex_unlock(&k->lock);
-		if (!good || session_new(k, &s) != 0)
-			return login_page(k, conn, MHD_HTTP_FORBIDDEN);
-		char cookie[160];
-		snprintf(cookie, sizeof cookie,
-			 "ocs_console=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", s.id,
-			 IDLE_S);
-		char *body = strdup("");
-		return answer(k, conn, MHD_HTTP_SEE_OTHER, body, 0, cookie, "/");
+		if (!good)
+			return console_login_page(&r, MHD_HTTP_FORBIDDEN, NULL);
+		/* who holds the terminal is who started the console: its actor or user */
+		return console_sign_in(&r, k->c->actor ? k->c->actor : k->os_user, CONSOLE_ADMIN);
 	}
-	if (!(have = session_of(k, conn, &s)))
-		return login_page(k, conn, is_post ? MHD_HTTP_FORBIDDEN : MHD_HTTP_OK);
-	if (is_post) {
-		if (!post_ok(k, conn, have, p))
-			return login_page(k, conn, MHD_HTTP_FORBIDDEN);
-		if (strcmp(url, "/coops/new") == 0)
-			return coop_add(k, conn, have, p);
-		if (strcmp(url, "/logout") == 0) {
-			session_end(k, have->id);
-			return answer(k, conn, MHD_HTTP_SEE_OTHER, strdup(""), 0,
-				      "ocs_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-				      "/");
-		}
-		return login_page(k, conn, MHD_HTTP_NOT_FOUND);
+	const console_route *rt = route_of(is_post ? "POST" : "GET", url);
+	r.s = session_of(k, conn, &s);
+	if (rt && rt->role == 0) {
+		if (is_post && !same_origin(k, conn))
+			return console_login_page(&r, MHD_HTTP_FORBIDDEN, NULL);
+		return rt->page(&r);
 	}
-	if (strcmp(url, "/") == 0)
-		return overview(k, conn, have);
-	if (strcmp(url, "/coops/new") == 0)
-		return coop_form(k, conn, have, NULL, NULL, NULL, MHD_HTTP_OK);
-	if (strcmp(url, "/coops") == 0 || strcmp(url, "/products") == 0)
-		return list_page(k, conn, have, url[1] == 'p');
-	return login_page(k, conn, MHD_HTTP_NOT_FOUND);
+	if (!r.s)
+		return console_login_page(&r, is_post ? MHD_HTTP_FORBIDDEN : MHD_HTTP_OK, NULL);
+	if (is_post && (!same_origin(k, conn) || !csrf_ok(&r)))
+		return console_message(&r, MHD_HTTP_FORBIDDEN, T(&r, "Bị từ chối", "Refused"),
+				       T(&r, "Yêu cầu không đến từ trang của phiên này.",
+					 "The request did not come from this session's page."));
+	if (!rt)
+		return console_message(&r, MHD_HTTP_NOT_FOUND,
+				       T(&r, "Không có trang này", "No such page"), NULL);
+	if (r.s->role < rt->role)
+		return console_message(&r, MHD_HTTP_FORBIDDEN, T(&r, "Bị từ chối", "Refused"),
+				       T(&r, "Trang này dành cho quản trị viên.",
+					 "This page is for administrators."));
+	return rt->page(&r);
 }
 
 static void done(void *cls, struct MHD_Connection *conn, void **req,
 		 enum MHD_RequestTerminationCode toe)
 {
-	post *p = *req;
 	(void)cls, (void)conn, (void)toe;
-	if (p) {
-		if (p->pp)
-			MHD_destroy_post_processor(p->pp);
-		free(p);
-		*req = NULL;
-	}
+	pending_free(*req);
+	*req = NULL;
 }
 
 int cmd_console(cli *c, int argc, char **argv)
 {
 	static const struct option lo[] = {{"listen", required_argument, NULL, 256},
 					   {"port", required_argument, NULL, 257},
+					   {"scans", required_argument, NULL, 258},
 					   {NULL, 0, NULL, 0}};
-	const char *listen_addr = "127.0.0.1";
+	const char *listen_addr = "127.0.0.1", *scans = NULL;
 	uint64_t port = 8090;
 	int opt, ex;
 	while ((opt = cli_getopt(argc, argv, "console", "", lo, &ex)) != -1) {
@@ -621,7 +605,9 @@ int cmd_console(cli *c, int argc, char **argv)
 		else if (opt == 257) {
 			cli_err("--port: expected 1 to 65535, got \"%s\"", optarg);
 			return EXIT_USAGE;
-		} else
+		} else if (opt == 258)
+			scans = optarg;
+		else
 			return ex;
 	}
 	if (optind != argc)
@@ -631,7 +617,8 @@ int cmd_console(cli *c, int argc, char **argv)
 		cli_err("--listen: expected an IPv4 address, got \"%s\"", listen_addr);
 		return EXIT_USAGE;
 	}
-	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+	int loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+	if (!loopback) {
 		cli_err("--listen %s: the console listens on this computer only (127.0.0.1) until "
 			"officers' accounts exist",
 			listen_addr);
@@ -645,7 +632,13 @@ int cmd_console(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	k->c = c;
+	k->scans_dir = scans;
+	k->loopback = loopback;
+	if (cli_actor(NULL, k->os_user, sizeof k->os_user))
+		k->os_user[0] = '\0';
+	stamp_store_set_identity(k->st, k->os_user, "", "");
 	pthread_mutex_init(&k->lock, NULL);
+	pthread_mutex_init(&k->wlock, NULL);
 	random_hex(k->token);
 	snprintf(k->origin, sizeof k->origin, "http://%s:%llu", listen_addr,
 		 (unsigned long long)port);
@@ -655,17 +648,24 @@ int cmd_console(cli *c, int argc, char **argv)
 	crypto_hash_sha256(h, (const unsigned char *)css, sizeof css - 1);
 	sodium_bin2base64(b64, sizeof b64, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(k->csp, sizeof k->csp,
-		 "default-src 'none'; style-src 'sha256-%s'; form-action 'self'; base-uri "
-		 "'none'; frame-ancestors 'none'",
+		 "default-src 'none'; style-src 'sha256-%s'; img-src 'self' data:; form-action "
+		 "'self'; base-uri 'none'; frame-ancestors 'none'",
 		 b64);
+	if (console_issue_start(k) != 0) {
+		cli_err("console: out of memory");
+		stamp_store_close(k->st);
+		free(k);
+		return EXIT_FAILED;
+	}
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, k,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, 60,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)131072, MHD_OPTION_NOTIFY_COMPLETED,
-		done, k, MHD_OPTION_END);
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, 4u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)131072, MHD_OPTION_NOTIFY_COMPLETED, done, k, MHD_OPTION_END);
 	if (!d) {
 		cli_err("cannot listen on %s port %llu: %s", listen_addr, (unsigned long long)port,
 			strerror(errno));
+		console_issue_stop(k);
 		stamp_store_close(k->st);
 		free(k);
 		return EXIT_USAGE;
@@ -677,7 +677,10 @@ int cmd_console(cli *c, int argc, char **argv)
 	while (!stop)
 		pause();
 	MHD_stop_daemon(d);
+	console_issue_stop(k);
 	stamp_store_close(k->st);
+	pthread_mutex_destroy(&k->lock);
+	pthread_mutex_destroy(&k->wlock);
 	sodium_memzero(k, sizeof *k);
 	free(k);
 	return EXIT_OK;
