@@ -21,34 +21,11 @@ g issue --product NM-COT-HH --lot L01 --produced 2026-11-01 --count 7 --key k1.k
 expect_exit 2 "a non-loopback address is refused" -- "$STAMPGEN" console --listen 0.0.0.0
 expect_out 'listens on this computer only' "says why"
 
-PID=
-cleanup_console() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$WORK"; }
-trap cleanup_console EXIT
-port=$((20000 + ($$ * 41 + $(date +%s)) % 40000))
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	port=$((port + 1))
-	"$STAMPGEN" console --port "$port" >console.out 2>console.err &
-	PID=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q 'token=' console.out && kill -0 "$PID" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q 'token=' console.out && break
-	wait "$PID" 2>/dev/null || true
-	PID=
-done
-[ -n "$PID" ] || { fail "the console did not start"; cat console.err; finish; }
-URL=$(sed -n 's/^ocopstamp console: open //p' console.out)
-B="http://127.0.0.1:$port"
+. "$(dirname "$0")/lib_console.sh"
+console_start
 case $URL in "$B/?token="????????????????????????????????????????????????????????????????) ok "one address with a 64-digit one-time code" ;;
 *) fail "printed '$URL'" ;; esac
 
-req() { # OUT METHOD PATH [CURL ARGS...]: status in $S, body in OUT, headers in OUT.h
-	o=$1 m=$2 p=$3
-	shift 3
-	S=$(curl -s --max-time 10 -X "$m" -o "$o" -D "$o.h" -w '%{http_code}' "$@" "$B$p") || S=000
-}
 req no-session GET /
 [ "$S" = 200 ] && grep -q 'Đăng nhập' no-session && ok "no session: the login page" || fail "no session: $S"
 grep -q 'Tổng quan' no-session && fail "the login page shows the console" || ok "and nothing else"
