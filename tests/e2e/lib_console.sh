@@ -7,7 +7,11 @@
 #   req OUT METHOD PATH [CURL ARGS...]  status in $S, body in OUT, headers in OUT.h
 #   post OUT PATH [CURL ARGS...]        a POST of the session: cookie, Origin, csrf
 PID=
-cleanup_console() { [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; rm -rf "$WORK"; }
+# (after lib_verifyd.sh too: its verifyd is stopped as well)
+cleanup_console() {
+	[ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }
+	if command -v vd_cleanup >/dev/null 2>&1; then vd_cleanup; else rm -rf "$WORK"; fi
+}
 trap cleanup_console EXIT
 console_start() {
 	port=$((20000 + ($$ * 41 + $(date +%s)) % 40000))

@@ -1,0 +1,38 @@
+#!/bin/sh
+# The officers' console in a real browser (issue #11): Debian's chromium,
+# driven by puppeteer-core (tests/js/console_pages.mjs, installed by
+# scripts/install-deps), signs in with the printed one-time address and
+# visits every page the console links to, in Vietnamese and in English, at
+# 1366×768 and 768×1024: status 200, no horizontal scroll, a label for every
+# field, no serious or critical axe-core violation. Screenshots of the
+# navigation's pages in ./screenshots/console (the test's build folder) or
+# $SCREENSHOT_DIR/console.
+SHOTS=${SCREENSHOT_DIR:-$PWD/screenshots}/console
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_console.sh"
+g() { "$STAMPGEN" -q "$@"; }
+BROWSER="$STAMP_SOURCE_DIR/tests/js"
+[ -d "$BROWSER/node_modules/puppeteer-core" ] ||
+	{ fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"; finish; }
+mkdir -p "$SHOTS"
+rm -f "$SHOTS"/*.png
+
+g keygen -o k1 >/dev/null
+g coop import "$SAMPLES/coops.csv" >/dev/null
+g product import "$SAMPLES/products.csv" >/dev/null
+g product image NM-COT-HH "$SAMPLES/photos/NM-COT-HH.jpg"
+g event import "$SAMPLES/events.csv" >/dev/null
+g issue --product NM-COT-HH --lot L01 --produced 2026-11-01 --count 7 --key k1.key \
+	--base-url https://tem.thanhhoa.gov.vn --out a --no-images
+console_start
+
+node "$BROWSER/console_pages.mjs" "$URL" "$SHOTS" >"$WORK/pages.out" 2>&1 || true
+cat "$WORK/pages.out"
+n_ok=$(grep -c '^ok ' "$WORK/pages.out" || true)
+n_fail=$(grep -c '^FAIL ' "$WORK/pages.out" || true)
+PASSES=$((PASSES + n_ok))
+FAILS=$((FAILS + n_fail))
+[ "$n_ok" -gt 20 ] && ok "the browser run checked $n_ok things" || fail "the browser run checked only $n_ok things"
+n_shots=$(ls "$SHOTS" | grep -c '\.png$' || true)
+[ "$n_shots" -ge 12 ] && ok "$n_shots screenshots in $SHOTS" || fail "$n_shots screenshots"
+finish
