@@ -24,4 +24,11 @@ fi
 grep -Eq "0 errors \(socket \+ non-2xx\), all runs +0 +PASS" verifyd.out &&
 	ok "verifyd.sh: no request failed, answers identical to nginx's" ||
 	{ fail "verifyd.sh reported errors"; tail -20 verifyd.out | sed 's/^/     | /'; }
+if BENCH_QUICK=1 bash "$B/console.sh" >console.out 2>&1; then
+	ok "bench/console.sh runs (quick)"
+else
+	fail "bench/console.sh failed"; tail -20 console.out | sed 's/^/     | /'
+fi
+grep -q '^/batches/1 ' console.out && grep -q '^pages failing: 0$' console.out &&
+	ok "console.sh: every page answered" || { fail "console.sh: a page failed"; tail -24 console.out | sed 's/^/     | /'; }
 finish
