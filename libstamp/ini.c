@@ -1,7 +1,7 @@
 /*
  * ini.c - INI files read whole and bounded before inih sees them
- * (include/stamp/ini.h says why). The file is read into memory (at most
- * STAMP_INI_MAX_FILE bytes), every line measured, then handed to
+ * (include/stamp/ini.h says why). The file is read into memory
+ * (stamp_file_read, at most STAMP_INI_MAX_FILE bytes), every line measured, then handed to
  * ini_parse_string with inih's runtime settings made to match: no
  * continuation lines, and a heap line buffer as long as the longest line we
  * allow, so that inih never cuts a line itself.
@@ -16,26 +16,6 @@
 #include "stamp/ini.h"
 
 _Static_assert(STAMP_INI_MAX_LINE == 4096, "the message in measure() names the limit");
-
-/* The whole file, NUL-terminated; NULL with errno set. EFBIG when over the bound. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = malloc(STAMP_INI_MAX_FILE + 1);
-	size_t n = buf ? fread(buf, 1, STAMP_INI_MAX_FILE + 1, f) : 0;
-	int err = !buf ? ENOMEM : ferror(f) ? EIO : n > STAMP_INI_MAX_FILE ? EFBIG : 0;
-	fclose(f);
-	if (err) {
-		free(buf);
-		errno = err;
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
 
 /* The first line that is too long or holds a NUL byte, 0 when none; WHY says which. */
 static int measure(const char *text, size_t len, const char **why)
@@ -70,12 +50,8 @@ int stamp_ini_parse(const char *name, const char *text, stamp_ini_handler handle
 
 	*line = 0;
 	if (!text) {
-		owned = slurp(name, &len);
-		if (!owned) {
-			rc = errno;
-			return stamp_diag_set(diag, rc, "%s: %s", name,
-					      rc == EFBIG ? "larger than 1 MiB" : strerror(rc));
-		}
+		if ((rc = stamp_file_read(name, STAMP_INI_MAX_FILE, &owned, &len, diag)) != 0)
+			return rc;
 		text = owned;
 	} else {
 		len = strlen(text);

@@ -34,8 +34,7 @@ int stamp_file_read(const char *path, size_t max, char **out, size_t *len, stamp
 		free(buf);
 		return err ? stamp_diag_set(diag, err, "%s: %s", path, strerror(err))
 			   : stamp_diag_set(diag, STAMP_EINPUT,
-					    "%s: larger than %zu MiB; split the file", path,
-					    max >> 20);
+					    "%s: larger than %zu MiB", path, max >> 20);
 	}
 	buf[n] = '\0';
 	*out = buf;
