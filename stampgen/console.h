@@ -152,6 +152,8 @@ extern const console_route console_users_routes[];
 /* console_issue.c: its state made at start and freed at the end (jobs finished). */
 int console_issue_start(console *k);
 void console_issue_stop(console *k);
+/* s (n bytes) is a registry id ([A-Za-z0-9._-], at most 32): safe in a path as it is. */
+int console_id_ok(const char *s, size_t n);
 /* console_import.c: its staged uploads removed, once the daemon has stopped. */
 void console_import_stop(console *k);
 

@@ -266,17 +266,6 @@ static void on_problem(const char *msg, void *ctx)
 	v->nprobs++;
 }
 
-static int id_like(const char *s, size_t n)
-{
-	if (n == 0 || n > STAMP_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
-			    s[i]))
-			return 0;
-	return 1;
-}
-
 static void on_row(size_t line, const char *const *cells, size_t n, void *ctx)
 {
 	seen *v = ctx;
@@ -303,7 +292,7 @@ static void on_row(size_t line, const char *const *cells, size_t n, void *ctx)
 		int dup = 0;
 		for (size_t i = 0; i < v->nlinks; i++)
 			dup |= strlen(v->links[i]) == cn && strncmp(v->links[i], c, cn) == 0;
-		if (id_like(c, cn) && !dup) {
+		if (console_id_ok(c, cn) && !dup) {
 			memcpy(v->links[v->nlinks], c, cn);
 			v->links[v->nlinks++][cn] = '\0';
 		}

@@ -43,19 +43,16 @@ static int rec_load(stamp_txn *t, int product, const char *id, rec *x)
 	return product ? stamp_store_get_product(t, id, &x->p) : stamp_store_get_coop(t, id, &x->c);
 }
 
-/* An id in a path: the registry's id characters only, so it is safe in a URL as is. */
-static int path_id(const char *s, size_t n, char out[STAMP_ID_MAX + 1])
+int console_id_ok(const char *s, size_t n)
 {
 	if (n == 0 || n > STAMP_ID_MAX)
-		return -1;
+		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
-			    s[i]) ||
-		    !s[i])
-			return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
+		if (!s[i] ||
+		    !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.",
+			    s[i]))
+			return 0;
+	return 1;
 }
 
 /*
@@ -66,8 +63,10 @@ static const char *split_path(const char *url, const char *prefix, char id[STAMP
 {
 	const char *s = url + strlen(prefix), *slash = strchr(s, '/');
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	if (path_id(s, n, id) != 0)
+	if (!console_id_ok(s, n))
 		return NULL;
+	memcpy(id, s, n);
+	id[n] = '\0';
 	return slash ? slash + 1 : "";
 }
 
@@ -802,6 +801,14 @@ static enum MHD_Result product_page(console_req *r, const char *id, field_err *e
 
 /* ---- a product's photo and stages -------------------------------------------------------- */
 
+/* 303 to the product's page, at anchor. */
+static enum MHD_Result to_product(console_req *r, const char *id, const char *anchor)
+{
+	char where[96];
+	snprintf(where, sizeof where, "/products/%s%s", id, anchor);
+	return console_redirect(r, where);
+}
+
 static enum MHD_Result photo_get(console_req *r, const char *id)
 {
 	uint8_t *jpg;
@@ -846,9 +853,7 @@ static enum MHD_Result photo_post(console_req *r, const char *id)
 		return not_found(r);
 	if (rc)
 		return product_page(r, id, NULL, d.msg[0] ? d.msg : stamp_strerror(rc), 500);
-	char where[96];
-	snprintf(where, sizeof where, "/products/%s#photo", id);
-	return console_redirect(r, where);
+	return to_product(r, id, "#photo");
 }
 
 static enum MHD_Result photo_remove(console_req *r, const char *id)
@@ -865,9 +870,7 @@ static enum MHD_Result photo_remove(console_req *r, const char *id)
 				    409);
 	if (rc)
 		return product_page(r, id, NULL, d.msg[0] ? d.msg : stamp_strerror(rc), 500);
-	char where[96];
-	snprintf(where, sizeof where, "/products/%s#photo", id);
-	return console_redirect(r, where);
+	return to_product(r, id, "#photo");
 }
 
 /* A product-level stage, as `stampgen event add --product ID` adds it. */
@@ -904,9 +907,7 @@ static enum MHD_Result stage_add(console_req *r, const char *id)
 	if (rc)
 		return product_page(r, id, errs, d.msg[0] ? d.msg : stamp_strerror(rc),
 				    rc == STAMP_EINPUT ? 422 : 500);
-	char where[96];
-	snprintf(where, sizeof where, "/products/%s#stages", id);
-	return console_redirect(r, where);
+	return to_product(r, id, "#stages");
 }
 
 /* ---- the routes under /coops/ID and /products/ID ------------------------------------------ */
