@@ -449,14 +449,17 @@ static enum MHD_Result import_upload(console_req *r)
 			"<input type=\"hidden\" name=\"staged\" value=\"%s\"><p><button "
 			"type=\"submit\">%s %zu %s</button></p></form>",
 			sf.id, T(r, "Nhập", "Import"), count, T(r, k->vi_n, k->en_n));
+	} else if (rc == STAMP_EINPUT) {
+		buf_put(&b, "<p class=\"err\" role=\"alert\">%zu %s</p>", v.nprobs,
+			T(r, "lỗi: không có gì được nhập. Sửa tệp rồi tải lên lại.",
+			  "problems: nothing was imported. Correct the file and upload it again."));
 	} else {
 		buf_put(&b, "<p class=\"err\" role=\"alert\">");
 		put_msg(&b, &sf, d.msg[0] ? d.msg : stamp_strerror(rc));
-		buf_put(&b, " %s</p>",
-			T(r, "Không có gì được nhập. Sửa tệp rồi tải lên lại.",
-			  "Nothing was imported. Correct the file and upload it again."));
-		stage_drop(r, k, sf.id); /* a file with problems is never imported */
+		buf_put(&b, "</p>");
 	}
+	if (rc)
+		stage_drop(r, k, sf.id); /* a file with problems is never imported */
 	put_outcome(r, &b, &v);
 	buf_put(&b, "<h2>%s</h2>", T(r, "Tải lên tệp khác", "Upload another file"));
 	upload_form(r, &b, k, NULL);

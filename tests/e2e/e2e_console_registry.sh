@@ -168,6 +168,7 @@ grep -q '<li>hợp tác xã.csv:3: column &quot;phone&quot;' prev-bad &&
 	ok "its problem named by the file's name, line 3 and the column" || fail "problem: $(grep -o '<li>[^<]*' prev-bad)"
 grep -q "<td>HTX Đông Anh $ESC</td>" prev-bad && no_markup prev-bad && grep -q '<th>phone</th>' prev-bad &&
 	ok "the rows previewed (header, cells escaped)" || fail "preview of a bad file"
+grep -q '1 lỗi: không có gì được nhập' prev-bad && ok "one problem counted, nothing imported" || fail "summary"
 grep -q 'name="staged"' prev-bad && fail "an import button for a file with problems" || ok "no import button"
 dump_store after.dump
 cmp -s before.dump after.dump && ok "a file with problems wrote nothing" || fail "the dry run changed the store"
@@ -245,6 +246,14 @@ get s3 '/coops?q=%C4%91%C3%B4ng'
 grep -q 'HTX-A' s3 && ok '"đông" finds "Đông"' || fail "đông: $(grep -o '[0-9]* kết quả' s3)"
 get s4 '/coops?q=zzzz'
 grep -q '<p>0 kết quả' s4 && ok "a search that matches nothing: 0" || fail "zzzz"
+
+# ---- in English, once the session switched -------------------------------------------------
+post en /lang -d "csrf=$CSRF" -d "lang=en"
+get enform /products/new
+grep -q '<h1>Add a product</h1>' enform && grep -q '<label for="stars">OCOP stars (3, 4, 5)</label>' enform &&
+	ok "the product form in English" || fail "English form"
+get enimp /events/import
+grep -q '<h1>Import stages from a file</h1>' enimp && ok "the stages' import page in English" || fail "English import"
 
 # ---- the staged files go when the console stops ----------------------------------------------
 post keep /coops/import -F "csrf=$CSRF" -F "file=@good.csv"
