@@ -68,6 +68,7 @@ typedef struct staged {
 	char name[256]; /* as uploaded, for messages */
 	char sheet[128];
 	time_t last;
+	int busy; /* being imported: not imported again, not replaced */
 } staged;
 
 static pthread_mutex_t st8_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,7 +88,7 @@ static void slot_free(staged *s)
 static void sweep(time_t now)
 {
 	for (int i = 0; i < STAGED_MAX; i++)
-		if (st8.s[i].session[0] && now - st8.s[i].last > CONSOLE_IDLE_S)
+		if (st8.s[i].session[0] && !st8.s[i].busy && now - st8.s[i].last > CONSOLE_IDLE_S)
 			slot_free(&st8.s[i]);
 }
 
@@ -139,7 +140,8 @@ static int write_all(const char *path, const char *data, size_t len)
 
 /*
  * The request's file staged for its session and kind (replacing the one
- * before), its slot copied into out. 0, or an errno value (EAGAIN: no slot).
+ * before), its slot copied into out. 0, or an errno value (EAGAIN: no slot;
+ * EBUSY: the one before is being imported).
  */
 static int stage_upload(const console_req *r, const ikind *k, const char *sheet, staged *out)
 {
@@ -164,6 +166,10 @@ static int stage_upload(const console_req *r, const ikind *k, const char *sheet,
 		}
 	}
 	staged *s = slot_of(r->s->id, k);
+	if (s && s->busy) {
+		rc = EBUSY;
+		goto leave;
+	}
 	if (s)
 		slot_free(s); /* a new upload of the same kind replaces the staged one */
 	for (int i = 0; i < STAGED_MAX && !s; i++)
@@ -195,8 +201,12 @@ leave:
 	return rc;
 }
 
-/* The session's staged file of kind k named id, refreshed, into out; -1 when gone. */
-static int stage_find(const console_req *r, const ikind *k, const char *id, staged *out)
+/*
+ * The session's staged file of kind k named id, taken for its import (busy)
+ * into out; -1 when gone, -2 while another request imports it (a second
+ * press of the button must not append the same stages twice).
+ */
+static int stage_take(const console_req *r, const ikind *k, const char *id, staged *out)
 {
 	int rc = -1;
 	pthread_mutex_lock(&st8_lock);
@@ -204,20 +214,24 @@ static int stage_find(const console_req *r, const ikind *k, const char *id, stag
 	sweep(now);
 	staged *s = slot_of(r->s->id, k);
 	if (s && id && strlen(id) == STAGED_HEX - 1 && strcmp(s->id, id) == 0) {
+		rc = s->busy ? -2 : 0;
+		s->busy = 1;
 		s->last = now;
 		*out = *s;
-		rc = 0;
 	}
 	pthread_mutex_unlock(&st8_lock);
 	return rc;
 }
 
-static void stage_drop(const console_req *r, const ikind *k, const char *id)
+/* The staged file id: removed (drop), or kept for another try (its import failed). */
+static void stage_end(const console_req *r, const ikind *k, const char *id, int drop)
 {
 	pthread_mutex_lock(&st8_lock);
 	staged *s = slot_of(r->s->id, k);
-	if (s && strcmp(s->id, id) == 0)
+	if (s && strcmp(s->id, id) == 0 && drop)
 		slot_free(s);
+	else if (s && strcmp(s->id, id) == 0)
+		s->busy = 0, s->last = time(NULL);
 	pthread_mutex_unlock(&st8_lock);
 }
 
@@ -424,14 +438,25 @@ static enum MHD_Result import_upload(console_req *r)
 			r, k, T(r, "Hãy chọn một tệp (không rỗng).", "Choose a file (not empty)."),
 			422);
 	int rc = stage_upload(r, k, sheet && *sheet ? sheet : NULL, &sf);
+	if (rc == EBUSY)
+		return form_page(
+			r, k,
+			T(r, "Tệp trước đang được nhập; đợi xong rồi tải lên lại.",
+			  "The file before is being imported; upload again once it is done."),
+			409);
 	if (rc)
 		return form_page(r, k,
 				 rc == EAGAIN ? T(r, "Đang giữ quá nhiều tệp; thử lại sau.",
 						  "Too many files staged; try again later.")
 					      : strerror(rc),
 				 rc == EAGAIN ? 503 : 500);
-	if (seen_init(&v, r, &sf) != 0 || buf_init(&b, CONSOLE_PAGE_MAX) != 0) {
-		stage_drop(r, k, sf.id);
+	if (seen_init(&v, r, &sf) != 0) {
+		stage_end(r, k, sf.id, 1);
+		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
+	}
+	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0) {
+		seen_free(&v);
+		stage_end(r, k, sf.id, 1);
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
 	}
 	rc = run_import(r, &sf, 1, &v, &count, &d);
@@ -459,7 +484,7 @@ static enum MHD_Result import_upload(console_req *r)
 		buf_put(&b, "</p>");
 	}
 	if (rc)
-		stage_drop(r, k, sf.id); /* a file with problems is never imported */
+		stage_end(r, k, sf.id, 1); /* a file with problems is never imported */
 	put_outcome(r, &b, &v);
 	buf_put(&b, "<h2>%s</h2>", T(r, "Tải lên tệp khác", "Upload another file"));
 	upload_form(r, &b, k, NULL);
@@ -476,7 +501,11 @@ static enum MHD_Result import_run(console_req *r)
 	seen v;
 	strbuf b;
 	size_t count = 0;
-	if (stage_find(r, k, console_field_get(r, "staged"), &sf) != 0)
+	int taken = stage_take(r, k, console_field_get(r, "staged"), &sf);
+	if (taken == -2)
+		return form_page(
+			r, k, T(r, "Tệp này đang được nhập.", "This file is being imported."), 409);
+	if (taken != 0)
 		return form_page(r, k,
 				 T(r,
 				   "Tệp đã tải lên không còn được giữ (quá 30 phút, hoặc đã nhập); "
@@ -484,11 +513,17 @@ static enum MHD_Result import_run(console_req *r)
 				   "The uploaded file is no longer kept (30 minutes passed, or it "
 				   "was imported); upload it again."),
 				 404);
-	if (seen_init(&v, r, &sf) != 0 || buf_init(&b, CONSOLE_PAGE_MAX) != 0)
+	if (seen_init(&v, r, &sf) != 0) {
+		stage_end(r, k, sf.id, 0);
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
+	}
+	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0) {
+		seen_free(&v);
+		stage_end(r, k, sf.id, 0);
+		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
+	}
 	int rc = run_import(r, &sf, 0, &v, &count, &d);
-	if (rc == 0)
-		stage_drop(r, k, sf.id);
+	stage_end(r, k, sf.id, rc == 0);
 	console_page_head(r, &b, T(r, k->vi, k->en));
 	if (rc == 0) {
 		buf_put(&b, "<p class=\"ok\" role=\"status\">%s %zu %s %s <strong>",
