@@ -94,6 +94,13 @@ int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plu
 	       char **argv);
 
 /*
+ * A product as `stampgen product add` and the console take it
+ * (cmd_registry.c): stamp_product_check, and its cooperative registered
+ * (STAMP_EINPUT, diag "coop_id: ..."), as seen by t.
+ */
+int cli_product_check(stamp_txn *t, const stamp_product *p, stamp_diag *d);
+
+/*
  * A product's photo (cmd_image.c), as `stampgen product image` and the
  * console do it: cli_photo_set makes file (flen bytes, name for messages)
  * the kept JPEG (stamp_imagefile_prepare: STAMP_EIMAGE before the store is

@@ -468,11 +468,9 @@ static enum MHD_Result rec_save(console_req *r, int product, const char *edit_id
 				       : (product ? "console: product add" : "console: coop add"));
 	if ((rc = stamp_txn_begin(r->k->st, 1, &t)) == 0) {
 		rec old;
-		stamp_coop c;
 		if (edit_id && (rc = rec_load(t, product, id, &old)) == STAMP_ENOTFOUND)
 			absent = 1;
-		else if (!rc && product &&
-			 (rc = stamp_store_get_coop(t, x.p.coop_id, &c)) == STAMP_ENOTFOUND)
+		else if (!rc && product && (rc = cli_product_check(t, &x.p, &d)) == STAMP_EINPUT)
 			coop_missing = 1;
 		else if (!rc)
 			rc = product ? stamp_store_put_product(t, &x.p, edit_id != NULL)
@@ -486,8 +484,7 @@ static enum MHD_Result rec_save(console_req *r, int product, const char *edit_id
 	if (absent)
 		return not_found(r);
 	if (coop_missing) { /* the CLI's rule (cmd_registry.c), beside the choice */
-		snprintf(errs[1], sizeof errs[1], "coop_id: cooperative \"%s\" is not registered",
-			 x.p.coop_id);
+		snprintf(errs[1], sizeof errs[1], "%s", d.msg);
 		return rec_form(r, product, edit_id, NULL, errs,
 				T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."),
 				422);
