@@ -322,13 +322,15 @@ static void on_row(size_t line, const char *const *cells, size_t n, void *ctx)
 	buf_put(&v->rows, "</tr>");
 }
 
-static int seen_init(seen *v, const console_req *r, const staged *sf)
+/* v's buffers and the page's (b), all or none. */
+static int seen_init(seen *v, const console_req *r, const staged *sf, strbuf *b)
 {
 	memset(v, 0, sizeof *v);
 	v->r = r, v->sf = sf, v->link_col = -2;
 	if (buf_init(&v->rows, CONSOLE_PAGE_MAX / 2) != 0 ||
-	    buf_init(&v->probs, CONSOLE_PAGE_MAX / 4) != 0) {
+	    buf_init(&v->probs, CONSOLE_PAGE_MAX / 4) != 0 || buf_init(b, CONSOLE_PAGE_MAX) != 0) {
 		free(v->rows.p);
+		free(v->probs.p);
 		return -1;
 	}
 	return 0;
@@ -450,12 +452,7 @@ static enum MHD_Result import_upload(console_req *r)
 						  "Too many files staged; try again later.")
 					      : strerror(rc),
 				 rc == EAGAIN ? 503 : 500);
-	if (seen_init(&v, r, &sf) != 0) {
-		stage_end(r, k, sf.id, 1);
-		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
-	}
-	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0) {
-		seen_free(&v);
+	if (seen_init(&v, r, &sf, &b) != 0) {
 		stage_end(r, k, sf.id, 1);
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
 	}
@@ -513,12 +510,7 @@ static enum MHD_Result import_run(console_req *r)
 				   "The uploaded file is no longer kept (30 minutes passed, or it "
 				   "was imported); upload it again."),
 				 404);
-	if (seen_init(&v, r, &sf) != 0) {
-		stage_end(r, k, sf.id, 0);
-		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
-	}
-	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0) {
-		seen_free(&v);
+	if (seen_init(&v, r, &sf, &b) != 0) {
 		stage_end(r, k, sf.id, 0);
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
 	}
