@@ -198,6 +198,23 @@ post again /coops/import/run -d "csrf=$CSRF" -d "staged=$STAGED"
 get clist '/coops?q=dong%20anh'
 grep -q "HTX Đông Anh $ESC" clist && no_markup clist && ok "the imported name escaped in the list" || fail "list escaping"
 
+# Excel's "Unicode Text": UTF-16 with a BOM, tab-separated
+printf 'id\tname\tdistrict\tprovince\taddress\nHTX-U1\tHTX Ụ\tNga Sơn\tThanh Hóa\tthôn 3\n' | iconv -f UTF-8 -t UTF-16 >unicode.txt
+post u16 /coops/import -F "csrf=$CSRF" -F "file=@unicode.txt"
+[ "$S" = 200 ] && grep -q '<td>HTX Ụ</td>' u16 && grep -q 'name="staged"' u16 &&
+	ok "a UTF-16 tab-separated .txt (Excel's Unicode Text) previewed, clean" || fail "utf-16: $S $(grep -o '<li>[^<]*' u16)"
+{
+	printf 'id,name,district,province,address\n'
+	i=1
+	while [ $i -le 60 ]; do
+		printf 'HTX-M%02d,HTX %d,Nga Sơn,Thanh Hóa,thôn %d\n' $i $i $i
+		i=$((i + 1))
+	done
+} >many.csv
+post many /coops/import -F "csrf=$CSRF" -F "file=@many.csv"
+[ "$S" = 200 ] && [ "$(grep -o '<tr><td>[0-9]*</td>' many | wc -l)" = 50 ] && grep -q '60 dòng (hiện 50 dòng đầu)' many &&
+	grep -q 'Nhập 60 hợp tác xã' many && ok "60 rows: the first 50 previewed, all 60 to import" || fail "preview bound: $S"
+
 if /usr/bin/python3 -c 'import openpyxl' 2>/dev/null; then
 	/usr/bin/python3 - <<'EOF'
 import openpyxl
