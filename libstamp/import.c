@@ -56,6 +56,7 @@ struct imp {
 	int64_t now; /* events: their time of recording */
 	const char *path;
 	stamp_import_err_cb on_err;
+	stamp_import_row_cb on_rowcb;
 	void *ctx;
 	size_t nerr;
 	int fatal; /* stop parsing: header unusable, store failure or too many errors */
@@ -430,6 +431,13 @@ static void on_row(int term, void *arg)
 	struct imp *im = arg;
 	(void)term;
 
+	if (!im->fatal && im->on_rowcb && (!im->have_header || im->nonempty)) {
+		const char *cells[MAX_COLS];
+		size_t n = im->nvals < MAX_COLS ? im->nvals : MAX_COLS;
+		for (size_t i = 0; i < n; i++)
+			cells[i] = im->vals[i] ? im->vals[i] : "";
+		im->on_rowcb(im->rec_line, cells, n, im->ctx);
+	}
 	if (!im->fatal) {
 		if (!im->have_header)
 			header_row(im);
@@ -571,8 +579,21 @@ int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path,
 		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
 		      stamp_diag *diag)
 {
-	struct imp im = {
-		.kind = kind, .now = time(NULL), .path = path, .on_err = on_err, .ctx = ctx};
+	return stamp_import_file_rows(st, kind, path, sheet, dry_run, count, on_err, NULL, ctx,
+				      diag);
+}
+
+int stamp_import_file_rows(stamp_store *st, stamp_import_kind kind, const char *path,
+			   const char *sheet, int dry_run, size_t *count,
+			   stamp_import_err_cb on_err, stamp_import_row_cb row_cb, void *ctx,
+			   stamp_diag *diag)
+{
+	struct imp im = {.kind = kind,
+			 .now = time(NULL),
+			 .path = path,
+			 .on_err = on_err,
+			 .on_rowcb = row_cb,
+			 .ctx = ctx};
 	FILE *f = NULL;
 	char *text = NULL;
 	size_t tlen = 0;

@@ -170,3 +170,35 @@ int stamp_text_clean(const char *in, char *out, size_t max, const char *what, st
 	free(nfc);
 	return 0;
 }
+
+/* đ and Đ have no decomposition (a letter of their own, not d with a mark): a
+ * reader searching without diacritics types d for both */
+static utf8proc_int32_t fold_dd(utf8proc_int32_t cp, void *ctx)
+{
+	(void)ctx;
+	return cp == 0x0110 || cp == 0x0111 ? 'd' : cp;
+}
+
+int stamp_text_fold(const char *in, char *out, size_t outlen)
+{
+	if (!out || outlen == 0)
+		return STAMP_EINPUT;
+	out[0] = '\0';
+	if (!in)
+		return STAMP_EINPUT;
+	utf8proc_uint8_t *m = NULL;
+	utf8proc_ssize_t r =
+		utf8proc_map_custom((const utf8proc_uint8_t *)in, 0, &m,
+				    UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_DECOMPOSE |
+					    UTF8PROC_STRIPMARK | UTF8PROC_CASEFOLD,
+				    fold_dd, NULL);
+	if (r < 0) {
+		free(m);
+		return STAMP_EINPUT;
+	}
+	int rc = (size_t)r < outlen ? 0 : STAMP_EINPUT;
+	if (rc == 0)
+		memcpy(out, m, (size_t)r + 1);
+	free(m);
+	return rc;
+}

@@ -93,6 +93,26 @@ const char *cli_subverb(int argc, char **argv, int *ex);
 int cli_import(cli *c, const char *name, stamp_import_kind what, const char *plural, int argc,
 	       char **argv);
 
+/*
+ * A product as `stampgen product add` and the console take it
+ * (cmd_registry.c): stamp_product_check, and its cooperative registered
+ * (STAMP_EINPUT, diag "coop_id: ..."), as seen by t.
+ */
+int cli_product_check(stamp_txn *t, const stamp_product *p, stamp_diag *d);
+
+/*
+ * A product's photo (cmd_image.c), as `stampgen product image` and the
+ * console do it: cli_photo_set makes file (flen bytes, name for messages)
+ * the kept JPEG (stamp_imagefile_prepare: STAMP_EIMAGE before the store is
+ * touched) and stores it in one transaction; cli_photo_clear removes it
+ * (STAMP_ENOTFOUND when there is none); cli_photo_copy gives the kept JPEG
+ * malloc'd (the caller frees it).
+ */
+int cli_photo_set(stamp_store *st, const char *id, const void *file, size_t flen, const char *name,
+		  stamp_image *img, stamp_diag *d);
+int cli_photo_clear(stamp_store *st, const char *id, stamp_diag *d);
+int cli_photo_copy(stamp_store *st, const char *id, uint8_t **out, size_t *outlen);
+
 /* Each verb: argv[0] is the verb name; returns the exit code. */
 int cmd_keygen(cli *c, int argc, char **argv);
 int cmd_key(cli *c, int argc, char **argv);

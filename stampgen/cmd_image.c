@@ -35,26 +35,77 @@ static int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 	return 0;
 }
 
-static int write_out(stamp_store *st, const char *id, const char *path)
+int cli_photo_copy(stamp_store *st, const char *id, uint8_t **out, size_t *outlen)
 {
 	stamp_txn *t;
 	stamp_image img;
 	const void *data;
 	size_t len;
+	*out = NULL;
+	*outlen = 0;
 	int rc = stamp_txn_begin(st, 0, &t);
 	if (rc)
 		return rc;
 	if ((rc = stamp_image_of_product(t, id, &img)) == 0 &&
 	    (rc = stamp_image_get(t, img.sha256, &img, &data, &len)) == 0) {
-		FILE *f = fopen(path, "wbx");
-		if (!f)
-			rc = errno;
-		else if (fwrite(data, 1, len, f) != len)
-			rc = EIO;
-		if (f && fclose(f) != 0 && !rc)
-			rc = errno;
+		if ((*out = malloc(len ? len : 1)) == NULL)
+			rc = ENOMEM;
+		else
+			memcpy(*out, data, len), *outlen = len;
 	}
 	stamp_txn_abort(t);
+	return rc;
+}
+
+static int write_out(stamp_store *st, const char *id, const char *path)
+{
+	uint8_t *data;
+	size_t len;
+	int rc = cli_photo_copy(st, id, &data, &len);
+	if (rc)
+		return rc;
+	FILE *f = fopen(path, "wbx");
+	if (!f)
+		rc = errno;
+	else if (fwrite(data, 1, len, f) != len)
+		rc = EIO;
+	if (f && fclose(f) != 0 && !rc)
+		rc = errno;
+	free(data);
+	return rc;
+}
+
+int cli_photo_set(stamp_store *st, const char *id, const void *file, size_t flen, const char *name,
+		  stamp_image *img, stamp_diag *d)
+{
+	uint8_t *jpg = NULL;
+	size_t jlen = 0;
+	stamp_txn *t;
+	int rc = stamp_imagefile_prepare(file, flen, name, &jpg, &jlen, img, d);
+	if (rc)
+		return rc;
+	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
+		rc = stamp_image_set_product(t, id, img, jpg, jlen, d);
+		if (rc == 0)
+			rc = stamp_txn_commit(t, d);
+		else
+			stamp_txn_abort(t);
+	}
+	free(jpg);
+	return rc;
+}
+
+int cli_photo_clear(stamp_store *st, const char *id, stamp_diag *d)
+{
+	stamp_txn *t;
+	int rc = stamp_txn_begin(st, 1, &t);
+	if (rc)
+		return rc;
+	rc = stamp_image_clear_product(t, id);
+	if (rc == 0)
+		rc = stamp_txn_commit(t, d);
+	else
+		stamp_txn_abort(t);
 	return rc;
 }
 
@@ -65,12 +116,11 @@ int cmd_product_image(cli *c, int argc, char **argv)
 					   {NULL, 0, NULL, 0}};
 	const char *name = "product image", *out = NULL;
 	int remove = 0, opt, ex, rc;
-	uint8_t *file = NULL, *jpg = NULL;
-	size_t flen = 0, jlen = 0;
+	uint8_t *file = NULL;
+	size_t flen = 0;
 	stamp_image img;
 	stamp_diag d = {{0}};
 	stamp_store *st;
-	stamp_txn *t;
 
 	while ((opt = cli_getopt(argc, argv, name, "", lo, &ex)) != -1) {
 		if (opt == OPT_REMOVE)
@@ -85,21 +135,12 @@ int cmd_product_image(cli *c, int argc, char **argv)
 		return cli_usage(name);
 	const char *id = argv[optind], *path = files ? argv[optind + 1] : NULL;
 
-	if (path) { /* the file is read and checked before the store is touched */
-		if ((rc = read_file(path, STAMP_IMAGEFILE_MAX_BYTES, &file, &flen)) != 0) {
-			cli_err("%s: %s", path, strerror(rc));
-			return EXIT_USAGE;
-		}
-		rc = stamp_imagefile_prepare(file, flen, path, &jpg, &jlen, &img, &d);
-		free(file);
-		if (rc) {
-			cli_fail(rc, &d, path);
-			cli_err("%s: nothing was stored", path);
-			return cli_exit_code(rc == STAMP_EIMAGE ? STAMP_EINPUT : rc);
-		}
+	if (path && (rc = read_file(path, STAMP_IMAGEFILE_MAX_BYTES, &file, &flen)) != 0) {
+		cli_err("%s: %s", path, strerror(rc));
+		return EXIT_USAGE;
 	}
 	if (cli_open_store(c, out ? STAMP_STORE_RDONLY : 0, &st)) {
-		free(jpg);
+		free(file);
 		return EXIT_USAGE;
 	}
 	if (out) {
@@ -111,16 +152,15 @@ int cmd_product_image(cli *c, int argc, char **argv)
 			cli_fail(rc, NULL, out);
 		return cli_exit_code(rc);
 	}
-	if ((rc = stamp_txn_begin(st, 1, &t)) == 0) {
-		rc = remove ? stamp_image_clear_product(t, id)
-			    : stamp_image_set_product(t, id, &img, jpg, jlen, &d);
-		if (rc == 0)
-			rc = stamp_txn_commit(t, &d);
-		else
-			stamp_txn_abort(t);
-	}
+	rc = remove ? cli_photo_clear(st, id, &d)
+		    : cli_photo_set(st, id, file, flen, path, &img, &d);
 	stamp_store_close(st);
-	free(jpg);
+	free(file);
+	if (rc == STAMP_EIMAGE) { /* the file was checked before the store was touched */
+		cli_fail(rc, &d, path);
+		cli_err("%s: nothing was stored", path);
+		return cli_exit_code(STAMP_EINPUT);
+	}
 	if (rc == STAMP_ENOTFOUND && remove)
 		cli_err("product \"%s\" has no photo", id);
 	else if (rc)

@@ -77,10 +77,8 @@ static int product_get(const void *r, const char *f, char *out, size_t n)
 {
 	return stamp_product_get(r, f, out, n);
 }
-/* A product must name a registered cooperative. */
-static int product_check(stamp_txn *t, const void *r, stamp_diag *d)
+int cli_product_check(stamp_txn *t, const stamp_product *p, stamp_diag *d)
 {
-	const stamp_product *p = r;
 	stamp_coop c;
 	int rc = stamp_product_check(p, d);
 	if (rc == 0 && (rc = stamp_store_get_coop(t, p->coop_id, &c)) == STAMP_ENOTFOUND) {
@@ -89,6 +87,10 @@ static int product_check(stamp_txn *t, const void *r, stamp_diag *d)
 		rc = STAMP_EINPUT;
 	}
 	return rc;
+}
+static int product_check(stamp_txn *t, const void *r, stamp_diag *d)
+{
+	return cli_product_check(t, r, d);
 }
 static int product_put(stamp_txn *t, const void *r)
 {

@@ -472,8 +472,10 @@ static const console_route frame_routes[] = {
 };
 
 static const console_route *const modules[] = {
-	frame_routes,	      console_overview_routes,	console_registry_routes,
-	console_issue_routes, console_lifecycle_routes, console_users_routes,
+	frame_routes,	       console_overview_routes,
+	console_import_routes, console_registry_routes,
+	console_issue_routes,  console_lifecycle_routes,
+	console_users_routes,
 };
 
 static const console_route *route_of(const char *method, const char *url)
@@ -678,6 +680,7 @@ int cmd_console(cli *c, int argc, char **argv)
 		pause();
 	MHD_stop_daemon(d);
 	console_issue_stop(k);
+	console_import_stop(k);
 	stamp_store_close(k->st);
 	pthread_mutex_destroy(&k->lock);
 	pthread_mutex_destroy(&k->wlock);

@@ -6,7 +6,8 @@
  *
  * One module per part of the officers' job registers its routes:
  *   console_overview.c  Tổng quan (counts, last batches, scans charts)
- *   console_registry.c  Hợp tác xã, Sản phẩm (lists, forms, uploads)
+ *   console_registry.c  Hợp tác xã, Sản phẩm (lists, forms, detail pages)
+ *   console_import.c    their uploads from Excel (staged, previewed, imported)
  *   console_issue.c     Phát hành tem, Lô tem (issuing, downloads, stages)
  *   console_lifecycle.c Thu hồi, Nhật ký, Khóa (revoke, audit, keys)
  *   console_users.c     Tài khoản (accounts, the login form)
@@ -143,6 +144,7 @@ typedef struct console_route {
 /* Each module's routes, ended by a route without a path. */
 extern const console_route console_overview_routes[];
 extern const console_route console_registry_routes[];
+extern const console_route console_import_routes[]; /* before the registry's */
 extern const console_route console_issue_routes[];
 extern const console_route console_lifecycle_routes[];
 extern const console_route console_users_routes[];
@@ -150,5 +152,9 @@ extern const console_route console_users_routes[];
 /* console_issue.c: its state made at start and freed at the end (jobs finished). */
 int console_issue_start(console *k);
 void console_issue_stop(console *k);
+/* s (n bytes) is a registry id ([A-Za-z0-9._-], at most 32): safe in a path as it is. */
+int console_id_ok(const char *s, size_t n);
+/* console_import.c: its staged uploads removed, once the daemon has stopped. */
+void console_import_stop(console *k);
 
 #endif

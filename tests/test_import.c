@@ -430,6 +430,68 @@ static void test_dry_run(void **state)
 	import_ok(f->st, STAMP_IMPORT_COOPS, src_path("tests/data/coops_good.csv"), 3);
 }
 
+/* The rows as the importer read them (a console's preview): the header first, each
+ * row at the line it starts on, a cell's line break folded, blank rows left out. */
+struct rows_seen {
+	struct errs e; /* first: collect() takes the same ctx */
+	char rows[4096];
+};
+
+static void on_row_text(size_t line, const char *const *cells, size_t n, void *ctx)
+{
+	char *s = ((struct rows_seen *)ctx)->rows;
+	size_t used = strlen(s);
+	snprintf(s + used, 4096 - used, "%zu:", line);
+	for (size_t i = 0; i < n; i++) {
+		used = strlen(s);
+		snprintf(s + used, 4096 - used, "%s%s", i ? "|" : "", cells[i]);
+	}
+	used = strlen(s);
+	snprintf(s + used, 4096 - used, "\n");
+}
+
+static void test_rows_seen(void **state)
+{
+	struct fixture *f = *state;
+	char before[4096], after[4096];
+	struct rows_seen v;
+	stamp_diag d = {{0}};
+	size_t n = 0;
+	memset(&v, 0, sizeof v);
+	listing(f->st, before);
+	assert_int_equal(stamp_import_file_rows(f->st, STAMP_IMPORT_COOPS,
+						src_path("tests/data/coops_good.csv"), NULL, 1, &n,
+						collect, on_row_text, &v, &d),
+			 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v.e.n, 0);
+	listing(f->st, after);
+	assert_string_equal(before, after);
+	/* cells as in the file (that row is typed decomposed: stored NFC, shown as given) */
+	assert_true(strncmp(v.rows,
+			    "1:ID|Name|District|Province|Address|Commune|Phone\n"
+			    "2:HTX-NT|HTX Nông sản Như Thanh|huyện Như Thanh|Thanh "
+			    "Hóa|Thôn Đồng Xá, xã Xuân Khang|xã Xuân Khang|0237 3900 301\n"
+			    "4:HTX-CT|",
+			    strlen("1:ID|Name|District|Province|Address|Commune|Phone\n"
+				   "2:HTX-NT|HTX Nông sản Như Thanh|huyện Như Thanh|Thanh "
+				   "Hóa|Thôn Đồng Xá, xã Xuân Khang|xã Xuân Khang|0237 3900 301\n"
+				   "4:HTX-CT|")) == 0);
+	assert_non_null(strstr(v.rows, ", x")); /* the cell's line break folded to a space */
+	assert_null(strstr(v.rows, "\nx"));
+	assert_null(strstr(v.rows, "\n6:")); /* the blank row */
+	assert_non_null(strstr(v.rows, "|\n7:HTX-QX|HTX Muối Quảng Xương|huyện Quảng Xương|Thanh "
+				       "Hóa|Thôn Tân Thịnh|xã Quảng Nham|0912.000.303\n"));
+	/* a bad row is given too, and its problem reported at the same line */
+	memset(&v, 0, sizeof v);
+	assert_int_equal(stamp_import_file_rows(f->st, STAMP_IMPORT_COOPS,
+						src_path("tests/data/coops_bad.csv"), NULL, 1, &n,
+						collect, on_row_text, &v, &d),
+			 STAMP_EINPUT);
+	assert_true(v.e.n > 0);
+	assert_non_null(strstr(v.rows, "1:"));
+}
+
 static void one_error(stamp_store *st, const char *rel, const char *want)
 {
 	const char *path = src_path(rel);
@@ -536,6 +598,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_products_need_coops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_registered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bidi_refused, setup, teardown),

@@ -444,14 +444,43 @@ static void test_batch_check(void **state)
 	assert_non_null(strstr(d.msg, "HTX-KHAC"));
 }
 
+/* the fold a search compares with: what an officer types without diacritics finds the name */
+static void test_text_fold(void **state)
+{
+	char out[64];
+	(void)state;
+	assert_int_equal(stamp_text_fold("Mắm tôm", out, sizeof out), 0);
+	assert_string_equal(out, "mam tom");
+	assert_int_equal(stamp_text_fold("THANH HÓA", out, sizeof out), 0);
+	assert_string_equal(out, "thanh hoa");
+	assert_int_equal(stamp_text_fold("Đông Đức đặc sản", out, sizeof out), 0);
+	assert_string_equal(out, "dong duc dac san");
+	/* decomposed input folds as its NFC form does */
+	assert_int_equal(stamp_text_fold(NUOC_MAM_NFD, out, sizeof out), 0);
+	assert_string_equal(out, "nuoc mam");
+	assert_int_equal(stamp_text_fold("Nước Mắm", out, sizeof out), 0);
+	assert_string_equal(out, "nuoc mam");
+	/* ASCII ids are only lower-cased */
+	assert_int_equal(stamp_text_fold("HTX-KHUCPHU_1.2", out, sizeof out), 0);
+	assert_string_equal(out, "htx-khucphu_1.2");
+	/* not UTF-8, or too long for out: refused, out empty */
+	assert_int_equal(stamp_text_fold("M\xE1m", out, sizeof out), STAMP_EINPUT);
+	assert_string_equal(out, "");
+	assert_int_equal(stamp_text_fold("abcdef", out, 6), STAMP_EINPUT);
+	assert_string_equal(out, "");
+	assert_int_equal(stamp_text_fold("abcde", out, 6), 0);
+	assert_string_equal(out, "abcde");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_nfc),       cmocka_unit_test(test_text_rejects),
-		cmocka_unit_test(test_text_length),    cmocka_unit_test(test_product_set_rules),
-		cmocka_unit_test(test_coop_set_rules), cmocka_unit_test(test_coop_check),
-		cmocka_unit_test(test_product_check),  cmocka_unit_test(test_short_name),
-		cmocka_unit_test(test_field_lists),    cmocka_unit_test(test_batch_check),
+		cmocka_unit_test(test_text_fold),	  cmocka_unit_test(test_text_nfc),
+		cmocka_unit_test(test_text_rejects),	  cmocka_unit_test(test_text_length),
+		cmocka_unit_test(test_product_set_rules), cmocka_unit_test(test_coop_set_rules),
+		cmocka_unit_test(test_coop_check),	  cmocka_unit_test(test_product_check),
+		cmocka_unit_test(test_short_name),	  cmocka_unit_test(test_field_lists),
+		cmocka_unit_test(test_batch_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

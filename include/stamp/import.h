@@ -45,4 +45,18 @@ int stamp_import_file(stamp_store *st, stamp_import_kind kind, const char *path,
 		      int dry_run, size_t *count, stamp_import_err_cb on_err, void *ctx,
 		      stamp_diag *diag) STAMP_WUR;
 
+/*
+ * Receives each row as the importer read it, the header row first: its line
+ * (Excel's row number for a workbook), its n cells (a cell's line breaks
+ * folded to a space, as imported). Valid during the call only. Rows after
+ * the importer gave up (a broken header, too many problems) are not given.
+ */
+typedef void (*stamp_import_row_cb)(size_t line, const char *const *cells, size_t n, void *ctx);
+
+/* stamp_import_file, with on_row (may be NULL) also given ctx: a preview. */
+int stamp_import_file_rows(stamp_store *st, stamp_import_kind kind, const char *path,
+			   const char *sheet, int dry_run, size_t *count,
+			   stamp_import_err_cb on_err, stamp_import_row_cb on_row, void *ctx,
+			   stamp_diag *diag) STAMP_WUR;
+
 #endif

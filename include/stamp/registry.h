@@ -115,4 +115,12 @@ int stamp_product_get(const stamp_product *p, const char *field, char *out,
 int stamp_text_clean(const char *in, char *out, size_t max, const char *what,
 		     stamp_diag *diag) STAMP_WUR;
 
+/*
+ * Text as a search compares it: decomposed, combining marks dropped, case
+ * folded, đ/Đ as d ("Mắm" and "MAM" both "mam", "Đông" "dong"), into out
+ * (outlen bytes, NUL included). 0, or STAMP_EINPUT when in is not UTF-8 or
+ * the folded text does not fit (out is then "").
+ */
+int stamp_text_fold(const char *in, char *out, size_t outlen) STAMP_WUR;
+
 #endif

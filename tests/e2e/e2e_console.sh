@@ -78,7 +78,7 @@ cmp -s before.dump after.dump && ok "refused forms wrote nothing" || fail "a ref
 req good POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "csrf=$CSRF" \
 	--data-urlencode "id=HTX-NEW" --data-urlencode 'name=HTX Mới <b>' --data-urlencode "province=Thanh Hóa" \
 	--data-urlencode "district=Nga Sơn" --data-urlencode "address=xã Nga Liên"
-[ "$S" = 303 ] && [ "$(tr -d '\r' <good.h | sed -n 's/^[Ll]ocation: //p')" = "/coops?q=HTX-NEW" ] &&
+[ "$S" = 303 ] && [ "$(tr -d '\r' <good.h | sed -n 's/^[Ll]ocation: //p')" = "/coops/HTX-NEW" ] &&
 	ok "a good form: 303 to the new cooperative" || fail "good form: $S"
 "$STAMPGEN" coop show HTX-NEW >new.out 2>&1 && grep -q 'HTX Mới <b>' new.out && ok "it is in the store" ||
 	fail "not stored: $(cat new.out)"
