@@ -33,8 +33,8 @@ int stamp_file_read(const char *path, size_t max, char **out, size_t *len, stamp
 	if (err || n > max) {
 		free(buf);
 		return err ? stamp_diag_set(diag, err, "%s: %s", path, strerror(err))
-			   : stamp_diag_set(diag, STAMP_EINPUT,
-					    "%s: larger than %zu MiB", path, max >> 20);
+			   : stamp_diag_set(diag, STAMP_EINPUT, "%s: larger than %zu MiB", path,
+					    max >> 20);
 	}
 	buf[n] = '\0';
 	*out = buf;
