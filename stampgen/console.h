@@ -7,7 +7,8 @@
  * One module per part of the officers' job registers its routes:
  *   console_overview.c  Tổng quan (counts, last batches, scans charts)
  *   console_registry.c  Hợp tác xã, Sản phẩm (lists, forms, uploads)
- *   console_issue.c     Phát hành tem, Lô tem (issuing, downloads, stages)
+ *   console_issue.c     Phát hành tem (the issue form, the jobs)
+ *   console_batch.c     Lô tem (the batches, downloads, stages)
  *   console_lifecycle.c Thu hồi, Nhật ký, Khóa (revoke, audit, keys)
  *   console_users.c     Tài khoản (accounts, the login form)
  * A page returns what console_page_end or a console_answer gave it.
@@ -47,6 +48,8 @@ typedef struct console {
 	cli *c;
 	stamp_store *st;
 	const char *scans_dir;	    /* --scans DIR, or NULL */
+	const char *key_file;	    /* --key FILE.key, or NULL: read only to issue */
+	const char *out_dir;	    /* --out DIR: the batch folders, DIR/batch-N */
 	int loopback;		    /* listening on 127.x: the one-time token signs in */
 	char token[CONSOLE_ID_HEX]; /* "" once used */
 	char origin[64];	    /* http://ADDR:PORT */
@@ -124,6 +127,9 @@ enum MHD_Result console_send_file(const console_req *r, const char *path, const 
  */
 void console_write_begin(const console_req *r, const char *what);
 void console_write_end(const console_req *r);
+/* The same for a job's thread, which has no request: user is the actor. */
+void console_write_begin_as(console *k, const char *user, const char *what);
+void console_write_end_as(console *k);
 
 /*
  * Sign in as user with role (a new session, its cookie) and 303 to /; the
@@ -144,11 +150,18 @@ typedef struct console_route {
 extern const console_route console_overview_routes[];
 extern const console_route console_registry_routes[];
 extern const console_route console_issue_routes[];
+extern const console_route console_batch_routes[];
 extern const console_route console_lifecycle_routes[];
 extern const console_route console_users_routes[];
 
 /* console_issue.c: its state made at start and freed at the end (jobs finished). */
 int console_issue_start(console *k);
 void console_issue_stop(console *k);
+/* The folder of batch id, DIR/batch-N under --out, into out; -1 when too long. */
+int console_batch_dir(const console *k, uint32_t id, char *out, size_t cap);
+/* A job that writes batch's folder again (stamp_render_batch), its sheet on tpl. */
+enum MHD_Result console_render_job(console_req *r, uint32_t batch, const char *tpl);
+/* Held while a batch's ZIP is made (on 1, released on 0). */
+void console_zip_lock(console *k, int on);
 
 #endif
