@@ -161,6 +161,10 @@ void console_issue_stop(console *k);
 int console_batch_dir(const console *k, uint32_t id, char *out, size_t cap);
 /* A job that writes batch's folder again (stamp_render_batch), its sheet on tpl. */
 enum MHD_Result console_render_job(console_req *r, uint32_t batch, const char *tpl);
+/* The built-in label template of that name (NULL: none), and them all as <option>s. */
+struct stamp_template;
+const struct stamp_template *console_preset(const char *name);
+void console_preset_options(strbuf *b, const char *selected);
 /* Held while a batch's ZIP is made (on 1, released on 0). */
 void console_zip_lock(console *k, int on);
 

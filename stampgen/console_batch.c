@@ -433,14 +433,7 @@ static enum MHD_Result batch_view(console_req *r, uint32_t id, const field_err *
 			"<p><label for=\"template\">%s</label><br><select id=\"template\" "
 			"name=\"template\">",
 			T(r, "Mẫu nhãn", "Label template"));
-		const stamp_template *t;
-		for (size_t i = 0; (t = stamp_template_preset(i)); i++) {
-			buf_put(&b, "<option value=\"");
-			buf_esc(&b, t->name);
-			buf_put(&b, "\">");
-			buf_esc(&b, t->name);
-			buf_put(&b, "</option>");
-		}
+		console_preset_options(&b, NULL);
 		buf_put(&b, "</select></p><p><button type=\"submit\">%s</button></p></form>",
 			T(r, "Làm lại thư mục", "Render it again"));
 	}
@@ -448,6 +441,19 @@ static enum MHD_Result batch_view(console_req *r, uint32_t id, const field_err *
 	free(f.ev);
 	event_form(r, &b, id, errs);
 	return console_page_end(r, &b, status);
+}
+
+/* 0 when batch id is stored, else its error (STAMP_ENOTFOUND for 0). */
+static int batch_known(console *k, uint32_t id)
+{
+	stamp_txn *t;
+	stamp_batch x;
+	int rc = id ? stamp_txn_begin(k->st, 0, &t) : STAMP_ENOTFOUND;
+	if (rc == 0) {
+		rc = stamp_store_get_batch(t, id, &x);
+		stamp_txn_abort(t);
+	}
+	return rc;
 }
 
 /* GET /batches/N[/sheet.pdf|manifest.csv|stamps.zip|photo] */
@@ -469,14 +475,7 @@ static enum MHD_Result batch_get(console_req *r)
 					       T(r, "Không có lô này", "No such batch"), NULL);
 		return photo(r, &f.b);
 	}
-	stamp_txn *t;
-	stamp_batch x;
-	int rc = stamp_txn_begin(r->k->st, 0, &t);
-	if (rc == 0) {
-		rc = stamp_store_get_batch(t, id, &x);
-		stamp_txn_abort(t);
-	}
-	if (rc)
+	if (batch_known(r->k, id))
 		return console_message(r, MHD_HTTP_NOT_FOUND,
 				       T(r, "Không có lô này", "No such batch"), NULL);
 	return download(r, id, rest);
@@ -541,15 +540,8 @@ static enum MHD_Result batch_post(console_req *r)
 {
 	const char *rest = "";
 	uint32_t id = batch_of_url(r->url, &rest);
-	stamp_txn *t;
-	stamp_batch x;
 	char path[4096];
-	int rc = id ? stamp_txn_begin(r->k->st, 0, &t) : STAMP_ENOTFOUND;
-	if (rc == 0) {
-		rc = stamp_store_get_batch(t, id, &x);
-		stamp_txn_abort(t);
-	}
-	if (rc)
+	if (batch_known(r->k, id))
 		return console_message(r, MHD_HTTP_NOT_FOUND,
 				       T(r, "Không có lô này", "No such batch"), NULL);
 	if (strcmp(rest, "events") == 0)
@@ -558,10 +550,7 @@ static enum MHD_Result batch_post(console_req *r)
 		return console_message(r, MHD_HTTP_NOT_FOUND,
 				       T(r, "Không có trang này", "No such page"), NULL);
 	const char *tpl = console_field_get(r, "template");
-	const stamp_template *p = NULL;
-	for (size_t i = 0; tpl && (p = stamp_template_preset(i)); i++)
-		if (strcmp(p->name, tpl) == 0)
-			break;
+	const stamp_template *p = console_preset(tpl);
 	if (!p)
 		return batch_view(r, id, NULL,
 				  T(r, "Hãy chọn một mẫu nhãn trong danh sách.",

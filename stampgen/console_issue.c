@@ -256,7 +256,7 @@ static job *job_slot(issue_state *is)
 }
 
 /* Start j (filled in by the caller, lock held) on its thread; 0 or -1. */
-static int job_run(issue_state *is, console_req *r, job *j, int kind)
+static int job_thread(issue_state *is, console_req *r, job *j, int kind)
 {
 	j->kind = kind;
 	j->k = r->k;
@@ -281,10 +281,15 @@ static enum MHD_Result job_busy(console_req *r)
 				 "An issuance or a rendering is running; wait until it ends."));
 }
 
-static enum MHD_Result job_redirect(console_req *r, unsigned id)
+/* Start j, release the lock taken for job_slot, and answer with the job's page (303). */
+static enum MHD_Result job_run(issue_state *is, console_req *r, job *j, int kind)
 {
 	char where[64];
-	snprintf(where, sizeof where, "/issue/jobs/%u", id);
+	int rc = job_thread(is, r, j, kind);
+	snprintf(where, sizeof where, "/issue/jobs/%u", j->id);
+	pthread_mutex_unlock(&is->m);
+	if (rc)
+		return console_message(r, 500, T(r, "Lỗi", "Error"), strerror(EAGAIN));
 	return console_redirect(r, where);
 }
 
@@ -299,12 +304,7 @@ enum MHD_Result console_render_job(console_req *r, uint32_t batch, const char *t
 	}
 	j->batch = batch;
 	snprintf(j->tpl, sizeof j->tpl, "%s", tpl);
-	int rc = job_run(is, r, j, JOB_RENDER);
-	unsigned id = j->id;
-	pthread_mutex_unlock(&is->m);
-	if (rc)
-		return console_message(r, 500, T(r, "Lỗi", "Error"), strerror(EAGAIN));
-	return job_redirect(r, id);
+	return job_run(is, r, j, JOB_RENDER);
 }
 
 /* GET /issue/jobs/ID: the job's progress, refreshed each second, then its outcome. */
@@ -402,13 +402,27 @@ static enum MHD_Result job_page(console_req *r)
 enum { F_LOT, F_PRODUCED, F_EXPIRY, F_COUNT, F_TEMPLATE, F_BASEURL, F_PASS, F_N };
 typedef char field_err[sizeof(stamp_diag)];
 
-static const stamp_template *preset_named(const char *name)
+const stamp_template *console_preset(const char *name)
 {
 	const stamp_template *t;
 	for (size_t i = 0; name && (t = stamp_template_preset(i)); i++)
 		if (strcmp(t->name, name) == 0)
 			return t;
 	return NULL;
+}
+
+void console_preset_options(strbuf *b, const char *selected)
+{
+	const stamp_template *t;
+	for (size_t i = 0; (t = stamp_template_preset(i)); i++) {
+		buf_put(b, "<option value=\"");
+		buf_esc(b, t->name);
+		buf_put(b, "\"%s>", selected && strcmp(t->name, selected) == 0 ? " selected" : "");
+		buf_esc(b, t->name);
+		buf_put(b, " — ");
+		buf_esc(b, t->desc);
+		buf_put(b, "</option>");
+	}
 }
 
 /* The form's values: what was sent, else the proposals. */
@@ -501,20 +515,11 @@ static enum MHD_Result issue_form(console_req *r, const form *f, const field_err
 		"name=\"template\"%s>",
 		T(r, "Mẫu nhãn", "Label template"),
 		errs && errs[F_TEMPLATE][0] ? " aria-invalid=\"true\"" : "");
-	const stamp_template *t;
-	for (size_t i = 0; (t = stamp_template_preset(i)); i++) {
-		buf_put(&b, "<option value=\"");
-		buf_esc(&b, t->name);
-		buf_put(&b, "\"%s>", strcmp(t->name, f->tpl) == 0 ? " selected" : "");
-		buf_esc(&b, t->name);
-		buf_put(&b, " — ");
-		buf_esc(&b, t->desc);
-		buf_put(&b, "</option>");
-	}
+	console_preset_options(&b, f->tpl);
 	buf_put(&b, "</select>");
 	err_beside(&b, errs, F_TEMPLATE);
 	buf_put(&b, "</p>");
-	if (preset_named(f->tpl)) {
+	if (console_preset(f->tpl)) {
 		buf_put(&b, "<figure><img class=\"preview\" src=\"/issue/preview?template=");
 		buf_esc(&b, f->tpl);
 		buf_put(&b, "\" alt=\"%s\"><figcaption>%s</figcaption></figure>",
@@ -698,7 +703,7 @@ static enum MHD_Result issue_post(console_req *r)
 			 CONSOLE_ISSUE_MAX, f.count);
 		bad = 1;
 	}
-	const stamp_template *tpl = preset_named(f.tpl);
+	const stamp_template *tpl = console_preset(f.tpl);
 	if (!tpl) {
 		snprintf(errs[F_TEMPLATE], sizeof errs[0], "%s",
 			 T(r, "hãy chọn một mẫu nhãn trong danh sách",
@@ -743,12 +748,7 @@ static enum MHD_Result issue_post(console_req *r)
 	snprintf(j->base_url, sizeof j->base_url, "%s", base);
 	j->produced = produced, j->expiry = expiry, j->count = (uint32_t)count;
 	j->total = count;
-	int rc = job_run(is, r, j, JOB_ISSUE);
-	unsigned id = j->id;
-	pthread_mutex_unlock(&is->m);
-	if (rc)
-		return console_message(r, 500, T(r, "Lỗi", "Error"), strerror(EAGAIN));
-	return job_redirect(r, id);
+	return job_run(is, r, j, JOB_ISSUE);
 }
 
 /*
@@ -758,7 +758,7 @@ static enum MHD_Result issue_post(console_req *r)
  */
 static enum MHD_Result preview_page(console_req *r)
 {
-	const stamp_template *tpl = preset_named(console_arg(r, "template"));
+	const stamp_template *tpl = console_preset(console_arg(r, "template"));
 	stamp_batch b = {.first_serial = 1, .count = 1};
 	uint8_t zero[STAMP_SIG_BYTES] = {0};
 	stamp_code code;
