@@ -4,9 +4,10 @@
  * with a sample label, the key's passphrase) and the background jobs that
  * issue a batch (stamp_issue, as `stampgen issue` does, the sheet drawn in
  * the folder before it appears) or write a batch's folder again
- * (stamp_render_batch, as `stampgen render`). One job runs at a time (the
- * sheet renderer's font caches are the process's); a job is seen only by
- * the session that started it. The batch pages are console_batch.c.
+ * (stamp_render_batch, as `stampgen render`). One job runs at a time, and
+ * labels are drawn one drawing at a time (the sheet renderer's font caches
+ * are the process's); a job is seen only by the session that started it.
+ * The batch pages are console_batch.c.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -97,6 +98,23 @@ int console_batch_dir(const console *k, uint32_t id, char *out, size_t cap)
 
 /* ---- the jobs ----------------------------------------------------------------------- */
 
+/*
+ * One drawing of labels at a time in the process: the sheet renderer's font
+ * caches are the process's, released after each drawing (stamp_sheet_release)
+ * so that none is left at exit.
+ */
+static pthread_mutex_t sheet_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* cli_sheet_in_folder under the lock (a stamp_issue_req's finish; ctx: cli_folder_sheet). */
+static int sheet_in_folder(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+			   stamp_diag *d)
+{
+	pthread_mutex_lock(&sheet_lock);
+	int rc = cli_sheet_in_folder(st, b, dir, ctx, d);
+	pthread_mutex_unlock(&sheet_lock);
+	return rc;
+}
+
 static void job_progress(uint64_t done, uint64_t total, void *ctx)
 {
 	job *j = ctx;
@@ -177,7 +195,7 @@ static void *issue_thread(void *arg)
 			       .progress_ctx = j,
 			       .note = job_note,
 			       .note_ctx = j,
-			       .finish = cli_sheet_in_folder,
+			       .finish = sheet_in_folder,
 			       .finish_ctx = &fs};
 	console_write_begin_as(k, j->user, "console: issue");
 	uint32_t guess = next_batch_id(k->st);
@@ -222,7 +240,7 @@ static void *render_thread(void *arg)
 	if (rc == 0) { /* the sheet after the folder: as `stampgen sheet` would */
 		stamp_batch b = {.id = j->batch};
 		cli_folder_sheet fs = {.template_name = j->tpl};
-		(void)cli_sheet_in_folder(k->st, &b, dir, &fs, &d);
+		(void)sheet_in_folder(k->st, &b, dir, &fs, &d);
 		if ((sheet_rc = fs.rc) != 0)
 			job_note(d.msg, j);
 		d.msg[0] = '\0';
@@ -521,7 +539,9 @@ static enum MHD_Result issue_form(console_req *r, const form *f, const field_err
 	buf_put(&b, "</p>");
 	if (console_preset(f->tpl)) {
 		buf_put(&b, "<figure><img class=\"preview\" src=\"/issue/preview?template=");
-		buf_esc(&b, f->tpl);
+		buf_pct(&b, f->tpl);
+		buf_put(&b, "&amp;product=");
+		buf_pct(&b, f->p.id);
 		buf_put(&b, "\" alt=\"%s\"><figcaption>%s</figcaption></figure>",
 			T(r, "MẪU — nhãn mẫu", "SAMPLE — a sample label"),
 			T(r,
@@ -752,37 +772,44 @@ static enum MHD_Result issue_post(console_req *r)
 }
 
 /*
- * GET /issue/preview?template=NAME: one label's symbol as PNG at 300 dpi and
- * the template's QR size, for a sample code (serial 1, key 00000000, an
- * all-zero signature): it never verifies.
+ * GET /issue/preview?template=NAME&product=ID: one label of the product as
+ * the sheet draws it (stamp_sheet_label_png), PNG at 150 dpi, for a sample
+ * code (serial 1, key 00000000, an all-zero signature): it never verifies.
  */
 static enum MHD_Result preview_page(console_req *r)
 {
 	const stamp_template *tpl = console_preset(console_arg(r, "template"));
+	const char *id = console_arg(r, "product");
 	stamp_batch b = {.first_serial = 1, .count = 1};
 	uint8_t zero[STAMP_SIG_BYTES] = {0};
-	stamp_code code;
-	char text[STAMP_CODE_TEXT_MAX + 1], path[] = "/tmp/ocopstamp-preview-XXXXXX";
+	char path[] = "/tmp/ocopstamp-preview-XXXXXX";
 	stamp_diag d = {{0}};
-	stamp_qr *qr = NULL;
-	unsigned ppm;
-	if (!tpl)
-		return console_message(r, MHD_HTTP_NOT_FOUND,
-				       T(r, "Không có mẫu nhãn này", "No such template"), NULL);
+	stamp_product p;
+	stamp_coop c;
+	stamp_txn *t;
+	int rc = id && tpl ? stamp_txn_begin(r->k->st, 0, &t) : STAMP_ENOTFOUND;
+	if (rc == 0) {
+		rc = stamp_store_get_product(t, id, &p);
+		if (rc == 0)
+			rc = stamp_store_get_coop(t, p.coop_id, &c);
+		stamp_txn_abort(t);
+	}
+	if (rc)
+		return console_message(
+			r, MHD_HTTP_NOT_FOUND,
+			T(r, "Không có mẫu nhãn hay sản phẩm này", "No such template or product"),
+			NULL);
+	snprintf(b.product_id, sizeof b.product_id, "%s", p.id);
 	if (stamp_code_baseurl("https://mau.example.vn", b.base_url, &d) != 0)
 		return console_message(r, 500, T(r, "Lỗi", "Error"), d.msg);
-	stamp_batch_code(&b, 1, zero, &code);
-	stamp_code_to_url(&code, b.base_url, text);
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return console_message(r, 500, T(r, "Lỗi", "Error"), strerror(errno));
 	close(fd);
-	int rc = stamp_qr_encode(text, &qr);
-	if (rc == 0)
-		rc = stamp_png_geometry(qr->width, (unsigned)(tpl->qr * 10 + 0.5), 300, &ppm, &d);
-	if (rc == 0)
-		rc = stamp_png_write(qr, ppm, 300, path, &d);
-	stamp_qr_free(qr);
+	pthread_mutex_lock(&sheet_lock);
+	rc = stamp_sheet_label_png(tpl, &b, &p, &c, zero, 150, path, &d);
+	stamp_sheet_release();
+	pthread_mutex_unlock(&sheet_lock);
 	char *png = NULL;
 	long len = 0;
 	FILE *fp = rc == 0 ? fopen(path, "rb") : NULL;
@@ -796,7 +823,7 @@ static enum MHD_Result preview_page(console_req *r)
 		fclose(fp);
 	unlink(path);
 	if (!png)
-		return console_message(r, 500, T(r, "Lỗi", "Error"),
+		return console_message(r, rc == STAMP_EPRINT ? 422 : 500, T(r, "Lỗi", "Error"),
 				       d.msg[0] ? d.msg : stamp_strerror(rc));
 	return console_answer(r, MHD_HTTP_OK, "image/png", png, (size_t)len, NULL, NULL);
 }

@@ -222,4 +222,11 @@ console_start --key prov.key --out batches
 console_sign_in
 req other GET "$JOB" -H "Cookie: $COOKIE"
 [ "$S" = 404 ] && ok "another session: the job is 404" || fail "another session sees the job: $S"
+req preview2.png GET "$PREV" -H "Cookie: $COOKIE"
+[ "$S" = 200 ] && ok "a preview alone" || fail "preview: $S"
+kill "$PID"
+wait "$PID" 2>/dev/null || true
+PID=
+grep -Eq 'Sanitizer|runtime error' console.err && fail "after a preview alone: $(head -30 console.err)" ||
+	ok "after a preview alone: no sanitizer's report (the font caches released)"
 finish
