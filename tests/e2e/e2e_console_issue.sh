@@ -156,6 +156,14 @@ if [ "$S" = 200 ] && [ "$(head -c 5 sheet.pdf)" = '%PDF-' ]; then
 else
 	fail "sheet.pdf: $S"
 fi
+# the product's photo on the batch page (a JPEG made from the sheet)
+pdftoppm -r 40 -jpeg -f 1 -l 1 sheet.pdf photo
+g product image "$P" photo*.jpg >/dev/null 2>&1 || fail "product image"
+req withphoto GET /batches/1 -H "Cookie: $COOKIE"
+req photo.jpg GET /batches/1/photo -H "Cookie: $COOKIE"
+grep -q '<img class="photo" src="/batches/1/photo"' withphoto && [ "$S" = 200 ] &&
+	[ "$(head -c 2 photo.jpg | od -An -tx1 | tr -d ' ')" = ffd8 ] &&
+	ok "the product's photo on the batch page (a JPEG)" || fail "photo: $S"
 req manifest.csv GET /batches/1/manifest.csv -H "Cookie: $COOKIE"
 [ "$S" = 200 ] && [ "$(tail -n +2 manifest.csv | wc -l)" = 12 ] && ok "manifest.csv: 12 rows" || fail "manifest: $S"
 req stamps.zip GET /batches/1/stamps.zip -H "Cookie: $COOKIE"
