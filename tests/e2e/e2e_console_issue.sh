@@ -220,14 +220,24 @@ grep -rlF "$PASS" batches store 2>/dev/null >>leaks || true
 	fail "passphrase found in: $(cat leaks)"
 
 # another session cannot see the job: a new console's session (the one-time
-# code of a console signs in once; a second session needs officers' accounts)
+# code of a console signs in once; a second session needs officers' accounts),
+# this one without --key: the issue page says how to restart, a POST is 409
 kill "$PID"
 wait "$PID" 2>/dev/null || true
 PID=
 grep -Eq 'Sanitizer|runtime error' console.err && fail "the console's sanitizers: $(head -30 console.err)" ||
 	ok "the console stopped (its jobs joined) without a sanitizer's report"
-console_start --key prov.key --out batches
+console_start --out batches
 console_sign_in
+req nokey GET "/issue?product=$P" -H "Cookie: $COOKIE"
+grep -q 'id="nokey"' nokey && grep -q 'stampgen console --key' nokey && ok "without --key: the page says how to restart" ||
+	fail "no key note"
+dump_store before.dump
+post nokeypost /issue --data-urlencode "csrf=$CSRF" --data-urlencode "product=$P" --data-urlencode "lot=L-NOKEY" \
+	--data-urlencode "produced=2026-11-01" --data-urlencode "count=3" --data-urlencode "template=$TPL" \
+	--data-urlencode "base_url=$BASE" --data-urlencode "action=issue"
+[ "$S" = 409 ] && ok "without --key: the POST is 409" || fail "no key POST: $S"
+same_store "without --key"
 req other GET "$JOB" -H "Cookie: $COOKIE"
 [ "$S" = 404 ] && ok "another session: the job is 404" || fail "another session sees the job: $S"
 req preview2.png GET "$PREV" -H "Cookie: $COOKIE"
