@@ -240,6 +240,12 @@ post nokeypost /issue --data-urlencode "csrf=$CSRF" --data-urlencode "product=$P
 same_store "without --key"
 req other GET "$JOB" -H "Cookie: $COOKIE"
 [ "$S" = 404 ] && ok "another session: the job is 404" || fail "another session sees the job: $S"
+post en /lang --data-urlencode "csrf=$CSRF" --data-urlencode "lang=en"
+req en-form GET "/issue?product=$P" -H "Cookie: $COOKIE"
+req en-batch GET /batches/1 -H "Cookie: $COOKIE"
+grep -q '<label for="lot">Lot</label>' en-form && grep -q '<h1>Batch 1</h1>' en-batch &&
+	grep -q '<th scope="row">Issued by</th>' en-batch && ok "in English once the session switched" ||
+	fail "English: $(grep -o '<h1>[^<]*' en-form en-batch)"
 req preview2.png GET "$PREV" -H "Cookie: $COOKIE"
 [ "$S" = 200 ] && ok "a preview alone" || fail "preview: $S"
 kill "$PID"
