@@ -169,8 +169,11 @@ static void *issue_thread(void *arg)
 	char dir[4096], real[4096];
 
 	int rc = stamp_key_load_secret(k->key_file, j->pass, j->passlen, &kp, &d);
+	issue_state *is = k->issue;
+	pthread_mutex_lock(&is->m);
 	sodium_free(j->pass); /* wipes */
 	j->pass = NULL, j->passlen = 0;
+	pthread_mutex_unlock(&is->m);
 	if (rc) {
 		job_end(j, rc, &d, 0, 0);
 		return NULL;
