@@ -552,6 +552,8 @@ static int cairo_fail(cairo_status_t s, const char *what, stamp_diag *diag)
 			      what, cairo_status_to_string(s));
 }
 
+static int label_text(sheet *sh, const stamp_product *p, const stamp_coop *c, stamp_diag *diag);
+
 /* Load the batch and its product and cooperative; the label's fixed text. */
 static int load_batch(sheet *sh, stamp_store *st, uint32_t batch_id, stamp_diag *diag)
 {
@@ -572,16 +574,21 @@ static int load_batch(sheet *sh, stamp_store *st, uint32_t batch_id, stamp_diag 
 		stamp_diag_set(diag, rc, "cooperative \"%s\" of product \"%s\": %s", p.coop_id,
 			       p.id, stamp_strerror(rc));
 	stamp_txn_abort(txn);
-	if (rc)
-		return rc;
+	return rc ? rc : label_text(sh, &p, &c, diag);
+}
+
+/* The label's fixed text: the product's short name, its stars, the cooperative. */
+static int label_text(sheet *sh, const stamp_product *p, const stamp_coop *c, stamp_diag *diag)
+{
+	int rc;
 	/* Stored text is NFC already; cleaning again costs nothing and guards old records. */
-	if ((rc = stamp_text_clean(p.short_name[0] ? p.short_name : p.name, sh->name,
+	if ((rc = stamp_text_clean(p->short_name[0] ? p->short_name : p->name, sh->name,
 				   sizeof sh->name - 1, "product name", diag)) ||
-	    (rc = stamp_text_clean(c.name, sh->coop, sizeof sh->coop - 1, "cooperative name",
+	    (rc = stamp_text_clean(c->name, sh->coop, sizeof sh->coop - 1, "cooperative name",
 				   diag)))
 		return rc;
 	int n = snprintf(sh->stars, sizeof sh->stars, "OCOP ");
-	for (unsigned i = 0; i < p.stars && i < 5 && n > 0; i++)
+	for (unsigned i = 0; i < p->stars && i < 5 && n > 0; i++)
 		n += snprintf(sh->stars + n, sizeof sh->stars - (size_t)n, "★");
 	return 0;
 }
@@ -799,6 +806,45 @@ leave:
 	if (sh->pdf.f)
 		fclose(sh->pdf.f);
 	stamp_output_discard(sh->tmp);
+	free(sh);
+	return rc;
+}
+
+int stamp_sheet_label_png(const stamp_template *t, const stamp_batch *b, const stamp_product *p,
+			  const stamp_coop *c, const uint8_t sig[STAMP_SIG_BYTES], unsigned dpi,
+			  const char *path, stamp_diag *diag)
+{
+	stamp_sheet_opts o = {.png = 1, .dpi = dpi};
+	stamp_stamp s = {.serial = b->first_serial, .batch_id = b->id};
+	sheet *sh = calloc(1, sizeof *sh);
+	stamp_template one = *t; /* a page the size of one label */
+	int rc;
+
+	if (!sh)
+		return ENOMEM;
+	one.page_w = t->label_w, one.page_h = t->label_h;
+	one.columns = one.rows = 1;
+	one.margin_left = one.margin_top = one.gap_x = one.gap_y = 0;
+	sh->t = t;
+	sh->o = &o;
+	sh->b = *b;
+	sh->dpi = dpi ? dpi : STAMP_SHEET_DPI_DEFAULT;
+	memcpy(s.sig, sig, STAMP_SIG_BYTES);
+	if (sh->dpi < STAMP_SHEET_DPI_MIN || sh->dpi > STAMP_SHEET_DPI_MAX)
+		rc = stamp_diag_set(diag, STAMP_EINPUT, "dpi: expected %d to %d, got %u",
+				    STAMP_SHEET_DPI_MIN, STAMP_SHEET_DPI_MAX, sh->dpi);
+	else if ((rc = label_text(sh, p, c, diag)) == 0 && (rc = gate(sh, diag)) == 0) {
+		sh->t = &one;
+		if ((rc = make_surface(sh, diag)) == 0 && (rc = fit_labels(sh, diag)) == 0 &&
+		    (rc = draw_label(sh, &s, 0, 0, diag)) == 0) {
+			cairo_surface_flush(sh->surf);
+			rc = png_page(sh->surf, sh->dpi, path, diag);
+		}
+	}
+	if (sh->cr)
+		cairo_destroy(sh->cr);
+	if (sh->surf)
+		cairo_surface_destroy(sh->surf);
 	free(sh);
 	return rc;
 }

@@ -58,6 +58,20 @@ int cli_sheet(cli *c, stamp_store *st, uint32_t batch, const char *tpl,
 	      const struct stamp_sheet_opts *o, const char *out);
 
 /*
+ * The sheet of a batch drawn inside its still private folder (a
+ * stamp_issue_req's finish; ctx is a cli_folder_sheet): dir/sheet.pdf on
+ * template_name, published with the folder (cmd_issue.c). rc is its outcome.
+ */
+typedef struct cli_folder_sheet {
+	const char *template_name;
+	stamp_progress_cb progress; /* may be NULL */
+	void *progress_ctx;
+	int rc;
+} cli_folder_sheet;
+int cli_sheet_in_folder(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+			stamp_diag *d);
+
+/*
  * The usage table (main.c). A name is a verb ("issue"; for a verb with
  * sub-verbs, all of them) or a verb and sub-verb ("key add").
  */

@@ -57,18 +57,11 @@ static int threads_arg(const char *s, int *out)
 	return 0;
 }
 
-/* The sheet inside the batch's folder: drawn before the folder appears. */
-typedef struct folder_sheet {
-	cli *c;
-	const char *template_name;
-	int rc;
-} folder_sheet;
-
-static int sheet_in_folder(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
-			   stamp_diag *d)
+int cli_sheet_in_folder(stamp_store *st, const stamp_batch *b, const char *dir, void *ctx,
+			stamp_diag *d)
 {
-	folder_sheet *fs = ctx;
-	stamp_sheet_opts o = {.progress = cli_progress, .progress_ctx = fs->c};
+	cli_folder_sheet *fs = ctx;
+	stamp_sheet_opts o = {.progress = fs->progress, .progress_ctx = fs->progress_ctx};
 	stamp_template tpl;
 	char path[4096];
 
@@ -111,7 +104,7 @@ int cmd_issue(cli *c, int argc, char **argv)
 			       .progress = cli_progress,
 			       .progress_ctx = c,
 			       .note = print_note};
-	folder_sheet fs = {.c = c};
+	cli_folder_sheet fs = {.progress = cli_progress, .progress_ctx = c};
 	const char *keyfile = NULL, *passfile = NULL, *sheet = NULL, *sheet_out = NULL;
 	stamp_keypair *kp = NULL;
 	stamp_store *st = NULL;
@@ -201,7 +194,7 @@ int cmd_issue(cli *c, int argc, char **argv)
 	 */
 	if (sheet && !sheet_out) {
 		fs.template_name = sheet;
-		req.finish = sheet_in_folder;
+		req.finish = cli_sheet_in_folder;
 		req.finish_ctx = &fs;
 	}
 	if (sheet) { /* an unknown template is caught before anything is signed */

@@ -36,7 +36,8 @@ static const char css[] =
 	".card{background:#fff;padding:.8rem 1rem;border-radius:.4rem;min-width:9rem}"
 	"form.inline{display:inline}.err{color:#b00020}.ok{color:#0a5d2c}"
 	"input,select,button,textarea{font:inherit;max-width:100%}"
-	"label{font-weight:600}.scroll{overflow-x:auto}";
+	"label{font-weight:600}.scroll{overflow-x:auto}progress{width:20rem}"
+	"img.preview,img.photo{max-width:16rem;background:#fff;border:1px solid #ddd}";
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig)
@@ -312,16 +313,26 @@ enum MHD_Result console_sign_in(const console_req *r, const char *user, int role
 			      cookie, "/");
 }
 
+void console_write_begin_as(console *k, const char *user, const char *what)
+{
+	pthread_mutex_lock(&k->wlock);
+	stamp_store_set_identity(k->st, k->os_user, user, what);
+}
+
+void console_write_end_as(console *k)
+{
+	stamp_store_set_identity(k->st, k->os_user, "", "");
+	pthread_mutex_unlock(&k->wlock);
+}
+
 void console_write_begin(const console_req *r, const char *what)
 {
-	pthread_mutex_lock(&r->k->wlock);
-	stamp_store_set_identity(r->k->st, r->k->os_user, r->s ? r->s->user : "", what);
+	console_write_begin_as(r->k, r->s ? r->s->user : "", what);
 }
 
 void console_write_end(const console_req *r)
 {
-	stamp_store_set_identity(r->k->st, r->k->os_user, "", "");
-	pthread_mutex_unlock(&r->k->wlock);
+	console_write_end_as(r->k);
 }
 
 /* ---- a request's form and upload ------------------------------------------------------ */
@@ -475,7 +486,7 @@ static const console_route *const modules[] = {
 	frame_routes,	       console_overview_routes,
 	console_import_routes, console_registry_routes,
 	console_issue_routes,  console_lifecycle_routes,
-	console_users_routes,
+	console_users_routes,  console_batch_routes,
 };
 
 static const console_route *route_of(const char *method, const char *url)
@@ -592,11 +603,12 @@ static void done(void *cls, struct MHD_Connection *conn, void **req,
 
 int cmd_console(cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, 256},
-					   {"port", required_argument, NULL, 257},
-					   {"scans", required_argument, NULL, 258},
-					   {NULL, 0, NULL, 0}};
-	const char *listen_addr = "127.0.0.1", *scans = NULL;
+	static const struct option lo[] = {
+		{"listen", required_argument, NULL, 256}, {"port", required_argument, NULL, 257},
+		{"scans", required_argument, NULL, 258},  {"key", required_argument, NULL, 259},
+		{"out", required_argument, NULL, 260},	  {NULL, 0, NULL, 0}};
+	const char *listen_addr = "127.0.0.1", *scans = NULL, *key_file = NULL,
+		   *out_dir = "batches";
 	uint64_t port = 8090;
 	int opt, ex;
 	while ((opt = cli_getopt(argc, argv, "console", "", lo, &ex)) != -1) {
@@ -609,6 +621,10 @@ int cmd_console(cli *c, int argc, char **argv)
 			return EXIT_USAGE;
 		} else if (opt == 258)
 			scans = optarg;
+		else if (opt == 259)
+			key_file = optarg;
+		else if (opt == 260)
+			out_dir = optarg;
 		else
 			return ex;
 	}
@@ -635,6 +651,8 @@ int cmd_console(cli *c, int argc, char **argv)
 	}
 	k->c = c;
 	k->scans_dir = scans;
+	k->key_file = key_file;
+	k->out_dir = out_dir;
 	k->loopback = loopback;
 	if (cli_actor(NULL, k->os_user, sizeof k->os_user))
 		k->os_user[0] = '\0';

