@@ -95,6 +95,21 @@ static void top_error(strbuf *b, const char *msg)
 	}
 }
 
+/* A text field f with its label, its value given and its error beside it. */
+static void text_field(const console_req *r, strbuf *b, int f, const char *label,
+		       char (*errs)[ERR_MAX])
+{
+	const char *err = errs ? errs[f] : NULL;
+	buf_put(b, "<p><label for=\"%s\">%s</label><br><input id=\"%s\" name=\"%s\" value=\"",
+		rfields[f], label, rfields[f], rfields[f]);
+	buf_esc(b, fval(r, f));
+	buf_put(b, "\"");
+	invalid(b, err);
+	buf_put(b, ">");
+	err_beside(b, err);
+	buf_put(b, "</p>");
+}
+
 /* The form's fields, with the values given and their errors (errs may be NULL). */
 static void revoke_fields(const console_req *r, strbuf *b, char (*errs)[ERR_MAX])
 {
@@ -105,27 +120,16 @@ static void revoke_fields(const console_req *r, strbuf *b, char (*errs)[ERR_MAX]
 		buf_put(b, "<option value=\"%s\"%s>%s</option>", kinds[i].name,
 			strcmp(kind, kinds[i].name) == 0 ? " selected" : "",
 			T(r, kinds[i].vi, kinds[i].en));
+	buf_put(b, "</select></p>");
+	text_field(r, b, F_TARGET,
+		   T(r, "Tem, dãy, lô, sản phẩm hoặc khóa", "Stamp, range, batch, product or key"),
+		   errs);
+	text_field(r, b, F_FROM,
+		   T(r, "Chỉ với khóa: các lô phát hành từ ngày (YYYY-MM-DD, không bắt buộc)",
+		     "With a key only: batches issued from (YYYY-MM-DD, optional)"),
+		   errs);
 	buf_put(b,
-		"</select></p><p><label for=\"target\">%s</label><br><input id=\"target\" "
-		"name=\"target\" required value=\"",
-		T(r, "Tem, dãy, lô, sản phẩm hoặc khóa", "Stamp, range, batch, product or key"));
-	buf_esc(b, fval(r, F_TARGET));
-	buf_put(b, "\"");
-	invalid(b, errs ? errs[F_TARGET] : NULL);
-	buf_put(b, ">");
-	err_beside(b, errs ? errs[F_TARGET] : NULL);
-	buf_put(b,
-		"</p><p><label for=\"from\">%s</label><br><input id=\"from\" name=\"from\" "
-		"value=\"",
-		T(r, "Chỉ với khóa: các lô phát hành từ ngày (YYYY-MM-DD, không bắt buộc)",
-		  "With a key only: batches issued from (YYYY-MM-DD, optional)"));
-	buf_esc(b, fval(r, F_FROM));
-	buf_put(b, "\"");
-	invalid(b, errs ? errs[F_FROM] : NULL);
-	buf_put(b, ">");
-	err_beside(b, errs ? errs[F_FROM] : NULL);
-	buf_put(b,
-		"</p><p><label for=\"reason\">%s</label><br><select id=\"reason\" "
+		"<p><label for=\"reason\">%s</label><br><select id=\"reason\" "
 		"name=\"reason\"",
 		T(r, "Lý do", "Reason"));
 	invalid(b, errs ? errs[F_REASON] : NULL);
@@ -311,19 +315,25 @@ static void hidden(const console_req *r, strbuf *b, const char *name)
 	buf_put(b, "\">");
 }
 
+/* What rv covers, as `stampgen revoke` says it, escaped. */
+static void describe_esc(strbuf *b, const stamp_revocation *rv)
+{
+	char what[256];
+	cli_revoke_describe(rv, what, sizeof what);
+	buf_esc(b, what);
+}
+
 /* The dry run's page: what it covers, how many stamps, and the confirm button. */
 static enum MHD_Result revoke_preview(const console_req *r, const stamp_revocation *rv, uint64_t n)
 {
-	char what[256];
 	strbuf b;
-	cli_revoke_describe(rv, what, sizeof what);
 	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0)
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
 	console_page_head(r, &b, T(r, "Xác nhận thu hồi", "Confirm the revocation"));
 	buf_put(&b, "<p id=\"dry-run\">%s <strong id=\"count\">%llu</strong> %s (",
 		T(r, "Sẽ thu hồi", "This would revoke"), (unsigned long long)n,
 		T(r, "tem đã phát hành", n == 1 ? "issued stamp" : "issued stamps"));
-	buf_esc(&b, what);
+	describe_esc(&b, rv);
 	buf_put(&b, "; %s: %s). %s</p>", T(r, "lý do", "reason"),
 		T(r, reason_vi[rv->reason], reason_en[rv->reason]),
 		T(r, "Chưa có gì được ghi.", "Nothing was written yet."));
@@ -345,15 +355,13 @@ static enum MHD_Result revoke_preview(const console_req *r, const stamp_revocati
 
 static enum MHD_Result revoke_done(const console_req *r, const stamp_revocation *rv, uint64_t n)
 {
-	char what[256];
 	strbuf b;
-	cli_revoke_describe(rv, what, sizeof what);
 	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0)
 		return console_answer(r, 500, "text/html", NULL, 0, NULL, NULL);
 	console_page_head(r, &b, T(r, "Đã thu hồi", "Revoked"));
 	buf_put(&b, "<p class=\"ok\" role=\"status\" id=\"done\">%s %u: ",
 		T(r, "Lần thu hồi", "Revocation"), rv->id);
-	buf_esc(&b, what);
+	describe_esc(&b, rv);
 	buf_put(&b, ", %llu %s.</p><p><a href=\"/revoke\">%s</a></p>", (unsigned long long)n,
 		T(r, "tem", n == 1 ? "stamp" : "stamps"), T(r, "Các lần thu hồi", "Revocations"));
 	return console_page_end(r, &b, MHD_HTTP_OK);
@@ -563,7 +571,7 @@ static enum MHD_Result audit_page(console_req *r)
 		buf_esc(&b, line);
 		buf_put(&b, "</p>");
 	} else {
-		top_error(&b, d.msg[0] ? d.msg : stamp_strerror(vrc < 0 && rc ? rc : vrc));
+		top_error(&b, d.msg[0] ? d.msg : stamp_strerror(rc ? rc : vrc));
 	}
 	audit_rows(r, &b, &a);
 	buf_put(&b, "<p>%llu %s, %s %lu.", (unsigned long long)a.total, T(r, "mục", "entries"),

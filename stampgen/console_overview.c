@@ -99,16 +99,25 @@ typedef struct scanstat {
 	uint64_t stamps, scans, requests, unknown;
 } scanstat;
 
+/* Room for one more of n items of size bytes in *arr (capacity *cap): 0 or ENOMEM. */
+static int grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	void **a = arr;
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 32;
+	void *m = realloc(*a, c * size);
+	if (!m)
+		return ENOMEM;
+	*a = m, *cap = c;
+	return 0;
+}
+
 static int keep_batch(const stamp_batch *b, void *ctx)
 {
 	scanstat *z = ctx;
-	if (z->nb == z->nbcap) {
-		size_t cap = z->nbcap ? z->nbcap * 2 : 64;
-		stamp_batch *n = realloc(z->b, cap * sizeof *n);
-		if (!n)
-			return ENOMEM;
-		z->b = n, z->nbcap = cap;
-	}
+	if (grow(&z->b, &z->nbcap, z->nb, sizeof *z->b))
+		return ENOMEM;
 	z->b[z->nb++] = *b;
 	return 0;
 }
@@ -139,13 +148,8 @@ static prodstat *product_of(scanstat *z, const char *id)
 	for (size_t i = 0; i < z->np; i++)
 		if (strcmp(z->p[i].id, id) == 0)
 			return &z->p[i];
-	if (z->np == z->npcap) {
-		size_t cap = z->npcap ? z->npcap * 2 : 32;
-		prodstat *n = realloc(z->p, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		z->p = n, z->npcap = cap;
-	}
+	if (grow(&z->p, &z->npcap, z->np, sizeof *z->p))
+		return NULL;
 	prodstat *p = &z->p[z->np++];
 	memset(p, 0, sizeof *p);
 	snprintf(p->id, sizeof p->id, "%s", id);
@@ -200,6 +204,16 @@ static void day_name(int64_t days, char out[11])
 	stamp_date_format(stamp_date_from_days(days), out);
 }
 
+/* A chart's numbers: a table with its caption and three column heads. */
+static void table_head(strbuf *b, const char *id, const char *caption, const char *c1,
+		       const char *c2, const char *c3)
+{
+	buf_put(b,
+		"<div class=\"scroll\"><table id=\"%s\"><caption>%s</caption><tr><th "
+		"scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
+		id, caption, c1, c2, c3);
+}
+
 /* Scans by day of the last counted scan, the last 90 days, with the numbers as a table. */
 static void chart_days(const console_req *r, strbuf *b, const scanstat *z)
 {
@@ -238,12 +252,8 @@ static void chart_days(const console_req *r, strbuf *b, const scanstat *z)
 		"<text x=\"0\" y=\"136\" font-size=\"11\">%s</text><text x=\"%d\" "
 		"y=\"136\" font-size=\"11\" text-anchor=\"end\">%s</text></svg>",
 		first, DAYS * 6, last);
-	buf_put(b,
-		"<div class=\"scroll\"><table id=\"days\"><caption>%s</caption><tr><th "
-		"scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
-		"scope=\"col\">%s</th></tr>",
-		T(r, "Các ngày có lượt quét", "Days with scans"), T(r, "Ngày", "Day"),
-		T(r, "Tem", "Stamps"), T(r, "Lượt quét", "Scans"));
+	table_head(b, "days", T(r, "Các ngày có lượt quét", "Days with scans"), T(r, "Ngày", "Day"),
+		   T(r, "Tem", "Stamps"), T(r, "Lượt quét", "Scans"));
 	for (int i = DAYS; i-- > 0;) {
 		if (!z->day_scans[i])
 			continue;
@@ -276,12 +286,10 @@ static void chart_products(const console_req *r, strbuf *b, const scanstat *z)
 			i * 24 + 3, w ? w : 1, 176 + (w ? w : 1), i * 24 + 16,
 			(unsigned long long)z->p[i].scans);
 	}
-	buf_put(b,
-		"</svg><div class=\"scroll\"><table id=\"products\"><caption>%s</caption><tr><th "
-		"scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
-		"scope=\"col\">%s</th></tr>",
-		T(r, "Lượt quét theo sản phẩm", "Scans by product"), T(r, "Sản phẩm", "Product"),
-		T(r, "Tem đã quét", "Stamps scanned"), T(r, "Lượt quét", "Scans"));
+	buf_put(b, "</svg>");
+	table_head(b, "products", T(r, "Lượt quét theo sản phẩm", "Scans by product"),
+		   T(r, "Sản phẩm", "Product"), T(r, "Tem đã quét", "Stamps scanned"),
+		   T(r, "Lượt quét", "Scans"));
 	for (size_t i = 0; i < n; i++) {
 		buf_put(b, "<tr><td>");
 		buf_esc(b, z->p[i].id);
@@ -302,11 +310,9 @@ static void suspects(const console_req *r, strbuf *b, const scanstat *z)
 		buf_put(b, "<p id=\"suspects\">%s</p>", T(r, "Không có.", "None."));
 		return;
 	}
-	buf_put(b,
-		"<div class=\"scroll\"><table id=\"suspects\"><tr><th scope=\"col\">%s</th><th "
-		"scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
-		T(r, "Số sê-ri", "Serial"), T(r, "Máy quét khác nhau", "Distinct scanners"),
-		T(r, "Lô tem", "Batch"));
+	table_head(b, "suspects", T(r, "Tem đáng ngờ", "Suspicious stamps"),
+		   T(r, "Số sê-ri", "Serial"), T(r, "Máy quét khác nhau", "Distinct scanners"),
+		   T(r, "Lô tem", "Batch"));
 	for (size_t i = 0; i < z->nsus; i++)
 		buf_put(b,
 			"<tr><td>%llu</td><td>%llu</td><td><a "
