@@ -33,6 +33,10 @@ g issue --product NM-COT-HH --lot L01 --produced 2026-11-01 --count 5 --key k1.k
 	--base-url "$URLBASE" --out a --no-images
 g issue --product NM-COT-HH --lot L02 --produced 2026-11-02 --count 7 --key k1.key \
 	--base-url "$URLBASE" --out b --no-images
+for i in 10 11 12 13 14 15; do # small batches: an audit log of more than one page
+	g issue --product NM-COT-HH --lot L$i --produced 2026-11-03 --count 1 --key k1.key \
+		--base-url "$URLBASE" --out c$i --no-images 2>/dev/null
+done
 url() { awk -F, -v s="$2" '$1 == s { print $2 }' "$1/manifest.csv"; }
 U1=$(url a 1)
 case $U1 in HTTPS://*/S/*) ok "issued: two batches, serial 1 is $U1" ;; *) fail "manifest: '$U1'"; finish ;; esac
@@ -170,6 +174,21 @@ grep -q "<td>$OS</td><td>$ME</td><td>console: revoke</td><td>revocation 1: seria
 first=$(grep -o '<tr><td>[0-9]*</td>' audit | head -1 | tr -dc 0-9)
 n=$(sed 's/INTACT: \([0-9]*\) entries.*/\1/' verify.txt)
 [ "$first" = "$n" ] && ok "newest first (entry $n on top)" || fail "order: first row $first of $n"
+rows=$(grep -o '<tr><td>[0-9]*</td><td>[0-9-]* [0-9:]*</td>' audit | wc -l)
+last=$(grep -o '<tr><td>[0-9]*</td><td>[0-9-]* [0-9:]*</td>' audit | tail -1 | sed 's/<tr><td>\([0-9]*\).*/\1/')
+[ "$n" -gt 20 ] && [ "$rows" = 20 ] && [ "$last" = $((n - 19)) ] && grep -q 'href="?page=2"' audit &&
+	ok "page 1: entries $n to $((n - 19)), a link to page 2" || fail "paging: $n entries, $rows rows, last $last"
+req audit2 GET '/audit?page=2' -H "Cookie: $COOKIE"
+first=$(grep -o '<tr><td>[0-9]*</td><td>[0-9-]* [0-9:]*</td>' audit2 | head -1 | sed 's/<tr><td>\([0-9]*\).*/\1/')
+[ "$first" = $((n - 20)) ] && ok "page 2 starts at entry $((n - 20))" || fail "page 2 starts at '$first'"
+
+# in English once the session switched
+post lang /lang --data-urlencode "csrf=$CSRF" --data-urlencode lang=en
+req en GET /revoke -H "Cookie: $COOKIE"
+grep -q '<h1>Revoke stamps</h1>' en && grep -q '<option value="stolen">Stolen</option>' en &&
+	ok "the revocation page in English after the switch" || fail "English: $(grep -o '<h1>[^<]*' en)"
+post lang /lang --data-urlencode "csrf=$CSRF" --data-urlencode lang=vi
+
 # alter entry 2 behind the store's back, as someone with the files could
 mdb_dump -s audit "$OCOPSTAMP_STORE" >audit.dump
 python3 - audit.dump <<'EOF'
@@ -212,6 +231,8 @@ TOTAL=$((C3 + C4 + C7))
 kill "$PID" 2>/dev/null
 wait "$PID" 2>/dev/null
 PID=
+grep -Eq 'Sanitizer|runtime error:' console.err && fail "sanitizer report in the console's log: $(head -20 console.err)" ||
+	ok "no sanitizer report in the console's log"
 console_start --scans "$WORK/scans-copy"
 console_sign_in
 req home GET / -H "Cookie: $COOKIE"
@@ -236,4 +257,6 @@ chmod -R u+w scans-copy
 kill "$PID" 2>/dev/null
 wait "$PID" 2>/dev/null
 PID=
+grep -Eq 'Sanitizer|runtime error:' console.err && fail "sanitizer report in the console's log: $(head -20 console.err)" ||
+	ok "no sanitizer report in the console's log"
 finish
