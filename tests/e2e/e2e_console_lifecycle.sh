@@ -37,6 +37,8 @@ for i in 10 11 12 13 14 15; do # small batches: an audit log of more than one pa
 	g issue --product NM-COT-HH --lot L$i --produced 2026-11-03 --count 1 --key k1.key \
 		--base-url "$URLBASE" --out c$i --no-images 2>/dev/null
 done
+g issue --product NM-KP-30 --lot K1 --produced 2026-11-03 --count 2 --key k1.key \
+	--base-url "$URLBASE" --out k --no-images 2>/dev/null
 url() { awk -F, -v s="$2" '$1 == s { print $2 }' "$1/manifest.csv"; }
 U1=$(url a 1)
 case $U1 in HTTPS://*/S/*) ok "issued: two batches, serial 1 is $U1" ;; *) fail "manifest: '$U1'"; finish ;; esac
@@ -216,8 +218,10 @@ S3=$(b32_of "$(url a 3)") S4=$(b32_of "$(url a 4)") S7=$(b32_of "$(url b 7)")
 out=$($CLIENT "$VD_PORT" "/S/$S3" phones 30) && ok "30 phones scanned serial 3" || fail "client: $out"
 out=$($CLIENT "$VD_PORT" "/S/$S4" phones 4) && ok "4 phones scanned serial 4" || fail "client: $out"
 out=$($CLIENT "$VD_PORT" "/S/$S7" phone 3 127.0.0.5) && ok "one phone scanned serial 7 three times" || fail "client: $out"
+SK=$(b32_of "$(sed -n 2p k/manifest.csv | cut -d, -f2)")
+out=$($CLIENT "$VD_PORT" "/S/$SK" phones 2) && ok "2 phones scanned a stamp of NM-KP-30" || fail "client: $out"
 c() { fetch "/api/v1/stamps/$1"; json scans.counted; }
-C3=$(c "$S3") C4=$(c "$S4") C7=$(c "$S7")
+C3=$(c "$S3") C4=$(c "$S4") C7=$(c "$S7") CK=$(c "$SK")
 fetch "/api/v1/stamps/$S3"
 json_is verdict suspicious "verifyd: serial 3 suspicious"
 vd_stop
@@ -239,13 +243,13 @@ req home GET / -H "Cookie: $COOKIE"
 [ "$S" = 200 ] && grep -q '<svg role="img" aria-labelledby="days-t"' home && grep -q '<title id="days-t">' home &&
 	grep -q '<svg role="img" aria-labelledby="prod-t"' home && ! grep -q 'style=' home &&
 	ok "two SVG charts, each with its title, no style attribute" || fail "charts: $S"
-grep -q "<p id=\"scan-totals\">$TOTAL lượt quét được tính, 3 tem đã quét" home &&
-	ok "the totals: $TOTAL counted scans of 3 stamps, as verifyd counted" || fail "totals: $(grep -o 'id="scan-totals">[^<]*' home)"
-grep -q "<table id=\"products\">.*<tr><td>NM-COT-HH</td><td>3</td><td>$TOTAL</td></tr>" home &&
-	ok "scans by product: NM-COT-HH, 3 stamps, $TOTAL scans" || fail "products table"
+grep -q "<p id=\"scan-totals\">$((TOTAL + CK)) lượt quét được tính, 4 tem đã quét" home &&
+	ok "the totals: $((TOTAL + CK)) counted scans of 4 stamps, as verifyd counted" || fail "totals: $(grep -o 'id="scan-totals">[^<]*' home)"
+grep -q "<table id=\"products\">.*<tr><td>NM-COT-HH</td><td>3</td><td>$TOTAL</td></tr><tr><td>NM-KP-30</td><td>1</td><td>$CK</td></tr></table>" home &&
+	ok "scans by product, most first: NM-COT-HH 3 stamps $TOTAL scans, NM-KP-30 1 stamp $CK" || fail "products table"
 TODAY=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
-grep -q "<table id=\"days\">.*<tr><td>$TODAY</td><td>3</td><td>$TOTAL</td></tr>" home &&
-	ok "scans by day: today $TODAY, 3 stamps, $TOTAL scans" || fail "days table"
+grep -q "<table id=\"days\">.*<tr><td>$TODAY</td><td>4</td><td>$((TOTAL + CK))</td></tr>" home &&
+	ok "scans by day: today $TODAY, 4 stamps, $((TOTAL + CK)) scans" || fail "days table"
 grep -q '<table id="suspects">.*<tr><td>3</td><td>30</td><td><a href="/batches/1">1</a></td></tr>' home &&
 	ok "serial 3 listed as suspicious (30 scanners), linked to batch 1" || fail "suspects: $(grep -o 'id="suspects".*' home | head -c 400)"
 grep -q '<tr><td>4</td><td>4</td>' home && fail "serial 4 (4 scanners) listed as suspicious" ||
