@@ -118,6 +118,10 @@ post batch /revoke --data-urlencode "csrf=$CSRF" --data-urlencode kind=batch --d
 post lot /revoke --data-urlencode "csrf=$CSRF" --data-urlencode kind=lot --data-urlencode target=NM-COT-HH:L01 \
 	--data-urlencode reason=recalled
 grep -q '<strong id="count">5</strong>' lot && ok "a lot's dry run counts its 5 stamps" || fail "lot dry run"
+post key /revoke --data-urlencode "csrf=$CSRF" --data-urlencode kind=key --data-urlencode "target=$KID" \
+	--data-urlencode from=2026-01-01 --data-urlencode reason=key-compromised
+grep -q '<strong id="count">20</strong>' key && grep -q "key $KID, batches from 2026-01-01" key &&
+	ok "a key's dry run from a date counts its 20 stamps" || fail "key dry run: $(grep -o 'id="count">[^<]*' key)"
 
 req list GET /revoke -H "Cookie: $COOKIE"
 grep -q '<td>Cuộn &lt;b&gt;mất&lt;/b&gt; &amp; &quot;x&quot;</td>' list && ! grep -q '<b>mất' list &&
