@@ -42,6 +42,9 @@ g issue --product NM-KP-30 --lot K1 --produced 2026-11-03 --count 2 --key k1.key
 url() { awk -F, -v s="$2" '$1 == s { print $2 }' "$1/manifest.csv"; }
 U1=$(url a 1)
 case $U1 in HTTPS://*/S/*) ok "issued: two batches, serial 1 is $U1" ;; *) fail "manifest: '$U1'"; finish ;; esac
+expect_exit 0 "stampgen revoke --code URL --dry-run (the parser the console shares)" -- \
+	"$G" revoke --code "$U1" --reason lost --dry-run
+out_has "would revoke serial 1: 1 issued stamp (reason lost); nothing was written" "... says serial 1, 1 stamp"
 KID=$("$G" key list | sed -n 2p | cut -f1)
 OS=$(id -un)
 ME=can-bo-lan # the console's user, who signed in with its one-time code
