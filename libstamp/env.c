@@ -44,12 +44,16 @@ int stamp_env_open(const char *dir, unsigned flags, unsigned maxdbs, size_t maps
 			       stamp_strerror(rc));
 		goto fail;
 	}
-	rc = mdb_env_open(env, dir, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600);
+	rc = mdb_env_open(env, dir,
+			  MDB_NOTLS | (rdonly ? MDB_RDONLY : 0) |
+				  (flags & STAMP_ENV_NOLOCK ? MDB_NOLOCK : 0),
+			  0600);
 	if (rc) {
 		stamp_diag_set(diag, rc, "%s: cannot open %s: %s", dir, what, stamp_strerror(rc));
 		goto fail;
 	}
-	mdb_reader_check(env, &dead); /* slots of crashed readers pin old pages */
+	if (!(flags & STAMP_ENV_NOLOCK))
+		mdb_reader_check(env, &dead); /* slots of crashed readers pin old pages */
 	*out = env;
 	return 0;
 fail:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -160,6 +161,15 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return EINVAL;
 	*out = v;
 	return 0;
+}
+
+void cli_time_vn(int64_t t, char out[32])
+{
+	/* Vietnam's civil time, UTC+7 without daylight saving: no tz database needed */
+	time_t local = (time_t)(t + 7 * 3600);
+	struct tm tm;
+	if (!gmtime_r(&local, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, 32, "%lld", (long long)t);
 }
 
 int cli_parse_date(const char *what, const char *s, uint32_t *out)

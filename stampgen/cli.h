@@ -45,6 +45,14 @@ int cli_load_key(const char *path, const char *passfile, stamp_keypair **kp);
 
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_date(const char *what, const char *s, uint32_t *out);
+/* Unix time t as "YYYY-MM-DD HH:MM:SS" in Vietnam (UTC+7). */
+void cli_time_vn(int64_t t, char out[32]);
+/*
+ * `stampgen audit verify`'s verdict on the log, one line into out: "INTACT:
+ * N entries; head HEX" (0) or "BROKEN at entry N: why" (STAMP_ECORRUPT);
+ * another code when the log cannot be read (d says why, out untouched).
+ */
+int cli_audit_verify(stamp_txn *t, char *out, size_t cap, stamp_diag *d);
 
 /* stamp_progress_cb drawing a bar on a terminal; ctx is the cli. */
 void cli_progress(uint64_t done, uint64_t total, void *ctx);
@@ -152,5 +160,17 @@ int cmd_event(cli *c, int argc, char **argv);
 /* Who acts: given (--actor), else the operating-system user; into out. 0, or
  * an exit code after saying that given is too long. */
 int cli_actor(const char *given, char *out, size_t cap);
+
+/*
+ * What `stampgen revoke` and the console's revocation form take as a target
+ * (cmd_revoke.c): kind is a STAMP_SCOPE_* (serials: "N" or "A-B"; a batch
+ * number; a product id; a key id), CLI_REVOKE_LOT ("PRODUCT:LOT", stored as
+ * its batch) or CLI_REVOKE_CODE (a stamp's code or URL: its serial). Sets
+ * r's scope and target; 0, or EXIT_USAGE with the message in err.
+ */
+enum { CLI_REVOKE_LOT = 16, CLI_REVOKE_CODE };
+int cli_revoke_target(stamp_revocation *r, int kind, const char *arg, char *err, size_t cap);
+/* One line saying what r covers: "serials 10-20", "batch 3 (NM-01, lot L1)". */
+void cli_revoke_describe(const stamp_revocation *r, char *out, size_t cap);
 
 #endif

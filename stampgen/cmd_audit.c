@@ -11,20 +11,11 @@
 
 enum { OPT_SINCE = 256 };
 
-static void when(int64_t t, char out[32])
-{
-	/* Vietnam's civil time, UTC+7 without daylight saving: no tz database needed */
-	time_t local = (time_t)(t + 7 * 3600);
-	struct tm tm;
-	if (!gmtime_r(&local, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(out, 32, "%lld", (long long)t);
-}
-
 static int print_entry(const stamp_audit_entry *e, void *ctx)
 {
 	char at[32];
 	(void)ctx;
-	when(e->time, at);
+	cli_time_vn(e->time, at);
 	printf("%llu\t%s\t%s%s%s%s\t%s\t%s\n", (unsigned long long)e->seq, at, e->user,
 	       e->actor[0] ? " (" : "", e->actor, e->actor[0] ? ")" : "", e->what, e->result);
 	return 0;
@@ -63,11 +54,28 @@ static int audit_list(cli *c, int argc, char **argv)
 	return cli_exit_code(rc);
 }
 
-static int audit_verify(cli *c, int argc, char **argv)
+int cli_audit_verify(stamp_txn *t, char *out, size_t cap, stamp_diag *d)
 {
 	uint8_t head[STAMP_AUDIT_HASH_BYTES];
 	char hex[2 * STAMP_AUDIT_HASH_BYTES + 1];
 	uint64_t n = 0, broken = 0;
+	int rc = stamp_audit_verify(t, &n, head, &broken, d);
+	if (rc == STAMP_ECORRUPT) {
+		snprintf(out, cap, "BROKEN at entry %llu: %s", (unsigned long long)broken, d->msg);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	for (int i = 0; i < STAMP_AUDIT_HASH_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", head[i]);
+	snprintf(out, cap, "INTACT: %llu entries; head %s", (unsigned long long)n,
+		 n ? hex : "(none)");
+	return 0;
+}
+
+static int audit_verify(cli *c, int argc, char **argv)
+{
+	char line[1024];
 	stamp_diag d = {{0}};
 	stamp_store *st;
 	stamp_txn *t;
@@ -78,22 +86,16 @@ static int audit_verify(cli *c, int argc, char **argv)
 	if (cli_open_store(c, STAMP_STORE_RDONLY, &st))
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, 0, &t)) == 0) {
-		rc = stamp_audit_verify(t, &n, head, &broken, &d);
+		rc = cli_audit_verify(t, line, sizeof line, &d);
 		stamp_txn_abort(t);
 	}
 	stamp_store_close(st);
-	if (rc == STAMP_ECORRUPT) {
-		printf("BROKEN at entry %llu: %s\n", (unsigned long long)broken, d.msg);
-		return EXIT_FAILED;
-	}
-	if (rc) {
+	if (rc && rc != STAMP_ECORRUPT) {
 		cli_fail(rc, &d, c->store_dir);
 		return EXIT_USAGE;
 	}
-	for (int i = 0; i < STAMP_AUDIT_HASH_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", head[i]);
-	printf("INTACT: %llu entries; head %s\n", (unsigned long long)n, n ? hex : "(none)");
-	return EXIT_OK;
+	printf("%s\n", line);
+	return rc ? EXIT_FAILED : EXIT_OK;
 }
 
 int cmd_audit(cli *c, int argc, char **argv)

@@ -25,7 +25,8 @@ enum {
 	OPT_REASON,
 	OPT_NOTE,
 	OPT_ACTOR,
-	OPT_DRYRUN
+	OPT_DRYRUN,
+	OPT_CODE
 };
 
 int cli_actor(const char *given, char *out, size_t cap)
@@ -61,7 +62,7 @@ static int parse_range(const char *s, uint64_t *first, uint64_t *last)
 }
 
 /* One line saying what r covers: "serials 10-20", "batch 3 (NM-01, lot L1)". */
-static void describe(const stamp_revocation *r, char *out, size_t cap)
+void cli_revoke_describe(const stamp_revocation *r, char *out, size_t cap)
 {
 	char kid[9], from[11];
 	switch (r->scope) {
@@ -86,20 +87,16 @@ static void describe(const stamp_revocation *r, char *out, size_t cap)
 	}
 }
 
-typedef struct target {
-	int n; /* how many scopes were given: exactly one */
-	stamp_revocation r;
-} target;
-
-static int set_scope(target *g, int scope, const char *arg)
+int cli_revoke_target(stamp_revocation *r, int kind, const char *arg, char *err, size_t cap)
 {
-	stamp_revocation *r = &g->r;
 	uint64_t v;
 	const char *colon;
+	stamp_code code;
 
-	g->n++;
-	r->scope = (uint8_t)scope;
-	switch (scope) {
+	r->scope = (uint8_t)(kind == CLI_REVOKE_LOT    ? STAMP_SCOPE_BATCH
+			     : kind == CLI_REVOKE_CODE ? STAMP_SCOPE_SERIALS
+						       : kind);
+	switch (kind) {
 	case STAMP_SCOPE_SERIALS:
 		if (!strchr(arg, '-')) {
 			if (cli_parse_u64(arg, 1, STAMP_SERIAL_MAX, &v))
@@ -109,7 +106,7 @@ static int set_scope(target *g, int scope, const char *arg)
 		}
 		if (parse_range(arg, &r->first, &r->last) == 0)
 			return 0;
-		cli_err("--serials: expected A-B with 1 <= A <= B, got \"%s\"", arg);
+		snprintf(err, cap, "--serials: expected A-B with 1 <= A <= B, got \"%s\"", arg);
 		return EXIT_USAGE;
 	case STAMP_SCOPE_BATCH:
 		if (cli_parse_u64(arg, 1, UINT32_MAX, &v))
@@ -117,17 +114,23 @@ static int set_scope(target *g, int scope, const char *arg)
 		r->batch_id = (uint32_t)v;
 		return 0;
 	case STAMP_SCOPE_PRODUCT:
-		if (snprintf(r->product_id, sizeof r->product_id, "%s", arg) <
-		    (int)sizeof r->product_id)
+		if (*arg && snprintf(r->product_id, sizeof r->product_id, "%s", arg) <
+				    (int)sizeof r->product_id)
 			return 0;
 		break;
 	case STAMP_SCOPE_KEY:
 		if (stamp_key_id_parse(arg, r->key_id) == 0)
 			return 0;
-		cli_err("--key: expected a key id of 8 hex digits, got \"%s\"", arg);
+		snprintf(err, cap, "--key: expected a key id of 8 hex digits, got \"%s\"", arg);
+		return EXIT_USAGE;
+	case CLI_REVOKE_CODE: /* the stamp's serial, as its code or URL says */
+		if (stamp_code_parse(arg, strlen(arg), &code, NULL) == 0) {
+			r->first = r->last = code.serial;
+			return 0;
+		}
+		snprintf(err, cap, "--code: expected a stamp's code or its URL, got \"%s\"", arg);
 		return EXIT_USAGE;
 	default: /* a lot: PRODUCT:LOT, stored as its batch */
-		r->scope = STAMP_SCOPE_BATCH;
 		colon = strchr(arg, ':');
 		if (colon && colon > arg && colon[1] &&
 		    (size_t)(colon - arg) < sizeof r->product_id &&
@@ -137,17 +140,17 @@ static int set_scope(target *g, int scope, const char *arg)
 			snprintf(r->lot, sizeof r->lot, "%s", colon + 1);
 			return 0;
 		}
-		cli_err("--lot: expected PRODUCT:LOT, got \"%s\"", arg);
+		snprintf(err, cap, "--lot: expected PRODUCT:LOT, got \"%s\"", arg);
 		return EXIT_USAGE;
 	}
-	cli_err("--%s: expected %s, got \"%s\"",
-		scope == STAMP_SCOPE_SERIALS ? "serial"
-		: scope == STAMP_SCOPE_BATCH ? "batch"
+	snprintf(err, cap, "--%s: expected %s, got \"%s\"",
+		 kind == STAMP_SCOPE_SERIALS ? "serial"
+		 : kind == STAMP_SCOPE_BATCH ? "batch"
 					     : "product",
-		scope == STAMP_SCOPE_SERIALS ? "a serial number from 1"
-		: scope == STAMP_SCOPE_BATCH ? "a batch number"
+		 kind == STAMP_SCOPE_SERIALS ? "a serial number from 1"
+		 : kind == STAMP_SCOPE_BATCH ? "a batch number"
 					     : "a product id",
-		arg);
+		 arg);
 	return EXIT_USAGE;
 }
 
@@ -166,32 +169,40 @@ int cmd_revoke(cli *c, int argc, char **argv)
 					   {"note", required_argument, NULL, OPT_NOTE},
 					   {"actor", required_argument, NULL, OPT_ACTOR},
 					   {"dry-run", no_argument, NULL, OPT_DRYRUN},
+					   {"code", required_argument, NULL, OPT_CODE},
 					   {NULL, 0, NULL, 0}};
-	target g = {0};
+	stamp_revocation rv;
+	int given = 0;
+	char err[256];
 	const char *reason = NULL, *actor = NULL, *note = "";
 	int opt, ex, dry = 0, from_given = 0, rc;
 	const char *sub = cli_subverb(argc, argv, &ex);
 	stamp_diag d = {{0}};
 
+	memset(&rv, 0, sizeof rv);
 	if (!sub)
 		return ex;
 	if (*sub)
 		return revoke_list(c, argc - 1, argv + 1);
 	while ((opt = cli_getopt(argc, argv, "revoke", "", lo, &ex)) != -1) {
-		int scope = opt == OPT_SERIAL || opt == OPT_SERIALS ? STAMP_SCOPE_SERIALS
-			    : opt == OPT_BATCH			    ? STAMP_SCOPE_BATCH
-			    : opt == OPT_PRODUCT		    ? STAMP_SCOPE_PRODUCT
-			    : opt == OPT_KEY			    ? STAMP_SCOPE_KEY
-			    : opt == OPT_LOT			    ? 0
-								    : -1;
-		if (scope >= 0) {
-			if ((ex = set_scope(&g, scope, optarg)))
+		int kind = opt == OPT_SERIAL || opt == OPT_SERIALS ? STAMP_SCOPE_SERIALS
+			   : opt == OPT_BATCH			   ? STAMP_SCOPE_BATCH
+			   : opt == OPT_PRODUCT			   ? STAMP_SCOPE_PRODUCT
+			   : opt == OPT_KEY			   ? STAMP_SCOPE_KEY
+			   : opt == OPT_LOT			   ? CLI_REVOKE_LOT
+			   : opt == OPT_CODE			   ? CLI_REVOKE_CODE
+								   : -1;
+		if (kind >= 0) {
+			given++;
+			if ((ex = cli_revoke_target(&rv, kind, optarg, err, sizeof err))) {
+				cli_err("%s", err);
 				return ex;
+			}
 			continue;
 		}
 		switch (opt) {
 		case OPT_FROM:
-			if (cli_parse_date("--from", optarg, &g.r.from))
+			if (cli_parse_date("--from", optarg, &rv.from))
 				return EXIT_USAGE;
 			from_given = 1;
 			break;
@@ -211,8 +222,9 @@ int cmd_revoke(cli *c, int argc, char **argv)
 			return ex;
 		}
 	}
-	if (g.n != 1 || optind < argc) {
-		cli_err("give exactly one of --serial, --serials, --batch, --lot, --product, "
+	if (given != 1 || optind < argc) {
+		cli_err("give exactly one of --serial, --serials, --code, --batch, --lot, "
+			"--product, "
 			"--key");
 		return cli_usage("revoke");
 	}
@@ -220,24 +232,24 @@ int cmd_revoke(cli *c, int argc, char **argv)
 		cli_err("--reason is required: one of %s", stamp_reason_list());
 		return cli_usage("revoke");
 	}
-	if (from_given && g.r.scope != STAMP_SCOPE_KEY) {
+	if (from_given && rv.scope != STAMP_SCOPE_KEY) {
 		cli_err("--from goes with --key only");
 		return cli_usage("revoke");
 	}
-	if ((rc = stamp_reason_parse(reason, &g.r.reason, &d))) {
+	if ((rc = stamp_reason_parse(reason, &rv.reason, &d))) {
 		cli_fail(rc, &d, "--reason");
 		return EXIT_USAGE;
 	}
 	/* trimmed and NFC first: the limit is on the text that is kept */
-	if ((rc = stamp_text_clean(note, g.r.note, STAMP_NOTE_MAX, "--note", &d))) {
+	if ((rc = stamp_text_clean(note, rv.note, STAMP_NOTE_MAX, "--note", &d))) {
 		cli_fail(rc, &d, "--note");
 		return EXIT_FAILED;
 	}
 	if (actor)
 		c->actor = actor; /* the audit entry names the same actor */
-	if ((ex = cli_actor(c->actor, g.r.actor, sizeof g.r.actor)))
+	if ((ex = cli_actor(c->actor, rv.actor, sizeof rv.actor)))
 		return ex;
-	g.r.since = time(NULL);
+	rv.since = time(NULL);
 
 	stamp_store *st;
 	stamp_txn *t;
@@ -246,9 +258,9 @@ int cmd_revoke(cli *c, int argc, char **argv)
 	if (cli_open_store(c, dry ? STAMP_STORE_RDONLY : 0, &st))
 		return EXIT_USAGE;
 	if ((rc = stamp_txn_begin(st, !dry, &t)) == 0) {
-		rc = stamp_revocation_count(t, &g.r, &n, &d);
+		rc = stamp_revocation_count(t, &rv, &n, &d);
 		if (rc == 0 && !dry)
-			rc = stamp_revocation_add(t, &g.r, &d);
+			rc = stamp_revocation_add(t, &rv, &d);
 		if (rc == 0 && !dry) {
 			rc = stamp_txn_commit(t, &d);
 			t = NULL;
@@ -260,14 +272,14 @@ int cmd_revoke(cli *c, int argc, char **argv)
 		cli_fail(rc, &d, "revoke");
 		return cli_exit_code(rc);
 	}
-	describe(&g.r, what, sizeof what);
+	cli_revoke_describe(&rv, what, sizeof what);
 	if (dry)
 		printf("would revoke %s: %llu issued stamp%s (reason %s); nothing was written\n",
 		       what, (unsigned long long)n, n == 1 ? "" : "s", reason);
 	else
-		printf("revocation %u: %s, %llu issued stamp%s, reason %s%s%s\n", g.r.id, what,
-		       (unsigned long long)n, n == 1 ? "" : "s", reason, g.r.note[0] ? ": " : "",
-		       g.r.note);
+		printf("revocation %u: %s, %llu issued stamp%s, reason %s%s%s\n", rv.id, what,
+		       (unsigned long long)n, n == 1 ? "" : "s", reason, rv.note[0] ? ": " : "",
+		       rv.note);
 	return EXIT_OK;
 }
 
@@ -275,7 +287,7 @@ static int print_revocation(const stamp_revocation *r, void *ctx)
 {
 	char what[256], since[11], undone[11];
 	(void)ctx;
-	describe(r, what, sizeof what);
+	cli_revoke_describe(r, what, sizeof what);
 	stamp_date_format(stamp_date_from_unix(r->since), since);
 	stamp_date_format(r->undone ? stamp_date_from_unix(r->undone) : 0, undone);
 	printf("%u\t%s\t%s\t%s\t%s\t%s\t%s\n", r->id, r->undone ? "undone" : "in force", what,

@@ -76,7 +76,8 @@ static enum MHD_Result batches_page(console_req *r)
 	}
 	console_page_head(r, &b, T(r, "Lô tem", "Batches"));
 	buf_put(&b,
-		"<div class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+		"<div class=\"scroll\" "
+		"tabindex=\"0\"><table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 		"<th>%s</th><th>%s</th></tr>",
 		T(r, "Lô", "Batch"), T(r, "Sản phẩm", "Product"), T(r, "Số lô", "Lot"),
 		T(r, "Ngày sản xuất", "Produced"), T(r, "Hạn dùng", "Expiry"),
@@ -340,7 +341,8 @@ static void journey(const console_req *r, strbuf *b, const facts *f)
 		return;
 	}
 	buf_put(b,
-		"<div class=\"scroll\"><table id=\"stages\"><tr><th>%s</th><th>%s</th><th>%s</th>"
+		"<div class=\"scroll\" tabindex=\"0\"><table "
+		"id=\"stages\"><tr><th>%s</th><th>%s</th><th>%s</th>"
 		"<th>%s</th><th>%s</th></tr>",
 		T(r, "Ngày", "Day"), T(r, "Công đoạn", "Stage"), T(r, "Nơi làm", "Place"),
 		T(r, "Người làm", "Done by"), T(r, "Ghi chú", "Note"));

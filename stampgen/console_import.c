@@ -417,7 +417,7 @@ static void put_outcome(const console_req *r, strbuf *b, seen *v)
 		buf_add(b, v->probs.p, v->probs.len);
 		buf_put(b, "</ul>");
 	}
-	buf_put(b, "<h2>%s</h2><p>%zu %s%s</p><div class=\"scroll\"><table>",
+	buf_put(b, "<h2>%s</h2><p>%zu %s%s</p><div class=\"scroll\" tabindex=\"0\"><table>",
 		T(r, "Các dòng đọc được", "The rows as read"), v->nrows, T(r, "dòng", "rows"),
 		v->nrows > PREVIEW_ROWS ? T(r, " (hiện 50 dòng đầu)", " (the first 50 shown)")
 					: "");

@@ -224,7 +224,8 @@ static enum MHD_Result list_page(console_req *r, int products)
 		T(r, "Tìm", "Search"));
 	buf_esc(&b, q ? q : "");
 	buf_put(&b,
-		"\"> <button type=\"submit\">%s</button></form><div class=\"scroll\"><table><tr>",
+		"\"> <button type=\"submit\">%s</button></form><div class=\"scroll\" "
+		"tabindex=\"0\"><table><tr>",
 		T(r, "Tìm", "Search"));
 	if (products)
 		buf_put(&b, "<th>%s</th><th>%s</th><th>%s</th><th>%s</th>", T(r, "Mã", "Id"),
@@ -598,7 +599,7 @@ static enum MHD_Result coop_page(console_req *r, const char *id)
 	fields_table(r, &b, 0, &x, names);
 	buf_put(&b,
 		"<h2>%s</h2><div "
-		"class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
+		"class=\"scroll\" tabindex=\"0\"><table><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
 		T(r, "Sản phẩm", "Products"), T(r, "Mã", "Id"), T(r, "Tên", "Name"),
 		T(r, "Hạng sao", "Stars"));
 	listing l = {.b = &b};
@@ -768,7 +769,8 @@ static enum MHD_Result product_page(console_req *r, const char *id, field_err *e
 	}
 
 	buf_put(&b,
-		"<h2>%s</h2><div class=\"scroll\"><table><tr><th>%s</th><th>%s</th><th>%s</th>"
+		"<h2>%s</h2><div class=\"scroll\" "
+		"tabindex=\"0\"><table><tr><th>%s</th><th>%s</th><th>%s</th>"
 		"<th>%s</th><th>%s</th></tr>",
 		T(r, "Lô tem", "Batches"), T(r, "Số", "No."), T(r, "Lô", "Lot"),
 		T(r, "Ngày sản xuất", "Produced"), T(r, "Hạn dùng", "Expiry"),
@@ -778,7 +780,8 @@ static enum MHD_Result product_page(console_req *r, const char *id, field_err *e
 	buf_put(&b, "</table></div><p>%zu %s</p>", br.n, T(r, "lô", "batches"));
 
 	buf_put(&b,
-		"<h2 id=\"stages\">%s</h2><div class=\"scroll\"><table><tr><th>#</th><th>%s</th>"
+		"<h2 id=\"stages\">%s</h2><div class=\"scroll\" "
+		"tabindex=\"0\"><table><tr><th>#</th><th>%s</th>"
 		"<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
 		T(r, "Công đoạn sản xuất", "Production stages"), T(r, "Công đoạn", "Stage"),
 		T(r, "Tên", "Label"), T(r, "Ngày", "Date"), T(r, "Nơi", "Place"),

@@ -271,11 +271,13 @@ static const usage usages[] = {
 	{"revoke",
 	 NULL,
 	 cmd_revoke,
-	 "--serial N|--serials A-B|--batch ID|--lot PRODUCT:LOT|--product ID|--key KEYID "
+	 "--serial N|--serials A-B|--code CODE|--batch ID|--lot PRODUCT:LOT|--product ID|"
+	 "--key KEYID "
 	 "[--from DATE] --reason REASON [--note TEXT] [--actor NAME] [--dry-run]",
 	 "Withdraw stamps: every verdict then says revoked, with the reason and note.",
 	 {{"--serial N", "one stamp"},
 	  {"--serials A-B", "a range of serials (a stolen roll)"},
+	  {"--code CODE", "one stamp, by its code or the URL its QR code holds"},
 	  {"--batch ID", "every stamp of a batch"},
 	  {"--lot PRODUCT:LOT", "every stamp of a product's lot (a recall)"},
 	  {"--product ID", "every stamp of a product (its OCOP certificate withdrawn)"},

@@ -83,7 +83,7 @@ static void defaults(config *c)
 	c->memory_limit = 16384;
 	c->backlog = 511;
 	c->head_timeout_s = 5;
-	c->suspicious_after = 20;
+	c->suspicious_after = STAMP_SUSPICIOUS_AFTER;
 	c->repeat_after = 3600;
 	c->client_budget = 30;
 	c->scanners_per_client = 3;

@@ -341,8 +341,9 @@ int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out, st
 	return stamp_scans_open_with(dir, &o, out, diag);
 }
 
-int stamp_scans_open_with(const char *dir, const stamp_scans_options *o, stamp_scans **out,
-			  stamp_diag *diag)
+/* copy: a folder read only (stamp_scans_open_copy) */
+static int scans_open(const char *dir, const stamp_scans_options *o, int copy, stamp_scans **out,
+		      stamp_diag *diag)
 {
 	stamp_scans *s;
 	MDB_txn *txn;
@@ -366,13 +367,14 @@ int stamp_scans_open_with(const char *dir, const stamp_scans_options *o, stamp_s
 		return ENAMETOOLONG;
 	}
 	strcpy(s->where, dir);
-	rc = stamp_env_open(dir, STAMP_ENV_CREATE, 2, MAPSIZE, "scans store", &s->env, diag);
+	rc = stamp_env_open(dir, copy ? STAMP_ENV_RDONLY | STAMP_ENV_NOLOCK : STAMP_ENV_CREATE, 2,
+			    MAPSIZE, "scans store", &s->env, diag);
 	if (rc)
 		goto fail;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)))
+	if ((rc = mdb_txn_begin(s->env, NULL, copy ? MDB_RDONLY : 0, &txn)))
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "scans", MDB_CREATE, &s->dbi)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0)
+	if ((rc = mdb_dbi_open(txn, "scans", copy ? 0 : MDB_CREATE, &s->dbi)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", copy ? 0 : MDB_CREATE, &s->meta)) != 0)
 		mdb_txn_abort(txn); /* else the write lock stays taken after the close */
 	else
 		rc = mdb_txn_commit(txn);
@@ -400,6 +402,27 @@ fail:
 		mdb_env_close(s->env);
 	free(s);
 	return rc;
+}
+
+int stamp_scans_open_with(const char *dir, const stamp_scans_options *o, stamp_scans **out,
+			  stamp_diag *diag)
+{
+	return scans_open(dir, o, 0, out, diag);
+}
+
+int stamp_scans_open_copy(const char *dir, stamp_scans **out, stamp_diag *diag)
+{
+	stamp_scans_options o = {1, 0, 0, NULL};
+	if (scans_redis_is_url(dir)) {
+		*out = NULL;
+		return stamp_diag_set(diag, STAMP_EINPUT, "%s: a folder, not a Redis URL", dir);
+	}
+	return scans_open(dir, &o, 1, out, diag);
+}
+
+int stamp_scan_suspicious(const stamp_scan *sc, unsigned after)
+{
+	return sc->scanners > after;
 }
 
 void stamp_scans_close(stamp_scans *s)

@@ -79,6 +79,23 @@ int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out,
 /* where: a folder (as above) or a Redis URL (scans_redis.h). */
 int stamp_scans_open_with(const char *where, const stamp_scans_options *o, stamp_scans **out,
 			  stamp_diag *diag) STAMP_WUR;
+/*
+ * A scans folder (a copy of verifyd's, for stampgen console) opened to read
+ * it only: nothing in it is written, not even LMDB's lock file (MDB_RDONLY
+ * and MDB_NOLOCK), so it may sit on read-only media; it must not be the
+ * folder a running verifyd writes. stamp_scans_each and stamp_scans_get
+ * work on it; stamp_scans_record and stamp_scans_flush must not be called.
+ */
+int stamp_scans_open_copy(const char *dir, stamp_scans **out, stamp_diag *diag) STAMP_WUR;
+
+/*
+ * verifyd's rule for the "may be copied" warning on a genuine stamp: more
+ * than after distinct scanners (verifyd.conf [verdict] suspicious_after,
+ * STAMP_SUSPICIOUS_AFTER unless set).
+ */
+#define STAMP_SUSPICIOUS_AFTER 20
+int stamp_scan_suspicious(const stamp_scan *sc, unsigned after);
+
 /* Flushes nothing: call stamp_scans_flush first for a clean stop. */
 void stamp_scans_close(stamp_scans *s);
 

@@ -545,7 +545,7 @@ static unsigned lookup(server *s, const char *code, int count, const scanner_id 
 			vlog("scan count of serial %llu: %s", (unsigned long long)c.serial,
 			     stamp_strerror(rc));
 		v->suspicious = v->check.verdict == STAMP_V_GENUINE &&
-				v->scans.scanners > s->cfg.suspicious_after;
+				stamp_scan_suspicious(&v->scans, s->cfg.suspicious_after);
 	}
 	return stamp_verdict_about(verdict_shown(v))->http_status;
 }

@@ -33,6 +33,8 @@
 enum {
 	STAMP_ENV_RDONLY = 1, /* MDB_RDONLY: never takes the write lock */
 	STAMP_ENV_CREATE = 2, /* create the folder if missing */
+	STAMP_ENV_NOLOCK = 4, /* MDB_NOLOCK: no lock file used or made (with RDONLY: a copy
+				 that no program writes, maybe on read-only media) */
 };
 
 /*

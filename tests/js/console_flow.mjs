@@ -71,6 +71,55 @@ try {
 	await page.goto(`${base}/products?q=mam`, { waitUntil: "load" });
 	const t = await text();
 	check(t.includes("Nước mắm cốt Hoằng Hóa"), "the imported products are listed (search \"mam\" finds \"mắm\")", t.slice(0, 200));
+
+	// ---- 3. a batch issued from the keyboard alone -------------------------------------
+	await page.goto(`${base}/issue`, { waitUntil: "load" });
+	check(await tabTo("select#product"), "issue: the product list reached with Tab", "never focused");
+	await page.keyboard.type("NM-COT-HH");
+	await tabTo("button[type=submit]");
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
+	check(page.url().includes("product=NM-COT-HH"), "issue: Enter on the chosen product opens its form", page.url());
+	check(await tabTo("input#lot"), "issue: the lot field reached with Tab", "never focused");
+	await page.keyboard.type("L-BROWSER");
+	check(await tabTo("input#count"), "issue: the count field reached with Tab", "never focused");
+	await page.keyboard.down("Control");
+	await page.keyboard.press("KeyA");
+	await page.keyboard.up("Control");
+	await page.keyboard.type("6");
+	check(await tabTo("input#base_url"), "issue: the verification address reached with Tab", "never focused");
+	await page.keyboard.type("https://tem.thanhhoa.gov.vn");
+	const expiry = await page.$eval("input#expiry", (e) => e.value);
+	check(/^\d{4}-\d{2}-\d{2}$/.test(expiry), `issue: the expiry proposed from the shelf life (${expiry})`, expiry);
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
+	check(/\/issue\/jobs\//.test(page.url()), "issue: Enter in the form starts the job, its progress page", page.url());
+	let done = false;
+	for (let i = 0; i < 120 && !done; i++) {
+		done = await page.evaluate(() => !!document.querySelector("#finished, #failed"));
+		if (!done) await sleep(500);
+	}
+	const finished = await page.evaluate(() => (document.querySelector("#finished") || {}).innerText);
+	check(finished && /6/.test(finished), `issue: the job finished ("${finished}")`, await text());
+	check(await tabTo("a[href^='/batches/']"), "issue: the batch's link reached with Tab", "no link");
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.keyboard.press("Enter")]);
+	const batchUrl = page.url();
+	check(/\/batches\/\d+$/.test(batchUrl), `issue: Enter opens the batch page (${batchUrl})`, batchUrl);
+
+	// ---- 4. its downloads ---------------------------------------------------------------
+	const cdp = await page.createCDPSession();
+	await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: out });
+	for (const file of ["sheet.pdf", "manifest.csv"]) {
+		await page.click(`a[href$='/${file}']`).catch(() => {});
+		let there = false;
+		for (let i = 0; i < 60 && !there; i++) {
+			there = existsSync(`${out}/${file}`) && statSync(`${out}/${file}`).size > 0;
+			if (!there) await sleep(250);
+		}
+		check(there, `download: ${file} (${there ? statSync(`${out}/${file}`).size : 0} bytes)`, "not downloaded");
+	}
+	const manifest = existsSync(`${out}/manifest.csv`) ? readFileSync(`${out}/manifest.csv`, "utf8").trim().split("\n") : [];
+	check(manifest.length === 7, "download: the manifest lists the 6 stamps", `${manifest.length} lines`);
+	const code = manifest.length > 1 ? manifest[1].split(",")[1] : "";
+	console.log(`code ${code}`);
 } catch (e) {
 	fail(`the browser run stopped: ${e.message}`);
 } finally {
