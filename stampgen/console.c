@@ -573,6 +573,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			return console_login_page(&r, MHD_HTTP_FORBIDDEN, NULL);
 		return rt->page(&r);
 	}
+	if (r.s && !console_account_live(k, r.s->user)) { /* disabled since, e.g. by the CLI */
+		console_end_sessions_of(k, r.s->user);
+		r.s = NULL;
+	}
 	if (!r.s)
 		return console_login_page(&r, is_post ? MHD_HTTP_FORBIDDEN : MHD_HTTP_OK, NULL);
 	if (is_post && (!same_origin(k, conn) || !csrf_ok(&r)))

@@ -136,6 +136,8 @@ enum MHD_Result console_login_page(const console_req *r, unsigned status, const 
 void console_end_sessions_of(console *k, const char *user);
 /* console_users.c: whether an enabled account exists (the store read now). */
 int console_accounts(console *k);
+/* console_users.c: 0 when user names a disabled account (its sessions must end), else 1. */
+int console_account_live(console *k, const char *user);
 
 typedef struct console_route {
 	const char *method; /* "GET" (HEAD too) or "POST" */

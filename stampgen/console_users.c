@@ -142,6 +142,21 @@ int console_accounts(console *k)
 	return count_enabled(k, &n) == 0 && n > 0;
 }
 
+int console_account_live(console *k, const char *user)
+{
+	stamp_user u;
+	stamp_txn *t;
+	int rc = stamp_txn_begin(k->st, 0, &t);
+	if (rc == 0) {
+		rc = stamp_user_get(t, user, &u);
+		stamp_txn_abort(t);
+	}
+	/* no such account: the one-time code's session; a store that cannot be read: none */
+	int live = rc == STAMP_ENOTFOUND || (rc == 0 && !u.disabled);
+	sodium_memzero(&u, sizeof u);
+	return live;
+}
+
 static enum MHD_Result login(console_req *r)
 {
 	const char *name = console_field_get(r, "user"), *pass = console_field_get(r, "password");

@@ -7,7 +7,8 @@
 # right password too), a good sign-in gives a session; an officer is refused
 # the admin pages; an admin lists accounts, adds one through the form (422
 # beside the password for a short one, 409 for a taken name), disables it and
-# its live session ends at once, and it cannot sign in; the audit log names the
+# its live session ends at once, and it cannot sign in (disabled with
+# `stampgen user disable` while the console runs, too); the audit log names the
 # signed-in account as the actor of a console change, and no password is in
 # the store or the log.
 . "$(dirname "$0")/lib.sh"
@@ -186,6 +187,21 @@ for pw in "$PW_MINH" "$PW_LAN" "$PW_TUAN" "$PW_HOA"; do
 done
 [ -z "$leaks" ] && ok "no password in data.mdb, the audit log or the list" || fail "found:$leaks"
 grep -q 'argon2' audit.out && fail "a hash in the audit log" || ok "no hash in the audit log"
+
+# disabled with stampgen while the console runs: the session ends at its next request
+req lanstill GET / -H "Cookie: $LAN"
+grep -q 'Đăng xuất (lan)' lanstill && ok "lan is still signed in" || fail "lan signed out early: $S"
+"$STAMPGEN" -q user disable lan
+req langone GET / -H "Cookie: $LAN"
+grep -q 'Đăng nhập' langone && ! grep -q 'Tổng quan' langone &&
+	ok "user disable lan (the CLI): lan's session ends at once" || fail "lan still signed in: $S"
+"$STAMPGEN" -q user enable lan
+req langone2 GET / -H "Cookie: $LAN"
+grep -q 'Đăng nhập' langone2 && ok "and stays ended once enabled again" || fail "the old session came back"
+login lanback lan "$PW_LAN"
+[ "$S" = 303 ] && [ -n "$C" ] && ok "enabled again: lan signs in" || fail "lan after enable: $S"
+req minhhome GET / -H "Cookie: $MINH"
+grep -q 'Đăng xuất (minh)' minhhome && ok "minh's session was not touched" || fail "minh signed out: $S"
 
 kill "$PID"
 wait "$PID" 2>/dev/null && ok "SIGTERM: exit 0" || fail "exit on SIGTERM"
