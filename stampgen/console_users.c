@@ -312,6 +312,38 @@ static enum MHD_Result users_page(console_req *r)
 	return users_form(r, NULL, NULL, MHD_HTTP_OK);
 }
 
+/* One change of an account: added (pass set) or disabled or enabled. */
+typedef struct user_change {
+	const char *name;
+	int role;
+	const char *pass;
+	int disabled;
+} user_change;
+
+/*
+ * The change in one write transaction on behalf of the session; a disabled
+ * account's sessions end before the write lock is let go.
+ */
+static int write_user(const console_req *r, const char *what, const user_change *ch, stamp_diag *d)
+{
+	stamp_txn *t;
+	int rc;
+	console_write_begin(r, what);
+	if ((rc = stamp_txn_begin(r->k->st, 1, &t)) == 0) {
+		rc = ch->pass ? stamp_user_add(t, ch->name, ch->role, ch->pass, strlen(ch->pass),
+					       time(NULL), d)
+			      : stamp_user_set_disabled(t, ch->name, ch->disabled, d);
+		if (rc == 0)
+			rc = stamp_txn_commit(t, d);
+		else
+			stamp_txn_abort(t);
+	}
+	if (rc == 0 && !ch->pass && ch->disabled)
+		console_end_sessions_of(r->k, ch->name);
+	console_write_end(r);
+	return rc;
+}
+
 /*
  * libstamp's own rules, field by field (the name's, the password's), then
  * the store's (a taken name): any problem shows the form again with it
@@ -326,7 +358,6 @@ static enum MHD_Result user_add(console_req *r)
 	const char *pass2 = console_field_get(r, "password2");
 	int role = stamp_user_role_parse(console_field_get(r, "role"));
 	stamp_diag d = {{0}};
-	stamp_txn *t;
 	int bad = 0, rc;
 	memset(errs, 0, sizeof errs);
 	if (!name)
@@ -351,15 +382,8 @@ static enum MHD_Result user_add(console_req *r)
 		return users_form(
 			r, errs, T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."),
 			422);
-	console_write_begin(r, "console: user add");
-	if ((rc = stamp_txn_begin(r->k->st, 1, &t)) == 0) {
-		rc = stamp_user_add(t, name, role, pass, strlen(pass), time(NULL), &d);
-		if (rc == 0)
-			rc = stamp_txn_commit(t, &d);
-		else
-			stamp_txn_abort(t);
-	}
-	console_write_end(r);
+	user_change ch = {name, role, pass, 0};
+	rc = write_user(r, "console: user add", &ch, &d);
 	if (rc == STAMP_EEXIST) {
 		snprintf(errs[F_NAME], sizeof errs[F_NAME], "%s", d.msg);
 		return users_form(r, errs,
@@ -378,21 +402,11 @@ static enum MHD_Result user_state(console_req *r, int disabled)
 {
 	const char *name = console_field_get(r, "user");
 	stamp_diag d = {{0}};
-	stamp_txn *t;
 	int rc;
 	if (!name || !*name)
 		return users_form(r, NULL, T(r, "Không có tài khoản.", "No account named."), 422);
-	console_write_begin(r, disabled ? "console: user disable" : "console: user enable");
-	if ((rc = stamp_txn_begin(r->k->st, 1, &t)) == 0) {
-		rc = stamp_user_set_disabled(t, name, disabled, &d);
-		if (rc == 0)
-			rc = stamp_txn_commit(t, &d);
-		else
-			stamp_txn_abort(t);
-	}
-	if (rc == 0 && disabled)
-		console_end_sessions_of(r->k, name);
-	console_write_end(r);
+	user_change ch = {name, 0, NULL, disabled};
+	rc = write_user(r, disabled ? "console: user disable" : "console: user enable", &ch, &d);
 	if (rc == STAMP_ENOTFOUND)
 		return users_form(r, NULL, d.msg, MHD_HTTP_NOT_FOUND);
 	if (rc)

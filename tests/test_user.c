@@ -236,6 +236,26 @@ static void password_nowhere_in_the_store(void **state)
 	assert_int_equal(stamp_store_open(f->dir, 0, &f->st, &d), 0);
 }
 
+/* Delete the database name of the (closed) store at dir, as a store older than it is. */
+static int drop_db(const char *dir, const char *name)
+{
+	MDB_env *env;
+	MDB_txn *mt;
+	MDB_dbi dbi;
+	int rc = mdb_env_create(&env);
+	if (rc)
+		return rc;
+	if (!(rc = mdb_env_set_maxdbs(env, 32)) && !(rc = mdb_env_open(env, dir, 0, 0600)) &&
+	    !(rc = mdb_txn_begin(env, NULL, 0, &mt))) {
+		if (!(rc = mdb_dbi_open(mt, name, 0, &dbi)) && !(rc = mdb_drop(mt, dbi, 1)))
+			rc = mdb_txn_commit(mt);
+		else
+			mdb_txn_abort(mt);
+	}
+	mdb_env_close(env);
+	return rc;
+}
+
 /* A store made before accounts: its users database dropped, as older stores lack it. */
 static void older_store_has_no_accounts(void **state)
 {
@@ -243,21 +263,11 @@ static void older_store_has_no_accounts(void **state)
 	stamp_diag d = {{0}};
 	stamp_user u;
 	stamp_txn *t;
-	MDB_env *env;
-	MDB_txn *mt;
-	MDB_dbi dbi;
 	names n;
 	assert_int_equal(add(f, "lan", STAMP_ROLE_OFFICER, PASS_A, &d), 0);
 	stamp_store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
-	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &mt), 0);
-	assert_int_equal(mdb_dbi_open(mt, "users", 0, &dbi), 0);
-	assert_int_equal(mdb_drop(mt, dbi, 1), 0);
-	assert_int_equal(mdb_txn_commit(mt), 0);
-	mdb_env_close(env);
+	assert_int_equal(drop_db(f->dir, "users"), 0);
 
 	assert_int_equal(stamp_store_open(f->dir, STAMP_STORE_RDONLY, &f->st, &d), 0);
 	assert_int_equal(enabled(f), 0);
