@@ -4,13 +4,13 @@
 # than loopback, and --no-token, while no account exists (before listening);
 # with --no-token on 127.0.0.1 only accounts sign in: the login form, one
 # message for a wrong password or an unknown name, 5 failures lock a name (the
-# right password too), a good sign-in gives a session; an officer is refused
-# the admin pages; an admin lists accounts, adds one through the form (422
-# beside the password for a short one, 409 for a taken name), disables it and
-# its live session ends at once, and it cannot sign in (disabled with
-# `stampgen user disable` while the console runs, too); the audit log names the
-# signed-in account as the actor of a console change, and no password is in
-# the store or the log.
+# right password too), 20 lock a client address, a good sign-in gives a
+# session; an officer is refused the admin pages; an admin lists accounts,
+# adds one through the form (422 beside the password for a short one, 409 for
+# a taken name), disables it and its live session ends at once, and it cannot
+# sign in (disabled with `stampgen user disable` while the console runs, too);
+# the audit log names the signed-in account as the actor of a console change,
+# and no password is in the store or the log.
 . "$(dirname "$0")/lib.sh"
 g() { "$STAMPGEN" -q "$@"; }
 g keygen -o k1 >/dev/null
@@ -202,6 +202,14 @@ login lanback lan "$PW_LAN"
 [ "$S" = 303 ] && [ -n "$C" ] && ok "enabled again: lan signs in" || fail "lan after enable: $S"
 req minhhome GET / -H "Cookie: $MINH"
 grep -q 'Đăng xuất (minh)' minhhome && ok "minh's session was not touched" || fail "minh signed out: $S"
+
+# 20 failures from one address, each for another name, lock the address (last: it locks 127.0.0.1)
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do login addr$i "guess$i" "wrong guess $i"; done
+[ "$S" = 403 ] && ok "19 failures from 127.0.0.1 for 19 names: still the one message" || fail "19th: $S"
+login addr20 guess20 "wrong guess 20"
+login addrlocked minh "$PW_MINH"
+[ "$S" = 429 ] && grep -q 'Tạm khóa' addrlocked && [ -z "$C" ] &&
+	ok "the 20th locks the address: minh's right password is refused (429)" || fail "after 20 from one address: $S"
 
 kill "$PID"
 wait "$PID" 2>/dev/null && ok "SIGTERM: exit 0" || fail "exit on SIGTERM"
