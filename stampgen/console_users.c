@@ -1,7 +1,7 @@
 /*
  * console_users.c - Tài khoản: signing in with an officer's account (POST
  * /login) and the admin's page of accounts (/users: the list, an add form,
- * disable and enable). The accounts themselves are libstamp's (user.h), the
+ * a new password, disable and enable). The accounts themselves are libstamp's (user.h), the
  * same code as `stampgen user`.
  *
  * Guessing is slowed twice: each try costs an Argon2id check (an unknown
@@ -199,7 +199,10 @@ static enum MHD_Result login(console_req *r)
 
 /* ---- the accounts page ------------------------------------------------------------------ */
 
-enum { F_NAME, F_ROLE, F_PASS, F_PASS2, F_COUNT };
+/* The fields of the two forms: an account added, a password set anew. */
+enum { F_NAME, F_ROLE, F_PASS, F_PASS2, F_PWUSER, F_NEWPASS, F_NEWPASS2, F_COUNT };
+static const char *const ids[F_COUNT] = {"name",   "role",    "password", "password2",
+					 "pwuser", "newpass", "newpass2"};
 
 typedef struct users_list {
 	const console_req *r;
@@ -239,13 +242,34 @@ static void field_error(strbuf *b, const char *err)
 	}
 }
 
-/* The list and the add form, with the name given and each field's error (errs may be NULL). */
+#define INVALID(i) (errs && errs[i][0] ? " aria-invalid=\"true\"" : "")
+
+/* Field i of a form: its label, the value given back (text) or none (password), its error. */
+static void input(strbuf *b, const console_req *r, char (*errs)[sizeof(stamp_diag)], int i,
+		  const char *label, int password)
+{
+	const char *v = r->post && errs && !password ? console_field_get(r, ids[i]) : NULL;
+	buf_put(b, "<p><label for=\"%s\">%s</label><br><input id=\"%s\" name=\"%s\" ", ids[i],
+		label, ids[i], ids[i]);
+	if (password)
+		buf_put(b, "type=\"password\" autocomplete=\"new-password\"");
+	else {
+		buf_put(b, "autocomplete=\"off\" value=\"");
+		buf_esc(b, v ? v : "");
+		buf_put(b, "\"");
+	}
+	buf_put(b, "%s>", INVALID(i));
+	field_error(b, errs ? errs[i] : NULL);
+	buf_put(b, "</p>");
+}
+
+/* The list and the two forms, with the values given and each field's error (errs may be NULL). */
 static enum MHD_Result users_form(console_req *r, char (*errs)[sizeof(stamp_diag)],
 				  const char *general, unsigned status)
 {
-	static const char *const ids[F_COUNT] = {"name", "role", "password", "password2"};
-	const char *name = r->post && errs ? console_field_get(r, "name") : NULL;
 	const char *role = r->post && errs ? console_field_get(r, "role") : NULL;
+	const char *pass_label = T(r, "Mật khẩu (10 đến 128 byte)", "Password (10 to 128 bytes)");
+	const char *again_label = T(r, "Nhập lại mật khẩu", "The password again");
 	strbuf b;
 	stamp_txn *t;
 	if (buf_init(&b, CONSOLE_PAGE_MAX) != 0)
@@ -275,54 +299,51 @@ static enum MHD_Result users_form(console_req *r, char (*errs)[sizeof(stamp_diag
 	buf_put(&b, "<h2>%s</h2><form method=\"post\" action=\"/users/new\">",
 		T(r, "Thêm tài khoản", "Add an account"));
 	console_csrf_field(r, &b);
-#define INVALID(i) (errs && errs[i][0] ? " aria-invalid=\"true\"" : "")
-	buf_put(&b,
-		"<p><label for=\"name\">%s</label><br><input id=\"name\" name=\"name\" "
-		"autocomplete=\"off\" value=\"",
-		T(r, "Tên đăng nhập (a-z, 0-9, . _ -)", "User name (a-z, 0-9, . _ -)"));
-	buf_esc(&b, name ? name : "");
-	buf_put(&b, "\"%s>", INVALID(F_NAME));
-	field_error(&b, errs ? errs[F_NAME] : NULL);
+	input(&b, r, errs, F_NAME,
+	      T(r, "Tên đăng nhập (a-z, 0-9, . _ -)", "User name (a-z, 0-9, . _ -)"), 0);
 	int admin = role && strcmp(role, "admin") == 0;
 	buf_put(&b,
-		"</p><p><label for=\"role\">%s</label><br><select id=\"role\" name=\"role\"%s>"
+		"<p><label for=\"role\">%s</label><br><select id=\"role\" name=\"role\"%s>"
 		"<option value=\"officer\"%s>%s</option><option value=\"admin\"%s>%s</option>"
 		"</select>",
 		T(r, "Vai trò", "Role"), INVALID(F_ROLE), admin ? "" : " selected",
 		T(r, "cán bộ", "officer"), admin ? " selected" : "", T(r, "quản trị", "admin"));
 	field_error(&b, errs ? errs[F_ROLE] : NULL);
-	for (int i = F_PASS; i <= F_PASS2; i++) {
-		buf_put(&b,
-			"</p><p><label for=\"%s\">%s</label><br><input id=\"%s\" name=\"%s\" "
-			"type=\"password\" autocomplete=\"new-password\"%s>",
-			ids[i],
-			i == F_PASS
-				? T(r, "Mật khẩu (10 đến 128 byte)", "Password (10 to 128 bytes)")
-				: T(r, "Nhập lại mật khẩu", "The password again"),
-			ids[i], ids[i], INVALID(i));
-		field_error(&b, errs ? errs[i] : NULL);
-	}
-#undef INVALID
-	buf_put(&b, "</p><p><button type=\"submit\">%s</button></p></form>", T(r, "Thêm", "Add"));
+	buf_put(&b, "</p>");
+	input(&b, r, errs, F_PASS, pass_label, 1);
+	input(&b, r, errs, F_PASS2, again_label, 1);
+	buf_put(&b, "<p><button type=\"submit\">%s</button></p></form>", T(r, "Thêm", "Add"));
+	buf_put(&b, "<h2>%s</h2><form method=\"post\" action=\"/users/passwd\">",
+		T(r, "Đặt mật khẩu mới", "Set a new password"));
+	console_csrf_field(r, &b);
+	input(&b, r, errs, F_PWUSER, T(r, "Tên đăng nhập", "User name"), 0);
+	input(&b, r, errs, F_NEWPASS, pass_label, 1);
+	input(&b, r, errs, F_NEWPASS2, again_label, 1);
+	buf_put(&b, "<p><button type=\"submit\">%s</button></p></form>",
+		T(r, "Đặt mật khẩu", "Set the password"));
 	return console_page_end(r, &b, status);
 }
+#undef INVALID
 
 static enum MHD_Result users_page(console_req *r)
 {
 	return users_form(r, NULL, NULL, MHD_HTTP_OK);
 }
 
-/* One change of an account: added (pass set) or disabled or enabled. */
+/* One change of an account. */
+enum { CH_ADD, CH_PASSWD, CH_STATE };
 typedef struct user_change {
+	int op; /* CH_* */
 	const char *name;
-	int role;
-	const char *pass;
-	int disabled;
+	int role;	  /* CH_ADD */
+	const char *pass; /* CH_ADD, CH_PASSWD */
+	int disabled;	  /* CH_STATE */
 } user_change;
 
 /*
- * The change in one write transaction on behalf of the session; a disabled
- * account's sessions end before the write lock is let go.
+ * The change in one write transaction on behalf of the session. A disabled
+ * account's sessions end before the write lock is let go, and so do those of
+ * an account given a new password (whoever used the old one is out).
  */
 static int write_user(const console_req *r, const char *what, const user_change *ch, stamp_diag *d)
 {
@@ -330,18 +351,44 @@ static int write_user(const console_req *r, const char *what, const user_change 
 	int rc;
 	console_write_begin(r, what);
 	if ((rc = stamp_txn_begin(r->k->st, 1, &t)) == 0) {
-		rc = ch->pass ? stamp_user_add(t, ch->name, ch->role, ch->pass, strlen(ch->pass),
-					       time(NULL), d)
-			      : stamp_user_set_disabled(t, ch->name, ch->disabled, d);
+		if (ch->op == CH_ADD)
+			rc = stamp_user_add(t, ch->name, ch->role, ch->pass, strlen(ch->pass),
+					    time(NULL), d);
+		else if (ch->op == CH_PASSWD)
+			rc = stamp_user_set_password(t, ch->name, ch->pass, strlen(ch->pass), d);
+		else
+			rc = stamp_user_set_disabled(t, ch->name, ch->disabled, d);
 		if (rc == 0)
 			rc = stamp_txn_commit(t, d);
 		else
 			stamp_txn_abort(t);
 	}
-	if (rc == 0 && !ch->pass && ch->disabled)
+	if (rc == 0 && (ch->op == CH_PASSWD || (ch->op == CH_STATE && ch->disabled)))
 		console_end_sessions_of(r->k, ch->name);
 	console_write_end(r);
 	return rc;
+}
+
+/*
+ * The password fields pass and pass2 (of errs) for name: libstamp's rule
+ * beside the first, a mismatch beside the second; 1 when either is bad.
+ */
+static int password_errors(const console_req *r, char (*errs)[sizeof(stamp_diag)], const char *name,
+			   int pass, int pass2)
+{
+	const char *p = console_field_get(r, ids[pass]), *p2 = console_field_get(r, ids[pass2]);
+	stamp_diag d = {{0}};
+	if (console_field_long(r, ids[pass]))
+		snprintf(errs[pass], sizeof errs[pass], "the password is longer than %d bytes",
+			 STAMP_USER_PASS_MAX);
+	else if (stamp_user_check_password(name, p ? p : "", p ? strlen(p) : 0, &d) != 0)
+		snprintf(errs[pass], sizeof errs[pass], "%s", d.msg);
+	else if (!p2 || strcmp(p, p2) != 0)
+		snprintf(errs[pass2], sizeof errs[pass2], "%s",
+			 T(r, "hai mật khẩu khác nhau", "the two passwords differ"));
+	else
+		return 0;
+	return 1;
 }
 
 /*
@@ -354,35 +401,22 @@ static enum MHD_Result user_add(console_req *r)
 {
 	char errs[F_COUNT][sizeof(stamp_diag)];
 	const char *name = console_field_get(r, "name");
-	const char *pass = console_field_get(r, "password");
-	const char *pass2 = console_field_get(r, "password2");
 	int role = stamp_user_role_parse(console_field_get(r, "role"));
 	stamp_diag d = {{0}};
 	int bad = 0, rc;
 	memset(errs, 0, sizeof errs);
 	if (!name)
 		name = "";
-	if (!pass)
-		pass = "";
 	if (stamp_user_check_name(name, &d) != 0)
 		bad = snprintf(errs[F_NAME], sizeof errs[F_NAME], "%s", d.msg) > 0;
 	if (!role)
 		bad = snprintf(errs[F_ROLE], sizeof errs[F_ROLE], "%s",
 			       T(r, "chọn cán bộ hoặc quản trị", "choose officer or admin")) > 0;
-	if (console_field_long(r, "password") ||
-	    stamp_user_check_password(name, pass, strlen(pass), &d) != 0)
-		bad = snprintf(errs[F_PASS], sizeof errs[F_PASS], "%s",
-			       console_field_long(r, "password")
-				       ? "the password is longer than 128 bytes"
-				       : d.msg) > 0;
-	else if (!pass2 || strcmp(pass, pass2) != 0)
-		bad = snprintf(errs[F_PASS2], sizeof errs[F_PASS2], "%s",
-			       T(r, "hai mật khẩu khác nhau", "the two passwords differ")) > 0;
-	if (bad)
+	if (password_errors(r, errs, name, F_PASS, F_PASS2) || bad)
 		return users_form(
 			r, errs, T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."),
 			422);
-	user_change ch = {name, role, pass, 0};
+	user_change ch = {CH_ADD, name, role, console_field_get(r, "password"), 0};
 	rc = write_user(r, "console: user add", &ch, &d);
 	if (rc == STAMP_EEXIST) {
 		snprintf(errs[F_NAME], sizeof errs[F_NAME], "%s", d.msg);
@@ -397,6 +431,31 @@ static enum MHD_Result user_add(console_req *r)
 	return console_redirect(r, "/users");
 }
 
+/* A new password for an account (the same rules), its sessions ended. */
+static enum MHD_Result user_passwd(console_req *r)
+{
+	char errs[F_COUNT][sizeof(stamp_diag)];
+	const char *name = console_field_get(r, "pwuser");
+	stamp_diag d = {{0}};
+	memset(errs, 0, sizeof errs);
+	if (!name)
+		name = "";
+	if (password_errors(r, errs, name, F_NEWPASS, F_NEWPASS2))
+		return users_form(
+			r, errs, T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."),
+			422);
+	user_change ch = {CH_PASSWD, name, 0, console_field_get(r, "newpass"), 0};
+	int rc = write_user(r, "console: user passwd", &ch, &d);
+	if (rc == STAMP_ENOTFOUND || rc == STAMP_EINPUT) {
+		snprintf(errs[F_PWUSER], sizeof errs[F_PWUSER], "%s", d.msg);
+		return users_form(r, errs, T(r, "Không lưu.", "Not saved."),
+				  rc == STAMP_ENOTFOUND ? MHD_HTTP_NOT_FOUND : 422);
+	}
+	if (rc)
+		return users_form(r, errs, d.msg[0] ? d.msg : stamp_strerror(rc), 500);
+	return console_redirect(r, "/users");
+}
+
 /* Disable or enable the posted account; disabling ends its sessions at once. */
 static enum MHD_Result user_state(console_req *r, int disabled)
 {
@@ -405,7 +464,7 @@ static enum MHD_Result user_state(console_req *r, int disabled)
 	int rc;
 	if (!name || !*name)
 		return users_form(r, NULL, T(r, "Không có tài khoản.", "No account named."), 422);
-	user_change ch = {name, 0, NULL, disabled};
+	user_change ch = {CH_STATE, name, 0, NULL, disabled};
 	rc = write_user(r, disabled ? "console: user disable" : "console: user enable", &ch, &d);
 	if (rc == STAMP_ENOTFOUND)
 		return users_form(r, NULL, d.msg, MHD_HTTP_NOT_FOUND);
@@ -428,6 +487,7 @@ const console_route console_users_routes[] = {
 	{"POST", "/login", 0, login},
 	{"GET", "/users", CONSOLE_ADMIN, users_page},
 	{"POST", "/users/new", CONSOLE_ADMIN, user_add},
+	{"POST", "/users/passwd", CONSOLE_ADMIN, user_passwd},
 	{"POST", "/users/disable", CONSOLE_ADMIN, user_disable},
 	{"POST", "/users/enable", CONSOLE_ADMIN, user_enable},
 	{NULL, NULL, 0, NULL},

@@ -9,6 +9,7 @@
 # adds one through the form (422 beside the password for a short one, 409 for
 # a taken name), disables it and its live session ends at once, and it cannot
 # sign in (disabled with `stampgen user disable` while the console runs, too);
+# a new password set by the admin ends the account's session, the old one fails;
 # the audit log names the signed-in account as the actor of a console change,
 # and no password is in the store or the log.
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +19,7 @@ PW_MINH='minh-admin-pass 1'
 PW_LAN='lan officer pass 2'
 PW_TUAN='tuan officer pass 3'
 PW_HOA='hoa officer pass 4'
+PW_LAN2='lan new password 5'
 
 # ---- stampgen user ------------------------------------------------------------------------
 printf '%s\n' "$PW_MINH" >minh.pw
@@ -180,14 +182,6 @@ grep -q '(minh)	console: user add	user hoa added, role officer' audit.out &&
 	grep -q '(minh)	console: user disable	user hoa disabled' audit.out &&
 	ok "and minh as the actor of hoa's addition and disabling" || fail "audit: $(grep 'user hoa' audit.out)"
 
-# ---- no password anywhere ---------------------------------------------------------------------
-leaks=""
-for pw in "$PW_MINH" "$PW_LAN" "$PW_TUAN" "$PW_HOA"; do
-	grep -qF "$pw" "$OCOPSTAMP_STORE/data.mdb" audit.out list.out && leaks="$leaks [$pw]"
-done
-[ -z "$leaks" ] && ok "no password in data.mdb, the audit log or the list" || fail "found:$leaks"
-grep -q 'argon2' audit.out && fail "a hash in the audit log" || ok "no hash in the audit log"
-
 # disabled with stampgen while the console runs: the session ends at its next request
 req lanstill GET / -H "Cookie: $LAN"
 grep -q 'Đăng xuất (lan)' lanstill && ok "lan is still signed in" || fail "lan signed out early: $S"
@@ -200,8 +194,32 @@ req langone2 GET / -H "Cookie: $LAN"
 grep -q 'Đăng nhập' langone2 && ok "and stays ended once enabled again" || fail "the old session came back"
 login lanback lan "$PW_LAN"
 [ "$S" = 303 ] && [ -n "$C" ] && ok "enabled again: lan signs in" || fail "lan after enable: $S"
+LAN=$C
 req minhhome GET / -H "Cookie: $MINH"
 grep -q 'Đăng xuất (minh)' minhhome && ok "minh's session was not touched" || fail "minh signed out: $S"
+
+# ---- a new password set by the admin -------------------------------------------------------------
+COOKIE=$MINH
+post pwshort /users/passwd --data-urlencode "csrf=$CSRF" --data-urlencode "pwuser=lan" \
+	--data-urlencode "newpass=short" --data-urlencode "newpass2=short"
+[ "$S" = 422 ] && grep -q 'id="newpass" name="newpass" type="password" autocomplete="new-password" aria-invalid="true"> <span class="err">the password is shorter than 10 bytes' pwshort &&
+	ok "a short new password: 422, the rule beside it" || fail "short new password: $S"
+post pwnobody /users/passwd --data-urlencode "csrf=$CSRF" --data-urlencode "pwuser=nobody" \
+	--data-urlencode "newpass=$PW_LAN2" --data-urlencode "newpass2=$PW_LAN2"
+[ "$S" = 404 ] && grep -q 'aria-invalid="true"> <span class="err">no user &quot;nobody&quot;' pwnobody &&
+	ok "a new password for an unknown account: 404, said beside the name" || fail "unknown passwd: $S"
+post pwgood /users/passwd --data-urlencode "csrf=$CSRF" --data-urlencode "pwuser=lan" \
+	--data-urlencode "newpass=$PW_LAN2" --data-urlencode "newpass2=$PW_LAN2"
+[ "$S" = 303 ] && ok "the admin sets lan a new password" || fail "passwd: $S"
+req lanpw GET / -H "Cookie: $LAN"
+grep -q 'Đăng nhập' lanpw && ! grep -q 'Tổng quan' lanpw && ok "lan's session ends with it" || fail "lan still in: $S"
+login lanold lan "$PW_LAN"
+[ "$S" = 403 ] && grep -q "$WRONG" lanold && ok "the old password no longer signs in" || fail "old password: $S"
+login lannew lan "$PW_LAN2"
+[ "$S" = 303 ] && [ -n "$C" ] && ok "the new one does" || fail "new password: $S"
+"$STAMPGEN" audit list >audit.out 2>&1
+grep -q '(minh)	console: user passwd	user lan password changed' audit.out && ok "audited, minh as the actor" ||
+	fail "passwd audit: $(grep 'user lan' audit.out)"
 
 # 20 failures from one address, each for another name, lock the address (last: it locks 127.0.0.1)
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do login addr$i "guess$i" "wrong guess $i"; done
@@ -210,6 +228,14 @@ login addr20 guess20 "wrong guess 20"
 login addrlocked minh "$PW_MINH"
 [ "$S" = 429 ] && grep -q 'Tạm khóa' addrlocked && [ -z "$C" ] &&
 	ok "the 20th locks the address: minh's right password is refused (429)" || fail "after 20 from one address: $S"
+
+# ---- no password anywhere ---------------------------------------------------------------------
+leaks=""
+for pw in "$PW_MINH" "$PW_LAN" "$PW_TUAN" "$PW_HOA" "$PW_LAN2"; do
+	grep -qF "$pw" "$OCOPSTAMP_STORE/data.mdb" audit.out list.out && leaks="$leaks [$pw]"
+done
+[ -z "$leaks" ] && ok "no password in data.mdb, the audit log or the list" || fail "found:$leaks"
+grep -q 'argon2' audit.out && fail "a hash in the audit log" || ok "no hash in the audit log"
 
 kill "$PID"
 wait "$PID" 2>/dev/null && ok "SIGTERM: exit 0" || fail "exit on SIGTERM"
