@@ -41,11 +41,12 @@ enum {
 	DB_IMAGES,
 	DB_PRODIMG,
 	DB_EVENTS,
+	DB_USERS,
 	DB_COUNT
 };
 static const char *const db_names[] = {"meta",	"keys",	  "coops",    "products",    "batches",
 				       "lots",	"stamps", "reserved", "revocations", "revidx",
-				       "audit", "images", "prodimg",  "events"};
+				       "audit", "images", "prodimg",  "events",	     "users"};
 /* every database has its name: a missing one fails the build, not a test */
 _Static_assert(sizeof db_names / sizeof db_names[0] == DB_COUNT, "a database without a name");
 /*
@@ -54,7 +55,7 @@ _Static_assert(sizeof db_names / sizeof db_names[0] == DB_COUNT, "a database wit
  */
 static const unsigned char db_added[DB_COUNT] = {
 	[DB_RESERVED] = 1, [DB_REVOCATIONS] = 1, [DB_REVIDX] = 1, [DB_AUDIT] = 1,
-	[DB_IMAGES] = 1,   [DB_PRODIMG] = 1,	 [DB_EVENTS] = 1};
+	[DB_IMAGES] = 1,   [DB_PRODIMG] = 1,	 [DB_EVENTS] = 1, [DB_USERS] = 1};
 
 struct stamp_store {
 	MDB_env *env;

@@ -87,32 +87,32 @@ void cli_command_line(cli *c, int argc, char **argv)
 }
 
 /*
- * The passphrase from the environment (into buf unless NULL), once: copied into locked memory, then
- * the variable's own bytes are wiped in place, so that /proc/PID/environ (which
+ * The secret in the environment variable var (into buf unless NULL), once: copied into locked
+ * memory, then the variable's own bytes are wiped in place, so that /proc/PID/environ (which
  * shows the process's initial environment block, where the value lives) no
  * longer holds it, and the variable is removed for any child.
  */
-static int env_passphrase(char *buf, size_t *len)
+static int env_secret(const char *var, char *buf, size_t *len)
 {
-	char *env = getenv("OCOPSTAMP_PASSPHRASE");
+	char *env = getenv(var);
 	size_t n = strlen(env);
 	int rc = 0;
 	if (n > PASS_MAX) {
-		cli_err("OCOPSTAMP_PASSPHRASE: longer than %d bytes", PASS_MAX);
+		cli_err("%s: longer than %d bytes", var, PASS_MAX);
 		rc = EINVAL;
 	} else if (n == 0) {
-		cli_err("OCOPSTAMP_PASSPHRASE: the passphrase is empty");
+		cli_err("%s: the value is empty", var);
 		rc = EINVAL;
 	} else if (buf) {
 		memcpy(buf, env, n + 1);
 		*len = n;
 	}
 	sodium_memzero(env, n);
-	unsetenv("OCOPSTAMP_PASSPHRASE");
+	unsetenv(var);
 	return rc;
 }
 
-int cli_passphrase(const char *file, char **pass, size_t *len)
+int cli_secret(const char *file, const char *var, char **pass, size_t *len)
 {
 	stamp_diag d = {{0}};
 	char *buf;
@@ -120,7 +120,7 @@ int cli_passphrase(const char *file, char **pass, size_t *len)
 
 	*pass = NULL;
 	*len = 0;
-	if (!file && !getenv("OCOPSTAMP_PASSPHRASE"))
+	if (!file && !getenv(var))
 		return 0;
 	buf = sodium_malloc(PASS_MAX + 1);
 	if (!buf) {
@@ -131,10 +131,10 @@ int cli_passphrase(const char *file, char **pass, size_t *len)
 		rc = stamp_key_read_passphrase(file, buf, PASS_MAX + 1, len, &d);
 		if (rc)
 			cli_fail(rc, &d, file);
-		if (getenv("OCOPSTAMP_PASSPHRASE")) /* not used, but not left behind either */
-			env_passphrase(NULL, NULL);
+		if (getenv(var)) /* not used, but not left behind either */
+			env_secret(var, NULL, NULL);
 	} else {
-		rc = env_passphrase(buf, len);
+		rc = env_secret(var, buf, len);
 	}
 	if (rc) {
 		sodium_free(buf);
@@ -143,6 +143,11 @@ int cli_passphrase(const char *file, char **pass, size_t *len)
 	}
 	*pass = buf;
 	return 0;
+}
+
+int cli_passphrase(const char *file, char **pass, size_t *len)
+{
+	return cli_secret(file, "OCOPSTAMP_PASSPHRASE", pass, len);
 }
 
 void cli_passphrase_free(char *pass)

@@ -39,6 +39,8 @@ void cli_command_line(cli *c, int argc, char **argv);
  * wiped and removed once read. Free with cli_passphrase_free (wipes).
  */
 int cli_passphrase(const char *file, char **pass, size_t *len);
+/* The same for another secret: from file, else the variable var (wiped, removed). */
+int cli_secret(const char *file, const char *var, char **pass, size_t *len);
 void cli_passphrase_free(char *pass);
 /* Load a secret key file, with its passphrase when it has one; 0 or an exit code. */
 int cli_load_key(const char *path, const char *passfile, stamp_keypair **kp);
@@ -156,6 +158,7 @@ int cmd_restore(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 int cmd_unrevoke(cli *c, int argc, char **argv);
 int cmd_event(cli *c, int argc, char **argv);
+int cmd_user(cli *c, int argc, char **argv);
 
 /* Who acts: given (--actor), else the operating-system user; into out. 0, or
  * an exit code after saying that given is too long. */

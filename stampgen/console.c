@@ -118,6 +118,15 @@ static void session_update(console *k, const char *id, int end, int en)
 	pthread_mutex_unlock(&k->lock);
 }
 
+void console_end_sessions_of(console *k, const char *user)
+{
+	pthread_mutex_lock(&k->lock);
+	for (int i = 0; i < CONSOLE_SESSIONS_MAX; i++)
+		if (k->s[i].id[0] && strcmp(k->s[i].user, user) == 0)
+			sodium_memzero(&k->s[i], sizeof k->s[i]);
+	pthread_mutex_unlock(&k->lock);
+}
+
 /* ---- answers ------------------------------------------------------------------------ */
 
 static void security_headers(const console_req *r, struct MHD_Response *resp)
@@ -285,7 +294,7 @@ enum MHD_Result console_login_page(const console_req *r, unsigned status, const 
 			    "này (có mã dùng một lần).</p><p lang=\"en\">Open the address that "
 			    "<code>stampgen console</code> printed on this computer (it holds a "
 			    "one-time code).</p>");
-	else
+	if (console_accounts(r->k))
 		buf_put(&b,
 			"<form method=\"post\" action=\"/login\"><p><label for=\"user\">Tên đăng "
 			"nhập / User name</label><br><input id=\"user\" name=\"user\" "
@@ -577,6 +586,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			return console_login_page(&r, MHD_HTTP_FORBIDDEN, NULL);
 		return rt->page(&r);
 	}
+	if (r.s && !console_account_live(k, r.s->user)) { /* disabled since, e.g. by the CLI */
+		console_end_sessions_of(k, r.s->user);
+		r.s = NULL;
+	}
 	if (!r.s)
 		return console_login_page(&r, is_post ? MHD_HTTP_FORBIDDEN : MHD_HTTP_OK, NULL);
 	if (is_post && (!same_origin(k, conn) || !csrf_ok(&r)))
@@ -603,14 +616,17 @@ static void done(void *cls, struct MHD_Connection *conn, void **req,
 
 int cmd_console(cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"listen", required_argument, NULL, 256}, {"port", required_argument, NULL, 257},
-		{"scans", required_argument, NULL, 258},  {"key", required_argument, NULL, 259},
-		{"out", required_argument, NULL, 260},	  {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"listen", required_argument, NULL, 256},
+					   {"port", required_argument, NULL, 257},
+					   {"scans", required_argument, NULL, 258},
+					   {"key", required_argument, NULL, 259},
+					   {"out", required_argument, NULL, 260},
+					   {"no-token", no_argument, NULL, 261},
+					   {NULL, 0, NULL, 0}};
 	const char *listen_addr = "127.0.0.1", *scans = NULL, *key_file = NULL,
 		   *out_dir = "batches";
 	uint64_t port = 8090;
-	int opt, ex;
+	int opt, ex, no_token = 0;
 	while ((opt = cli_getopt(argc, argv, "console", "", lo, &ex)) != -1) {
 		if (opt == 256)
 			listen_addr = optarg;
@@ -625,6 +641,8 @@ int cmd_console(cli *c, int argc, char **argv)
 			key_file = optarg;
 		else if (opt == 260)
 			out_dir = optarg;
+		else if (opt == 261)
+			no_token = 1;
 		else
 			return ex;
 	}
@@ -636,12 +654,6 @@ int cmd_console(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	int loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
-	if (!loopback) {
-		cli_err("--listen %s: the console listens on this computer only (127.0.0.1) until "
-			"officers' accounts exist",
-			listen_addr);
-		return EXIT_USAGE;
-	}
 	if (sodium_init() < 0)
 		return EXIT_USAGE;
 	console *k = calloc(1, sizeof *k);
@@ -649,11 +661,26 @@ int cmd_console(cli *c, int argc, char **argv)
 		free(k);
 		return EXIT_USAGE;
 	}
+	/* without the one-time code, only accounts sign in: refuse before listening */
+	if ((!loopback || no_token) && !console_accounts(k)) {
+		if (!loopback)
+			cli_err("--listen %s: the console listens on this computer only "
+				"(127.0.0.1) "
+				"until an officer's account exists: create one with `stampgen user "
+				"add NAME --role admin`",
+				listen_addr);
+		else
+			cli_err("--no-token: no enabled account can sign in: create one with "
+				"`stampgen user add NAME --role admin`");
+		stamp_store_close(k->st);
+		free(k);
+		return EXIT_USAGE;
+	}
 	k->c = c;
 	k->scans_dir = scans;
 	k->key_file = key_file;
 	k->out_dir = out_dir;
-	k->loopback = loopback;
+	k->loopback = loopback && !no_token;
 	if (cli_actor(NULL, k->os_user, sizeof k->os_user))
 		k->os_user[0] = '\0';
 	stamp_store_set_identity(k->st, k->os_user, "", "");
@@ -690,7 +717,10 @@ int cmd_console(cli *c, int argc, char **argv)
 		free(k);
 		return EXIT_USAGE;
 	}
-	printf("ocopstamp console: open %s/?token=%s\n", k->origin, k->token);
+	if (k->loopback)
+		printf("ocopstamp console: open %s/?token=%s\n", k->origin, k->token);
+	else
+		printf("ocopstamp console: open %s/ (sign in with an account)\n", k->origin);
 	fflush(stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -51,7 +51,7 @@ typedef struct console {
 	const char *scans_dir;	    /* --scans DIR, or NULL */
 	const char *key_file;	    /* --key FILE.key, or NULL: read only to issue */
 	const char *out_dir;	    /* --out DIR: the batch folders, DIR/batch-N */
-	int loopback;		    /* listening on 127.x: the one-time token signs in */
+	int loopback;		    /* on 127.x without --no-token: the one-time token signs in */
 	char token[CONSOLE_ID_HEX]; /* "" once used */
 	char origin[64];	    /* http://ADDR:PORT */
 	char csp[256];
@@ -137,8 +137,14 @@ void console_write_end_as(console *k);
  * login page with a 503 when all sessions are taken.
  */
 enum MHD_Result console_sign_in(const console_req *r, const char *user, int role);
-/* The login page (the one-time code's note, or the accounts' form), msg may be NULL. */
+/* The login page (the one-time code's note, the accounts' form), msg may be NULL. */
 enum MHD_Result console_login_page(const console_req *r, unsigned status, const char *msg);
+/* End every session of user at once (its account was disabled). */
+void console_end_sessions_of(console *k, const char *user);
+/* console_users.c: whether an enabled account exists (the store read now). */
+int console_accounts(console *k);
+/* console_users.c: 0 when user names a disabled account (its sessions must end), else 1. */
+int console_account_live(console *k, const char *user);
 
 typedef struct console_route {
 	const char *method; /* "GET" (HEAD too) or "POST" */

@@ -17,6 +17,7 @@
 #include "revocation.h"
 #include "audit.h"
 #include "event.h"
+#include "user.h"
 #include "check.h"
 #include "backup.h"
 #include "catalog.h"

@@ -12,6 +12,7 @@
  *   revocations, revidx                   -> revocation.c (revocation.h)
  *   audit                                 -> audit.c (audit.h)
  *   events                                -> event.c (event.h)
+ *   users                                 -> user.c (user.h)
  *
  * Integer keys are big-endian so LMDB's byte order is numeric order (no
  * MDB_INTEGERKEY). Every value starts with a record version byte; an unknown

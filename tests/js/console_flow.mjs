@@ -5,10 +5,11 @@
 //      upload forms: the preview, then the import button;
 //   3. issues a batch from the keyboard alone (Tab to each field, typing,
 //      Enter), waits on the progress page, opens the batch;
-//   4. downloads its sheet PDF into OUTDIR (OUTDIR/sheet.pdf) and the
-//      manifest (OUTDIR/manifest.csv);
-//   5. revokes the first stamp of the manifest through the revoke form: the
-//      dry run says 1, then the confirmation.
+//   4. downloads its sheet PDF and its manifest into OUTDIR (as the console
+//      names them: batch-N-sheet.pdf, batch-N-manifest.csv);
+//   5. revokes the first stamp of the manifest through the revoke form (its
+//      code, as a shopper reported it): the dry run says 1, then the
+//      confirmation.
 // The calling script decodes the PDF and asks verifyd. Prints one
 // "ok"/"FAIL" line per check, the stamp's code as "code CODE"; exits 1 when
 // any failed.
@@ -94,7 +95,8 @@ try {
 	check(/\/issue\/jobs\//.test(page.url()), "issue: Enter in the form starts the job, its progress page", page.url());
 	let done = false;
 	for (let i = 0; i < 120 && !done; i++) {
-		done = await page.evaluate(() => !!document.querySelector("#finished, #failed"));
+		// the page reloads itself each second until the job ends
+		done = await page.evaluate(() => !!document.querySelector("#finished, #failed")).catch(() => false);
 		if (!done) await sleep(500);
 	}
 	const finished = await page.evaluate(() => (document.querySelector("#finished") || {}).innerText);
@@ -107,8 +109,10 @@ try {
 	// ---- 4. its downloads ---------------------------------------------------------------
 	const cdp = await page.createCDPSession();
 	await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: out });
-	for (const file of ["sheet.pdf", "manifest.csv"]) {
-		await page.click(`a[href$='/${file}']`).catch(() => {});
+	const n = batchUrl.split("/").pop();
+	for (const link of ["sheet.pdf", "manifest.csv"]) {
+		const file = `batch-${n}-${link}`; // the name the console gives the download
+		await page.click(`a[href$='/${link}']`).catch(() => {});
 		let there = false;
 		for (let i = 0; i < 60 && !there; i++) {
 			there = existsSync(`${out}/${file}`) && statSync(`${out}/${file}`).size > 0;
@@ -116,10 +120,23 @@ try {
 		}
 		check(there, `download: ${file} (${there ? statSync(`${out}/${file}`).size : 0} bytes)`, "not downloaded");
 	}
-	const manifest = existsSync(`${out}/manifest.csv`) ? readFileSync(`${out}/manifest.csv`, "utf8").trim().split("\n") : [];
+	const manifest = existsSync(`${out}/batch-${n}-manifest.csv`) ? readFileSync(`${out}/batch-${n}-manifest.csv`, "utf8").trim().split("\n") : [];
 	check(manifest.length === 7, "download: the manifest lists the 6 stamps", `${manifest.length} lines`);
 	const code = manifest.length > 1 ? manifest[1].split(",")[1] : "";
 	console.log(`code ${code}`);
+
+	// ---- 5. that stamp revoked: the dry run's count, then the confirmation ---------------
+	await page.goto(`${base}/revoke`, { waitUntil: "load" });
+	await page.select("select#kind", "code");
+	await page.type("input#target", code);
+	await page.select("select#reason", "stolen");
+	await page.type("textarea#note", "Cuộn tem bị mất cắp");
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("select#kind", (e) => e.form.requestSubmit())]);
+	const count = await page.$eval("#count", (e) => e.innerText).catch(() => "none");
+	check(count === "1", "revoke: the dry run counts 1 stamp", `count ${count}: ${(await text()).slice(0, 300)}`);
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("form[action='/revoke'] button[type=submit]")]);
+	const revoked = await page.$eval("#done", (e) => e.innerText).catch(() => "");
+	check(/1/.test(revoked), `revoke: confirmed ("${revoked}")`, await text());
 } catch (e) {
 	fail(`the browser run stopped: ${e.message}`);
 } finally {
