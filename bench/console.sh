@@ -6,8 +6,10 @@
 # Builds the Release tree (build-bench, shared with bench/verifyd.sh), makes
 # a store of STAMPS (1,000,000) stamps in BATCHES (200) batches of the sample
 # registry (9 cooperatives, 12 products, the photo and the stages), with
-# REVOCATIONS (100) revocations and an audit log of every step, starts
-# `stampgen console` on 127.0.0.1, signs in with its one-time address and
+# REVOCATIONS (100) revocations and an audit log of every step, has
+# verifyd answer the pages of SCANNED (100,000) random stamps for
+# SCAN_SECONDS (20 s, wrk) so that its scans folder holds them, starts
+# `stampgen console --scans` on that folder on 127.0.0.1, signs in with its one-time address and
 # asks each page REQS (30) times in turn (rounds interleaved, so a busy
 # moment of this shared machine falls on every page alike). Per page: the
 # median and the slowest time (curl's time_total less time_connect: from
@@ -22,26 +24,30 @@ set -euo pipefail
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	STAMPS=${STAMPS:-20000} BATCHES=${BATCHES:-10} REQS=${REQS:-3} REVOCATIONS=${REVOCATIONS:-10}
+	SCANNED=${SCANNED:-2000} SCAN_SECONDS=${SCAN_SECONDS:-2s}
 else
 	STAMPS=${STAMPS:-1000000} BATCHES=${BATCHES:-200} REQS=${REQS:-30} REVOCATIONS=${REVOCATIONS:-100}
+	SCANNED=${SCANNED:-100000} SCAN_SECONDS=${SCAN_SECONDS:-20s}
 fi
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BENCH_BUILD:-$SRC/build-bench}
 say() { printf '%s\n' "$*" >&2; }
 die() { say "console.sh: $*"; exit 2; }
-for t in cmake make curl awk sort python3; do command -v "$t" >/dev/null || die "$t is not installed"; done
+for t in cmake make curl awk sort python3 shuf wrk; do command -v "$t" >/dev/null || die "$t is not installed"; done
 
 say "building Release tree in $BUILD"
 mkdir -p "$BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSTAMP_TESTS=OFF >"$BUILD/bench-build.log" 2>&1 &&
-	make -C "$BUILD" -j2 stampgen >>"$BUILD/bench-build.log" 2>&1 ||
+	make -C "$BUILD" -j2 stampgen verifyd >>"$BUILD/bench-build.log" 2>&1 ||
 	{ cat "$BUILD/bench-build.log" >&2; exit 2; }
 G=$BUILD/stampgen
+V=$BUILD/verifyd
 mkdir -p "${BENCH_DIR:-$BUILD}"
 WORK=$(mktemp -d "${BENCH_DIR:-$BUILD}/console-bench.XXXXXX")
-PID=
+PID= VPID=
 cleanup() {
 	[ -z "$PID" ] || { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+	[ -z "$VPID" ] || { kill "$VPID" 2>/dev/null || true; wait "$VPID" 2>/dev/null || true; }
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,6 +69,7 @@ for b in $(seq 1 "$BATCHES"); do
 	p=${PRODUCTS[$(((b - 1) % ${#PRODUCTS[@]}))]}
 	g issue --product "$p" --lot "L$b" --produced 2026-11-01 --count "$per" --key "$WORK/k.key" \
 		--base-url https://tem.thanhhoa.gov.vn --out "$WORK/b" --no-images >/dev/null
+	awk -F, 'NR > 1 { i = index($2, "/S/"); print substr($2, i) }' "$WORK/b/manifest.csv" >>"$WORK/codes"
 	rm -rf "$WORK/b"
 	g event add --batch "$b" --stage shipping --at "2026-11-05 07:30" --place "Siêu thị Thanh Hóa" >/dev/null
 done
@@ -71,10 +78,26 @@ for r in $(seq 1 "$REVOCATIONS"); do
 done
 say "store made in $(($(date +%s) - T0)) s: $(du -sh "$OCOPSTAMP_STORE" | cut -f1)"
 
+# shoppers' scans for the overview's charts: verifyd answers SCANNED stamps'
+# pages (wrk, SCAN_SECONDS), then its folder is the console's --scans copy
+shuf -n "$SCANNED" --random-source=<(yes) "$WORK/codes" >"$WORK/scan.paths"
+rm -f "$WORK/codes"
+vport=$((20000 + RANDOM % 12000))
+"$V" --listen 127.0.0.1 --port "$vport" --threads 2 --registry "$OCOPSTAMP_STORE" --scans "$WORK/scans" \
+	--client-budget 1000000 2>"$WORK/verifyd.log" &
+VPID=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$vport/healthz" && break; kill -0 "$VPID" 2>/dev/null || die "verifyd: $(tail -3 "$WORK/verifyd.log")"; sleep 0.1; done
+wrk -t2 -c32 -d"$SCAN_SECONDS" -s "$SRC/bench/wrk/paths.lua" "http://127.0.0.1:$vport" -- "$WORK/scan.paths" \
+	>"$WORK/wrk.out" 2>&1 || die "wrk: $(tail -3 "$WORK/wrk.out")"
+kill "$VPID" && wait "$VPID" || die "verifyd did not stop cleanly: $(tail -3 "$WORK/verifyd.log")"
+VPID=
+SCANS_DONE=$(sed -n 's/^WRK requests=\([0-9]*\).*/\1/p' "$WORK/wrk.out")
+say "scans: $SCANS_DONE page requests over $SCANNED stamps"
+
 port=$((20000 + RANDOM % 12000))
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	port=$((port + 1))
-	"$G" console --port "$port" >"$WORK/console.out" 2>"$WORK/console.err" &
+	"$G" console --port "$port" --scans "$WORK/scans" >"$WORK/console.out" 2>"$WORK/console.err" &
 	PID=$!
 	for _ in $(seq 1 100); do
 		grep -q 'open http' "$WORK/console.out" && break
@@ -92,9 +115,10 @@ COOKIE=$(curl -s -o /dev/null -D - "$URL" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]o
 [ -n "$COOKIE" ] || die "could not sign in"
 
 # every page of the console, the heaviest views of each
-PAGES=(/ /coops /products "/products?q=mam" /products/NM-COT-HH /coops/HTX-KHUCPHU /issue
-	"/issue?product=NM-COT-HH" /batches "/batches?page=5" /batches/1 "/batches/$BATCHES" /revoke
-	/audit "/audit?page=5" /keys /users /coops/import /no-such-page)
+PAGES=(/ /coops /products "/products?q=mam" /products/NM-COT-HH /products/NM-COT-HH/edit
+	/coops/HTX-KHUCPHU /coops/new /coops/import /issue "/issue?product=NM-COT-HH" /batches
+	"/batches?page=5" /batches/1 "/batches/$BATCHES" /revoke /audit "/audit?page=5" /keys /users
+	/no-such-page)
 declare -A T BYTES CODE
 for round in $(seq 1 "$REQS"); do
 	for p in "${PAGES[@]}"; do
@@ -106,7 +130,7 @@ for round in $(seq 1 "$REQS"); do
 	[ "$round" != 1 ] || say "round 1 done"
 done
 
-echo "console pages, $STAMPS stamps in $BATCHES batches, $REVOCATIONS revocations, $REQS requests each ($(date -u +%Y-%m-%d))"
+echo "console pages, $STAMPS stamps in $BATCHES batches, $REVOCATIONS revocations, scans of $SCANNED stamps ($SCANS_DONE page requests), $REQS requests each ($(date -u +%Y-%m-%d))"
 printf '%-28s %6s %9s %9s %9s  %s\n' page status bytes "median ms" "max ms" "< 50 ms"
 fails=0
 for p in "${PAGES[@]}"; do
@@ -114,7 +138,7 @@ for p in "${PAGES[@]}"; do
 		awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }')
 	verdict=PASS
 	awk -v m="$max" 'BEGIN { exit !(m >= 50) }' && verdict=FAIL
-	case ${CODE[$p]} in 200) ;; 404) [ "$p" = /no-such-page ] || verdict="- (not there: 404)" ;; *) verdict="FAIL (status)" ;; esac
+	case ${CODE[$p]} in 200) ;; 404) [ "$p" = /no-such-page ] || verdict="FAIL (404)" ;; *) verdict="FAIL (status)" ;; esac
 	case $verdict in FAIL*) fails=$((fails + 1)) ;; esac
 	printf '%-28s %6s %9s %9s %9s  %s\n' "$p" "${CODE[$p]}" "${BYTES[$p]}" "$med" "$max" "$verdict"
 done
