@@ -1,17 +1,17 @@
-// console_pages.mjs TOKEN_URL SHOTDIR: the officers' console in Debian's
+// console_pages.mjs TOKEN_URL SHOTDIR [PATH...]: the officers' console in Debian's
 // chromium (puppeteer-core). Signs in with the one-time address, then visits
 // every page the console links to (from the navigation and from each page,
 // two links deep, downloads and images left out) in Vietnamese and again in
 // English after pressing the language switch, at a laptop's 1366×768 and a
 // tablet's 768×1024: each answers 200, has no horizontal scroll, every form
 // field has a label, and axe-core finds no serious or critical violation.
-// The pages of the navigation are kept as screenshots,
+// The pages of the navigation and the PATHs given are kept as screenshots,
 // SHOTDIR/<page>-<lang>-<width>.png (docs/console.md shows them).
 // Prints one "ok"/"FAIL" line per check; exits 1 when any failed.
 import axe from "axe-core";
 import puppeteer from "puppeteer-core";
 
-const [tokenUrl, shots] = process.argv.slice(2);
+const [tokenUrl, shots, ...extra] = process.argv.slice(2);
 const base = new URL(tokenUrl).origin;
 const sizes = [
 	{ width: 1366, height: 768 },
@@ -104,12 +104,13 @@ try {
 			else fail(`the language switch left lang="${l}"`);
 		}
 		const seen = new Set();
-		let todo = navPaths.map((p) => [p, 0]);
+		const shoot = navPaths.concat(extra);
+		let todo = shoot.map((p) => [p, 0]);
 		while (todo.length) {
 			const [path, depth] = todo.shift();
 			if (seen.has(path) || seen.size >= 60) continue;
 			seen.add(path);
-			const inNav = navPaths.includes(path);
+			const inNav = shoot.includes(path);
 			let links = [];
 			for (const size of inNav ? sizes : sizes.slice(0, 1)) {
 				await page.setViewport(size);
