@@ -16,6 +16,7 @@
  * everything written goes through libstamp as `stampgen revoke`, `unrevoke`
  * and `key retire` do, each between console_write_begin and _end.
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,26 +154,46 @@ static void revoke_fields(const console_req *r, strbuf *b, char (*errs)[ERR_MAX]
 	buf_put(b, "</p>");
 }
 
+#define REVOCATIONS_PER_PAGE 50
+
+/* One page of the revocations, newest first: the walk goes oldest first. */
 typedef struct listctx {
 	const console_req *r;
 	strbuf *b;
-	size_t n;
+	size_t n;		/* seen in the walk */
+	size_t from, to;	/* the page: walk positions [from, to) */
+	stamp_revocation *page; /* REVOCATIONS_PER_PAGE of them */
+	size_t kept;
 } listctx;
+
+static int count_revocation(const stamp_revocation *v, void *ctx)
+{
+	(void)v;
+	((listctx *)ctx)->n++;
+	return 0;
+}
+
+static int keep_revocation(const stamp_revocation *v, void *ctx)
+{
+	listctx *l = ctx;
+	if (l->n >= l->from && l->n < l->to)
+		l->page[l->kept++] = *v;
+	l->n++;
+	return 0;
+}
 
 static void date_of(int64_t t, char out[11])
 {
 	stamp_date_format(t ? stamp_date_from_unix(t) : 0, out);
 }
 
-static int list_revocation(const stamp_revocation *v, void *ctx)
+static void list_revocation(listctx *l, const stamp_revocation *v)
 {
-	listctx *l = ctx;
 	const console_req *r = l->r;
 	char what[256], since[11], undone[11];
 	cli_revoke_describe(v, what, sizeof what);
 	date_of(v->since, since);
 	date_of(v->undone, undone);
-	l->n++;
 	buf_put(l->b, "<tr><td>%u</td><td>", v->id);
 	if (v->undone) {
 		buf_put(l->b, "%s %s ", T(r, "đã hủy ngày", "undone on"), undone);
@@ -199,13 +220,16 @@ static int list_revocation(const stamp_revocation *v, void *ctx)
 			v->id, T(r, "Hủy thu hồi…", "Undo…"));
 	}
 	buf_put(l->b, "</td></tr>");
-	return 0;
 }
 
 static void revocation_list(const console_req *r, strbuf *b)
 {
-	listctx l = {r, b, 0};
+	const char *pg = r->post ? NULL : console_arg(r, "page");
+	unsigned long page = pg ? strtoul(pg, NULL, 10) : 1, pages;
+	listctx l = {.r = r, .b = b};
 	stamp_txn *t;
+	if (page < 1 || page > 1000000)
+		page = 1;
 	buf_put(b,
 		"<h2>%s</h2><div class=\"scroll\" tabindex=\"0\"><table id=\"revocations\"><tr><th "
 		"scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
@@ -215,16 +239,36 @@ static void revocation_list(const console_req *r, strbuf *b)
 		T(r, "Trạng thái", "State"), T(r, "Phạm vi", "Covers"), T(r, "Lý do", "Reason"),
 		T(r, "Từ ngày", "Since"), T(r, "Người thu hồi", "By"), T(r, "Ghi chú", "Note"),
 		T(r, "Thao tác", "Action"));
-	int rc = stamp_txn_begin(r->k->st, 0, &t);
+	l.page = malloc(REVOCATIONS_PER_PAGE * sizeof *l.page);
+	int rc = l.page ? stamp_txn_begin(r->k->st, 0, &t) : ENOMEM;
 	if (rc == 0) {
-		rc = stamp_revocation_each(t, list_revocation, &l);
+		rc = stamp_revocation_each(t, count_revocation, &l);
+		size_t total = l.n, skip = (page - 1) * REVOCATIONS_PER_PAGE;
+		l.to = total > skip ? total - skip : 0;
+		l.from = l.to > REVOCATIONS_PER_PAGE ? l.to - REVOCATIONS_PER_PAGE : 0;
+		l.n = 0;
+		if (rc == 0 && l.to)
+			rc = stamp_revocation_each(t, keep_revocation, &l);
 		stamp_txn_abort(t);
+		l.n = total;
 	}
+	for (size_t i = l.kept; rc == 0 && i-- > 0;)
+		list_revocation(&l, &l.page[i]);
+	free(l.page);
 	buf_put(b, "</table></div>");
+	pages = (l.n + REVOCATIONS_PER_PAGE - 1) / REVOCATIONS_PER_PAGE;
 	if (rc)
 		top_error(b, stamp_strerror(rc));
 	else if (!l.n)
 		buf_put(b, "<p>%s</p>", T(r, "Chưa có lần thu hồi nào.", "No revocations yet."));
+	else
+		buf_put(b, "<p>%zu %s, %s %lu / %lu.", l.n, T(r, "lần thu hồi", "revocations"),
+			T(r, "trang", "page"), page, pages ? pages : 1);
+	if (!rc && page < pages)
+		buf_put(b, " <a href=\"/revoke?page=%lu\">%s</a>", page + 1,
+			T(r, "Cũ hơn", "Older"));
+	if (!rc && l.n)
+		buf_put(b, "</p>");
 }
 
 static enum MHD_Result revoke_form(const console_req *r, char (*errs)[ERR_MAX], const char *general,

@@ -91,6 +91,17 @@ req dup POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "c
 	fail "duplicate: $S"
 req list GET '/coops?q=HTX-NEW' -H "Cookie: $COOKIE"
 grep -q 'HTX Mới &lt;b&gt;' list && ok "the new name is escaped in the list" || fail "list escaping"
+# the revocations' list pages, newest first: 55 of them are two pages of 50 and 5
+g issue --product NM-COT-HH --lot L02 --produced 2026-11-01 --count 60 --key k1.key \
+	--base-url https://tem.thanhhoa.gov.vn --out b --no-images
+for n in $(seq 8 62); do g revoke --serial "$n" --reason lost --note "r$n"; done >/dev/null
+req rev1 GET /revoke -H "Cookie: $COOKIE"
+[ "$(grep -o '<td>r[0-9]*</td>' rev1 | wc -l)" = 50 ] && [ "$(grep -o '<td>r[0-9]*</td>' rev1 | head -1)" = "<td>r62</td>" ] &&
+	grep -q '55 lần thu hồi, trang 1 / 2' rev1 && grep -q 'href="/revoke?page=2"' rev1 &&
+	ok "revocations: the newest 50 first, a link to the older" || fail "revocations page 1: $(grep -o '<td>r[0-9]*</td>' rev1 | head -2 | tr '\n' ' ')"
+req rev2 GET '/revoke?page=2' -H "Cookie: $COOKIE"
+[ "$(grep -o '<td>r[0-9]*</td>' rev2 | tr '\n' ' ')" = "<td>r12</td> <td>r11</td> <td>r10</td> <td>r9</td> <td>r8</td> " ] &&
+	ok "revocations: page 2 holds the 5 oldest" || fail "revocations page 2: $(grep -o '<td>r[0-9]*</td>' rev2 | tr '\n' ' ')"
 req nocsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d ""
 [ "$S" = 403 ] && ok "a POST without the CSRF token: 403" || fail "no token: $S"
 req badcsrf POST /logout -H "Cookie: $COOKIE" -H "Origin: $B" -d "csrf=$(echo "$CSRF" | tr 0-9a-f 1-9a-f0)"
