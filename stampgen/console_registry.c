@@ -613,6 +613,8 @@ static enum MHD_Result coop_page(console_req *r, const char *id)
 	return console_page_end(r, &b, MHD_HTTP_OK);
 }
 
+#define BATCH_ROWS_MAX 500 /* batches listed on a product's page */
+
 typedef struct batch_rows {
 	strbuf *b;
 	const char *product_id;
@@ -625,13 +627,15 @@ static int batch_row(const stamp_batch *bt, void *ctx)
 	char produced[11], expiry[11];
 	if (strcmp(bt->product_id, br->product_id) != 0)
 		return 0;
+	if (br->n++ >= BATCH_ROWS_MAX) /* counted, not shown: the page stays bounded */
+		return 0;
 	stamp_date_format(bt->produced, produced);
 	stamp_date_format(bt->expiry, expiry);
-	buf_put(br->b, "<tr><td>%u</td><td>", (unsigned)bt->id);
+	buf_put(br->b, "<tr><td><a href=\"/batches/%u\">%u</a></td><td>", (unsigned)bt->id,
+		(unsigned)bt->id);
 	buf_esc(br->b, bt->lot);
 	buf_put(br->b, "</td><td>%s</td><td>%s</td><td>%u</td></tr>", produced, expiry,
 		(unsigned)bt->count);
-	br->n++;
 	return 0;
 }
 
@@ -777,7 +781,15 @@ static enum MHD_Result product_page(console_req *r, const char *id, field_err *e
 		T(r, "Số tem", "Stamps"));
 	batch_rows br = {&b, id, 0};
 	rc = stamp_store_each_batch(t, batch_row, &br);
-	buf_put(&b, "</table></div><p>%zu %s</p>", br.n, T(r, "lô", "batches"));
+	buf_put(&b, "</table></div><p>%zu %s", br.n, T(r, "lô", "batches"));
+	if (br.n > BATCH_ROWS_MAX)
+		buf_put(&b,
+			T(r,
+			  " (%d lô đầu tiên ở trên; các lô khác trong <a href=\"/batches\">Lô "
+			  "tem</a>)",
+			  " (the first %d above; the others in <a href=\"/batches\">Batches</a>)"),
+			BATCH_ROWS_MAX);
+	buf_put(&b, "</p>");
 
 	buf_put(&b,
 		"<h2 id=\"stages\">%s</h2><div class=\"scroll\" "

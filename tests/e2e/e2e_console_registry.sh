@@ -109,7 +109,7 @@ get coop /coops/HTX-KHUCPHU
 grep -q "Khúc Phụ $ESC" coop && no_markup coop && ok "its name escaped" || fail "coop page escaping"
 get prod /products/NM-COT-HH
 [ "$S" = 200 ] && grep -q 'Chứng nhận OCOP' prod && grep -q '<td>1520/QĐ-UBND</td>' prod &&
-	grep -q '<td>1</td><td>L01</td><td>2026-11-01</td>' prod && ok "a product's page: its certificate and its batch" ||
+	grep -q '<td><a href="/batches/1">1</a></td><td>L01</td><td>2026-11-01</td>' prod && ok "a product's page: its certificate and its batch" ||
 	fail "product page: $S"
 grep -q 'enctype="multipart/form-data"' prod && grep -q 'accept="image/jpeg,image/png,image/webp' prod &&
 	grep -q 'Chưa có ảnh' prod && ok "no photo yet, an upload form" || fail "photo form"
