@@ -12,9 +12,6 @@ SHOTS=${SCREENSHOT_DIR:-$PWD/screenshots}/console
 . "$(dirname "$0")/lib_verifyd.sh"
 . "$(dirname "$0")/lib_console.sh"
 g() { "$STAMPGEN" -q "$@"; }
-BROWSER="$STAMP_SOURCE_DIR/tests/js"
-[ -d "$BROWSER/node_modules/puppeteer-core" ] ||
-	{ fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"; finish; }
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/*.png
 
@@ -34,14 +31,9 @@ python3 "$(dirname "$0")/scan_client.py" "$VD_PORT" "/S/$(manifest_code a 1)" ph
 vd_stop
 console_start --scans "$WORK/scans" --key k1.key --out batches
 
-node "$BROWSER/console_pages.mjs" "$URL" "$SHOTS" "/issue?product=NM-COT-HH" /batches/1 \
-	/products/NM-COT-HH /coops/import >"$WORK/pages.out" 2>&1 || true
-cat "$WORK/pages.out"
-n_ok=$(grep -c '^ok ' "$WORK/pages.out" || true)
-n_fail=$(grep -c '^FAIL ' "$WORK/pages.out" || true)
-PASSES=$((PASSES + n_ok))
-FAILS=$((FAILS + n_fail))
-[ "$n_ok" -gt 20 ] && ok "the browser run checked $n_ok things" || fail "the browser run checked only $n_ok things"
+browser_run "$WORK/pages.out" console_pages.mjs "$URL" "$SHOTS" "/issue?product=NM-COT-HH" /batches/1 \
+	/products/NM-COT-HH /coops/import
+[ "$N_OK" -gt 400 ] && ok "the browser run checked $N_OK things" || fail "the browser run checked only $N_OK things"
 n_shots=$(ls "$SHOTS" | grep -c '\.png$' || true)
 [ "$n_shots" -ge 52 ] && ok "$n_shots screenshots in $SHOTS" || fail "$n_shots screenshots"
 finish

@@ -11,19 +11,11 @@
 # another code of the batch genuine.
 . "$(dirname "$0")/lib_verifyd.sh"
 . "$(dirname "$0")/lib_console.sh"
-BROWSER="$STAMP_SOURCE_DIR/tests/js"
-[ -d "$BROWSER/node_modules/puppeteer-core" ] ||
-	{ fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"; finish; }
 "$STAMPGEN" -q keygen -o k1 >/dev/null
 console_start --key k1.key --out batches
 mkdir dl
-node "$BROWSER/console_flow.mjs" "$URL" "$SAMPLES" "$WORK/dl" >flow.out 2>&1 || true
-cat flow.out
-n_ok=$(grep -c '^ok ' flow.out || true)
-n_fail=$(grep -c '^FAIL ' flow.out || true)
-PASSES=$((PASSES + n_ok))
-FAILS=$((FAILS + n_fail))
-[ "$n_ok" -ge 20 ] && ok "the browser flow checked $n_ok things" || fail "the browser flow checked only $n_ok things"
+browser_run flow.out console_flow.mjs "$URL" "$SAMPLES" "$WORK/dl"
+[ "$N_OK" -ge 23 ] && ok "the browser flow checked $N_OK things" || fail "the browser flow checked only $N_OK things"
 CODE=$(sed -n 's/^code //p' flow.out)
 [ -n "$CODE" ] || { fail "the flow gave no code"; finish; }
 

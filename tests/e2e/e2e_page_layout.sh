@@ -12,9 +12,6 @@
 SHOTS=${SCREENSHOT_DIR:-$PWD/screenshots}/layout
 . "$(dirname "$0")/lib_verifyd.sh"
 g() { "$STAMPGEN" -q "$@"; }
-BROWSER="$STAMP_SOURCE_DIR/tests/js"
-[ -d "$BROWSER/node_modules/puppeteer-core" ] ||
-	{ fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"; finish; }
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/*.png
 
@@ -31,14 +28,8 @@ CODE=$(manifest_code a 1)
 vd_start --registry store --scans scans || { fail "verifyd did not start"; finish; }
 
 # each check prints its own ok/FAIL line; they are counted here
-node "$BROWSER/page_layout.mjs" "$BASE" "$SHOTS" "/S/$CODE" "/S/$CODE?lang=en" /L/1 /P/NM-COT-HH \
-	>"$WORK/layout.out" 2>&1 || true
-cat "$WORK/layout.out"
-n_ok=$(grep -c '^ok ' "$WORK/layout.out" || true)
-n_fail=$(grep -c '^FAIL ' "$WORK/layout.out" || true)
-PASSES=$((PASSES + n_ok))
-FAILS=$((FAILS + n_fail))
-[ "$n_ok" -ge 28 ] && ok "all 4 pages x 2 widths were checked" ||
+browser_run "$WORK/layout.out" page_layout.mjs "$BASE" "$SHOTS" "/S/$CODE" "/S/$CODE?lang=en" /L/1 /P/NM-COT-HH
+[ "$N_OK" -ge 28 ] && ok "all 4 pages x 2 widths were checked" ||
 	fail "fewer checks ran than 4 pages x 2 widths x 4 (see above)"
 [ "$(ls "$SHOTS"/*.png | wc -l)" -eq 8 ] && ok "8 screenshots in $SHOTS" || fail "screenshots missing"
 

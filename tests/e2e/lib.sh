@@ -51,3 +51,21 @@ finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
+
+# browser_run OUT SCRIPT.mjs ARGS...: a tests/js script in Debian's chromium
+# (puppeteer-core, installed by scripts/install-deps), its output in OUT and
+# shown; each of its "ok"/"FAIL" lines is counted as one check here. N_OK is
+# how many passed (for a script's own "enough checks ran" assertion).
+browser_run() {
+	o=$1 js=$2
+	shift 2
+	if [ ! -d "$STAMP_SOURCE_DIR/tests/js/node_modules/puppeteer-core" ]; then
+		fail "no puppeteer-core in tests/js (scripts/install-deps runs npm ci)"
+		finish
+	fi
+	node "$STAMP_SOURCE_DIR/tests/js/$js" "$@" >"$o" 2>&1 || true
+	cat "$o"
+	N_OK=$(grep -c '^ok ' "$o" || true)
+	PASSES=$((PASSES + N_OK))
+	FAILS=$((FAILS + $(grep -c '^FAIL ' "$o" || true)))
+}
