@@ -315,8 +315,8 @@ enum MHD_Result console_sign_in(const console_req *r, const char *user, int role
 					  "Đã đủ phiên đăng nhập / Too many sessions");
 	char cookie[160];
 	snprintf(cookie, sizeof cookie,
-		 "ocs_console=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", s.id,
-		 CONSOLE_IDLE_S);
+		 "ocs_console=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", s.id,
+		 CONSOLE_IDLE_S, r->k->secure ? "; Secure" : "");
 	sodium_memzero(&s, sizeof s);
 	return console_answer(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
 			      cookie, "/");
@@ -481,8 +481,11 @@ static enum MHD_Result lang_page(console_req *r)
 static enum MHD_Result logout_page(console_req *r)
 {
 	session_update(r->k, r->s->id, 1, 0);
-	return console_answer(r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
-			      "ocs_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", "/");
+	return console_answer(
+		r, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(""), 0,
+		r->k->secure ? "ocs_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+			     : "ocs_console=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+		"/");
 }
 
 static const console_route frame_routes[] = {
@@ -614,17 +617,30 @@ static void done(void *cls, struct MHD_Connection *conn, void **req,
 	*req = NULL;
 }
 
+/* An origin as browsers send it: http(s)://HOST[:PORT], bounded, nothing after. */
+static int origin_ok(const char *s)
+{
+	const char *h = strncmp(s, "https://", 8) == 0	? s + 8
+			: strncmp(s, "http://", 7) == 0 ? s + 7
+							: NULL;
+	if (!h || !*h || strlen(s) >= sizeof(((console *)0)->origin))
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		      (*h >= '0' && *h <= '9') || *h == '.' || *h == '-' || *h == ':'))
+			return 0;
+	return 1;
+}
+
 int cmd_console(cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = {{"listen", required_argument, NULL, 256},
-					   {"port", required_argument, NULL, 257},
-					   {"scans", required_argument, NULL, 258},
-					   {"key", required_argument, NULL, 259},
-					   {"out", required_argument, NULL, 260},
-					   {"no-token", no_argument, NULL, 261},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+		{"listen", required_argument, NULL, 256}, {"port", required_argument, NULL, 257},
+		{"scans", required_argument, NULL, 258},  {"key", required_argument, NULL, 259},
+		{"out", required_argument, NULL, 260},	  {"no-token", no_argument, NULL, 261},
+		{"origin", required_argument, NULL, 262}, {NULL, 0, NULL, 0}};
 	const char *listen_addr = "127.0.0.1", *scans = NULL, *key_file = NULL,
-		   *out_dir = "batches";
+		   *out_dir = "batches", *origin = NULL;
 	uint64_t port = 8090;
 	int opt, ex, no_token = 0;
 	while ((opt = cli_getopt(argc, argv, "console", "", lo, &ex)) != -1) {
@@ -643,7 +659,15 @@ int cmd_console(cli *c, int argc, char **argv)
 			out_dir = optarg;
 		else if (opt == 261)
 			no_token = 1;
-		else
+		else if (opt == 262 && origin_ok(optarg))
+			origin = optarg;
+		else if (opt == 262) {
+			cli_err("--origin: expected http(s)://HOST[:PORT] with nothing after it "
+				"(the "
+				"address the browsers open, through a TLS proxy), got \"%s\"",
+				optarg);
+			return EXIT_USAGE;
+		} else
 			return ex;
 	}
 	if (optind != argc)
@@ -687,8 +711,14 @@ int cmd_console(cli *c, int argc, char **argv)
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_mutex_init(&k->wlock, NULL);
 	random_hex(k->token);
-	snprintf(k->origin, sizeof k->origin, "http://%s:%llu", listen_addr,
-		 (unsigned long long)port);
+	if (origin) {
+		snprintf(k->origin, sizeof k->origin, "%s", origin);
+		k->proxied = 1;
+	} else {
+		snprintf(k->origin, sizeof k->origin, "http://%s:%llu", listen_addr,
+			 (unsigned long long)port);
+	}
+	k->secure = strncmp(k->origin, "https://", 8) == 0;
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
 					   sodium_base64_VARIANT_ORIGINAL)];

@@ -53,7 +53,9 @@ typedef struct console {
 	const char *out_dir;	    /* --out DIR: the batch folders, DIR/batch-N */
 	int loopback;		    /* on 127.x without --no-token: the one-time token signs in */
 	char token[CONSOLE_ID_HEX]; /* "" once used */
-	char origin[64];	    /* http://ADDR:PORT */
+	char origin[64];	    /* http://ADDR:PORT, or --origin (the address behind a proxy) */
+	int proxied;		    /* --origin given: a proxy on loopback names the client */
+	int secure;		    /* the origin is https: cookies are Secure */
 	char csp[256];
 	char os_user[STAMP_SHORT_MAX + 1];
 	console_session s[CONSOLE_SESSIONS_MAX];

@@ -121,6 +121,12 @@ static void client_address(const console_req *r, char out[INET6_ADDRSTRLEN])
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			  out, INET6_ADDRSTRLEN);
+	/* behind the TLS proxy (--origin) on this computer, the proxy names the client */
+	const char *real = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
+	unsigned char ip[16];
+	if (r->k->proxied && strncmp(out, "127.", 4) == 0 && real &&
+	    (inet_pton(AF_INET, real, ip) == 1 || inet_pton(AF_INET6, real, ip) == 1))
+		snprintf(out, INET6_ADDRSTRLEN, "%s", real);
 }
 
 /* ---- signing in ------------------------------------------------------------------------ */

@@ -356,7 +356,7 @@ static const usage usages[] = {
 	 NULL,
 	 cmd_console,
 	 "[--listen 127.0.0.1] [--port 8090] [--scans DIR] [--key FILE.key] [--out DIR] "
-	 "[--no-token]",
+	 "[--no-token] [--origin https://HOST]",
 	 "Serve the officers' console in a browser on this computer: prints an address with a "
 	 "one-time code to open; with accounts (user add), also a sign-in form.",
 	 {{"--listen ADDR", "an IPv4 address; other than loopback (127.x.x.x) only when an enabled "
@@ -366,7 +366,9 @@ static const usage usages[] = {
 	  {"--key FILE.key", "the secret key that signs what the console issues (read only then)"},
 	  {"--out DIR", "where the console's batch folders go, DIR/batch-N (./batches)"},
 	  {"--no-token", "no one-time code: accounts only, on loopback too (a shared "
-			 "workstation)"}}},
+			 "workstation)"},
+	  {"--origin URL", "the address browsers open when a TLS proxy is in front "
+			   "(https://HOST[:PORT]): forms must come from it, cookies are Secure"}}},
 	{"user",
 	 "add",
 	 cmd_user,

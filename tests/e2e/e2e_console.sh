@@ -119,4 +119,21 @@ grep -q 'Đăng nhập' after && ok "the session is gone" || fail "still signed 
 kill "$PID"
 wait "$PID" 2>/dev/null && ok "SIGTERM: exit 0" || fail "exit on SIGTERM"
 PID=
+
+# ---- behind a TLS proxy: --origin -------------------------------------------------------
+expect_exit 2 "--origin with a path is refused" -- "$STAMPGEN" console --origin https://x.example/console
+expect_out 'expected http\(s\)://HOST' "says what it expects"
+console_start --origin https://console.example
+P=https://console.example
+case $URL in "$P/?token="*) ok "--origin: the printed address is the proxy's" ;; *) fail "printed $URL" ;; esac
+req first GET "/?token=${URL##*token=}"
+tr -d '\r' <first.h | grep -Eiq '^set-cookie: ocs_console=[0-9a-f]{64}; .*; Secure$' &&
+	ok "--origin https: the session cookie is Secure" || fail "cookie: $(grep -i set-cookie first.h)"
+COOKIE=$(tr -d '\r' <first.h | sed -n 's/^[Ss]et-[Cc]ookie: \(ocs_console=[0-9a-f]*\);.*/\1/p')
+req home GET / -H "Cookie: $COOKIE"
+CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' home | head -1)
+req own POST /lang -H "Cookie: $COOKIE" -H "Origin: $B" -d "csrf=$CSRF&lang=en"
+[ "$S" = 403 ] && ok "--origin: a form from the console's own loopback address is refused" || fail "loopback origin: $S"
+req proxied POST /lang -H "Cookie: $COOKIE" -H "Origin: $P" -d "csrf=$CSRF&lang=en"
+[ "$S" = 303 ] && ok "--origin: a form from the proxy's address is taken" || fail "proxy origin: $S"
 finish
