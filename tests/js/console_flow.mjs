@@ -6,7 +6,8 @@
 //   3. issues a batch from the keyboard alone (Tab to each field, typing,
 //      Enter), waits on the progress page, opens the batch;
 //   4. downloads its sheet PDF and its manifest into OUTDIR (as the console
-//      names them: batch-N-sheet.pdf, batch-N-manifest.csv);
+//      names them: batch-N-sheet.pdf, batch-N-manifest.csv), adds a stage on
+//      the batch's page and uploads the product's photo on its page;
 //   5. revokes the first stamp of the manifest through the revoke form (its
 //      code, as a shopper reported it): the dry run says 1, then the
 //      confirmation.
@@ -124,6 +125,30 @@ try {
 	check(manifest.length === 7, "download: the manifest lists the 6 stamps", `${manifest.length} lines`);
 	const code = manifest.length > 1 ? manifest[1].split(",")[1] : "";
 	console.log(`code ${code}`);
+
+	// ---- 4b. a stage of the batch, and the product's photo ------------------------------
+	await page.goto(batchUrl, { waitUntil: "load" });
+	await page.select("select#ev-stage", "shipping");
+	await page.type("input#ev-at", "2026-12-03 08:00");
+	await page.type("input#ev-place", "Chợ Đồng Xuân, Hà Nội");
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("select#ev-stage", (e) => e.form.requestSubmit())]);
+	const stages = await page.$eval("#stages", (e) => e.innerText).catch(() => "");
+	check(stages.includes("Chợ Đồng Xuân, Hà Nội"), "batch page: a stage added through its form is in the journey", stages.slice(0, 200));
+	await page.goto(`${base}/products/NM-COT-HH`, { waitUntil: "load" });
+	const photo = await page.$("input#photo-file");
+	if (!photo) fail("product page: no photo field");
+	else {
+		await photo.uploadFile(`${samples}/photos/NM-COT-HH.jpg`);
+		await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("input#photo-file", (e) => e.form.requestSubmit())]);
+		await page.goto(`${base}/products/NM-COT-HH`, { waitUntil: "load" });
+		const img = await page.evaluate(async () => {
+			const i = [...document.images].find((x) => x.src.includes("/products/NM-COT-HH/photo"));
+			if (!i) return null;
+			await i.decode().catch(() => {});
+			return { w: i.naturalWidth, h: i.naturalHeight };
+		});
+		check(img && img.w > 0 && img.h > 0, `product page: the uploaded photo is shown (${img && img.w}x${img && img.h})`, JSON.stringify(img));
+	}
 
 	// ---- 5. that stamp revoked: the dry run's count, then the confirmation ---------------
 	await page.goto(`${base}/revoke`, { waitUntil: "load" });
