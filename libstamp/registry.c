@@ -88,6 +88,42 @@ int stamp_registry_required(int product, const char *field)
 	return f ? f->required : -1;
 }
 
+int stamp_registry_rule(int product, const char *field, int vietnamese, char *out, size_t cap)
+{
+	static const char *const rule[][2] = {
+		[F_ID] = {"1 to 32 letters without accents, digits, '-', '_' or '.' (no spaces)",
+			  "1 đến 32 chữ cái không dấu, chữ số, '-', '_' hoặc '.' (không có dấu "
+			  "cách)"},
+		[F_PHONE] =
+			{"a phone number of 8 to 15 digits (spaces, dots, dashes and a leading + "
+			 "allowed)",
+			 "số điện thoại 8 đến 15 chữ số (được có dấu cách, dấu chấm, gạch "
+			 "ngang và dấu + ở đầu)"},
+		[F_STARS] = {"3, 4 or 5 stars", "3, 4 hoặc 5 sao"},
+		[F_DATE] = {"a date YYYY-MM-DD or DD/MM/YYYY",
+			    "ngày dạng YYYY-MM-DD hoặc DD/MM/YYYY"},
+		[F_GTIN] =
+			{"a GTIN of 8, 12, 13 or 14 digits whose last digit is its GS1 check digit",
+			 "mã GTIN 8, 12, 13 hoặc 14 chữ số, chữ số cuối là số kiểm tra GS1"},
+		[F_DAYS] = {"a whole number of days from 0 to 3650",
+			    "số ngày nguyên từ 0 đến 3650"},
+	};
+	const struct field *f = lookup(product ? product_tab : coop_tab, field);
+	int v = vietnamese != 0;
+	if (!f)
+		return STAMP_ENOTFOUND;
+	int n = snprintf(out, cap, "%s",
+			 f->required ? (v ? "bắt buộc; " : "required; ")
+				     : (v ? "không bắt buộc; " : "optional; "));
+	if (n < 0 || (size_t)n >= cap)
+		return ENAMETOOLONG;
+	size_t left = cap - (size_t)n;
+	int m = f->type != F_TEXT ? snprintf(out + n, left, "%s", rule[f->type][v])
+		: v ? snprintf(out + n, left, "chữ trên một dòng, tối đa %zu byte", f->size - 1)
+		    : snprintf(out + n, left, "text on one line, at most %zu bytes", f->size - 1);
+	return m < 0 || (size_t)m >= left ? ENAMETOOLONG : 0;
+}
+
 static int bad(stamp_diag *diag, const struct field *f, const char *rule, const char *v)
 {
 	return stamp_diag_set(diag, STAMP_EINPUT, "column \"%s\": %s, got \"%s\"", f->name, rule,

@@ -393,11 +393,29 @@ static int field_of_msg(const char *const *fields, const char *msg)
 }
 
 /*
+ * A field's error as the page shows it: in Vietnamese, the registry's rule
+ * for the field (stamp_registry_rule) and the value given; in English, the
+ * registry's own message. kind is 0 (a cooperative), 1 (a product) or -1 (no
+ * rule table: the message as it is).
+ */
+static void field_error(const console_req *r, int kind, const char *field, const char *v,
+			const char *msg, char *out, size_t cap)
+{
+	char rule[256];
+	if (!T(r, 1, 0) || kind < 0 || stamp_registry_rule(kind, field, 1, rule, sizeof rule) != 0)
+		snprintf(out, cap, "%s", msg);
+	else if (v && *v)
+		snprintf(out, cap, "Cần: %s. Đã nhập: «%s».", rule, v);
+	else
+		snprintf(out, cap, "Cần: %s.", rule);
+}
+
+/*
  * The fields of a form through the registry's own rules, one by one (errs
  * holds each one's message); 0 when every field passed.
  */
-static int form_fields(console_req *r, const char *const *fields, field_err *errs, int max,
-		       const char *fixed_name, const char *fixed,
+static int form_fields(console_req *r, int kind, const char *const *fields, field_err *errs,
+		       int max, const char *fixed_name, const char *fixed,
 		       int (*set)(void *x, const char *f, const char *v, stamp_diag *d), void *x)
 {
 	stamp_diag d = {{0}};
@@ -414,7 +432,7 @@ static int form_fields(console_req *r, const char *const *fields, field_err *err
 				 CONSOLE_VALUE_MAX);
 			bad = 1;
 		} else if (set(x, f, v, &d) != 0) {
-			snprintf(errs[i], sizeof errs[i], "%s", d.msg);
+			field_error(r, kind, f, v, d.msg, errs[i], sizeof errs[i]);
 			bad = 1;
 		}
 	}
@@ -451,7 +469,7 @@ static enum MHD_Result rec_save(console_req *r, int product, const char *edit_id
 	int rc;
 	memset(&x, 0, sizeof x);
 	memset(errs, 0, sizeof errs);
-	if (form_fields(r, fields, errs, REC_FIELDS, edit_id ? "id" : NULL, edit_id,
+	if (form_fields(r, product, fields, errs, REC_FIELDS, edit_id ? "id" : NULL, edit_id,
 			product ? product_set_v : coop_set_v, &x))
 		return rec_form(r, product, edit_id, NULL, errs,
 				T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."),
@@ -459,8 +477,10 @@ static enum MHD_Result rec_save(console_req *r, int product, const char *edit_id
 	if ((product ? stamp_product_check(&x.p, &d) : stamp_coop_check(&x.c, &d)) != 0) {
 		int i = field_of_msg(fields, d.msg);
 		if (i >= 0 && i < REC_FIELDS)
-			snprintf(errs[i], sizeof errs[i], "%s", d.msg);
-		return rec_form(r, product, edit_id, NULL, errs, d.msg, 422);
+			field_error(r, product, fields[i], console_field_get(r, fields[i]), d.msg,
+				    errs[i], sizeof errs[i]);
+		return rec_form(r, product, edit_id, NULL, errs,
+				T(r, "Hãy sửa các ô được đánh dấu.", d.msg), 422);
 	}
 	const char *id = product ? x.p.id : x.c.id;
 	int coop_missing = 0, absent = 0;
@@ -898,7 +918,7 @@ static enum MHD_Result stage_add(console_req *r, const char *id)
 	e.minutes = STAMP_EVENT_NO_TIME;
 	if (!product_exists(r, id))
 		return not_found(r);
-	if (form_fields(r, stamp_event_fields, errs, EV_FIELDS, "product", id, event_set_v, &e))
+	if (form_fields(r, -1, stamp_event_fields, errs, EV_FIELDS, "product", id, event_set_v, &e))
 		return product_page(
 			r, id, errs,
 			T(r, "Hãy sửa các ô được đánh dấu.", "Correct the marked fields."), 422);

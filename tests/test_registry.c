@@ -3,6 +3,7 @@
  * and the field rules of cooperatives, products and batches, one table row
  * per rule, with the exact messages officers will read.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -445,6 +446,29 @@ static void test_batch_check(void **state)
 }
 
 /* the fold a search compares with: what an officer types without diacritics finds the name */
+/* Each field's rule as a phrase, in both languages, bounded. */
+static void test_field_rules(void **state)
+{
+	char out[256];
+	(void)state;
+	assert_int_equal(stamp_registry_rule(0, "phone", 1, out, sizeof out), 0);
+	assert_string_equal(out, "không bắt buộc; số điện thoại 8 đến 15 chữ số (được có dấu cách, "
+				 "dấu chấm, gạch ngang và dấu + ở đầu)");
+	assert_int_equal(stamp_registry_rule(1, "stars", 0, out, sizeof out), 0);
+	assert_string_equal(out, "required; 3, 4 or 5 stars");
+	assert_int_equal(stamp_registry_rule(0, "name", 1, out, sizeof out), 0);
+	assert_non_null(strstr(out, "bắt buộc; chữ trên một dòng, tối đa "));
+	for (int product = 0; product < 2; product++) {
+		const char *const *f = product ? stamp_product_fields : stamp_coop_fields;
+		for (; *f; f++) {
+			assert_int_equal(stamp_registry_rule(product, *f, 1, out, sizeof out), 0);
+			assert_int_equal(stamp_registry_rule(product, *f, 0, out, sizeof out), 0);
+		}
+	}
+	assert_int_equal(stamp_registry_rule(0, "gtin", 1, out, sizeof out), STAMP_ENOTFOUND);
+	assert_int_equal(stamp_registry_rule(1, "gtin", 1, out, 12), ENAMETOOLONG);
+}
+
 static void test_text_fold(void **state)
 {
 	char out[64];
@@ -480,7 +504,7 @@ int main(void)
 		cmocka_unit_test(test_product_set_rules), cmocka_unit_test(test_coop_set_rules),
 		cmocka_unit_test(test_coop_check),	  cmocka_unit_test(test_product_check),
 		cmocka_unit_test(test_short_name),	  cmocka_unit_test(test_field_lists),
-		cmocka_unit_test(test_batch_check),
+		cmocka_unit_test(test_batch_check),	  cmocka_unit_test(test_field_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

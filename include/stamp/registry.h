@@ -92,6 +92,15 @@ int stamp_product_set(stamp_product *p, const char *field, const char *value,
 int stamp_gtin14(const char *gtin, char out[15]) STAMP_WUR;
 /* Whole-record checks: mandatory fields present, dates consistent. */
 int stamp_coop_check(const stamp_coop *c, stamp_diag *diag) STAMP_WUR;
+/*
+ * The rule a field of a cooperative (product 0) or a product (1) is checked
+ * by, as one phrase for a person, in Vietnamese (vietnamese != 0) or English:
+ * "bắt buộc; số điện thoại 8 đến 15 chữ số ...". Forms show it beside a field
+ * that failed. STAMP_ENOTFOUND for an unknown field, ENAMETOOLONG when cap is
+ * too small.
+ */
+int stamp_registry_rule(int product, const char *field, int vietnamese, char *out,
+			size_t cap) STAMP_WUR;
 int stamp_product_check(const stamp_product *p, stamp_diag *diag) STAMP_WUR;
 /*
  * The traceability items of Circular 02/2024/TT-BKHCN that a batch must carry

@@ -67,8 +67,8 @@ dump_store before.dump
 req bad POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "csrf=$CSRF" \
 	--data-urlencode "id=HTX-NEW" --data-urlencode 'name=<b>Hợp tác</b>' --data-urlencode "phone=12345"
 [ "$S" = 422 ] && ok "a bad field: 422, the form again" || fail "bad form: $S"
-grep -q 'aria-invalid="true"> <span class="err">column &quot;phone&quot;: expected a phone number' bad &&
-	ok "the registry's own rule beside the field" || fail "no error beside phone: $(grep -o 'class="err">[^<]*' bad)"
+grep -q 'aria-invalid="true"> <span class="err">Cần: không bắt buộc; số điện thoại 8 đến 15 chữ số' bad &&
+	ok "the registry's own rule beside the field, in Vietnamese" || fail "no error beside phone: $(grep -o 'class="err">[^<]*' bad)"
 grep -q 'value="&lt;b&gt;Hợp tác&lt;/b&gt;"' bad && ok "the value given shown back, escaped" || fail "value not kept/escaped"
 req nocsrf2 POST /coops/new -H "Cookie: $COOKIE" -H "Origin: $B" --data-urlencode "id=HTX-NEW" \
 	--data-urlencode "name=HTX Mới" --data-urlencode "province=Thanh Hóa"

@@ -40,8 +40,8 @@ post bad /products/new --data-urlencode "csrf=$CSRF" --data-urlencode "id=NEW-1"
 	--data-urlencode "stars=6" --data-urlencode "ocop_decision=1/QĐ-UBND" --data-urlencode "ocop_date=2025-01-01" \
 	--data-urlencode "cert_valid_until=2028-01-01"
 [ "$S" = 422 ] && ok "a product with 6 stars: 422" || fail "bad product: $S"
-grep -q 'name="stars" value="6" aria-invalid="true"> <span class="err">column &quot;stars&quot;: expected 3, 4 or 5' bad &&
-	ok "the registry's own rule beside the stars field" || fail "no rule beside stars: $(grep -o 'class="err">[^<]*' bad)"
+grep -q 'name="stars" value="6" aria-invalid="true"> <span class="err">Cần: bắt buộc; 3, 4 hoặc 5 sao. Đã nhập: «6».' bad &&
+	ok "the registry's own rule beside the stars field, in Vietnamese" || fail "no rule beside stars: $(grep -o 'class="err">[^<]*' bad)"
 grep -q "value=\"Mắm $ESC\"" bad && no_markup bad && ok "the name given shown back, escaped" || fail "name not escaped"
 grep -q '<option value="HTX-KHUCPHU" selected>' bad && ok "the cooperative chosen stays chosen" || fail "select lost"
 post nocoop /products/new --data-urlencode "csrf=$CSRF" --data-urlencode "id=NEW-1" \
@@ -70,7 +70,7 @@ get cedit /coops/HTX-KHUCPHU/edit
 dump_store before.dump
 post cbad /coops/HTX-KHUCPHU/edit --data-urlencode "csrf=$CSRF" --data-urlencode "name=HTX Khúc Phụ" \
 	--data-urlencode "province=Thanh Hóa" --data-urlencode "phone=12"
-[ "$S" = 422 ] && grep -q 'name="phone" value="12" aria-invalid="true"> <span class="err">column &quot;phone&quot;' cbad &&
+[ "$S" = 422 ] && grep -q 'name="phone" value="12" aria-invalid="true"> <span class="err">Cần: không bắt buộc; số điện thoại 8 đến 15 chữ số' cbad &&
 	ok "a bad edit: 422, the rule beside the field" || fail "bad coop edit: $S"
 dump_store after.dump
 cmp -s before.dump after.dump && ok "a refused edit wrote nothing" || fail "a refused edit changed the store"
@@ -271,6 +271,10 @@ grep -q '<h1>Add a product</h1>' enform && grep -q '<label for="stars">OCOP star
 	ok "the product form in English" || fail "English form"
 get enimp /events/import
 grep -q '<h1>Import stages from a file</h1>' enimp && ok "the stages' import page in English" || fail "English import"
+post enbad /coops/HTX-KHUCPHU/edit --data-urlencode "csrf=$CSRF" --data-urlencode "name=HTX Khúc Phụ" \
+	--data-urlencode "province=Thanh Hóa" --data-urlencode "phone=12"
+[ "$S" = 422 ] && grep -q 'name="phone" value="12" aria-invalid="true"> <span class="err">column &quot;phone&quot;: expected a phone number' enbad &&
+	ok "in English, the registry's own message beside the field" || fail "English field error: $(grep -o 'class="err">[^<]*' enbad)"
 
 # ---- the staged files go when the console stops ----------------------------------------------
 post keep /coops/import -F "csrf=$CSRF" -F "file=@good.csv"
