@@ -837,6 +837,15 @@ const char *stamp_scans_where(stamp_scans *s)
 	return s->redis ? scans_redis_where(s->redis) : s->where;
 }
 
+/* A read transaction and a cursor on dbi in it; both to be closed by the caller. */
+static int read_cursor(stamp_scans *s, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur)
+{
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	if (rc == 0 && (rc = mdb_cursor_open(*txn, dbi, cur)) != 0)
+		mdb_txn_abort(*txn);
+	return rc;
+}
+
 int stamp_scans_daily(stamp_scans *s, uint32_t first, uint32_t ndays, uint64_t *counts)
 {
 	MDB_txn *txn;
@@ -853,13 +862,9 @@ int stamp_scans_daily(stamp_scans *s, uint32_t first, uint32_t ndays, uint64_t *
 	if (!s->has_daily)
 		return STAMP_ENOTFOUND;
 	int64_t from = stamp_date_to_days(first);
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	int rc = read_cursor(s, s->daily, &txn, &cur);
 	if (rc)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->daily, &cur))) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
 	stamp_be_put(k, first, 4);
 	for (rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) {
@@ -886,13 +891,9 @@ int stamp_scans_each(stamp_scans *s, int (*fn)(void *arg, const stamp_scans_dump
 	MDB_val kv, vv;
 	if (s->redis)
 		return STAMP_EINPUT;
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	int rc = read_cursor(s, s->dbi, &txn, &cur);
 	if (rc)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->dbi, &cur))) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
 	while ((rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) == 0) {
 		record r;
 		stamp_scans_dump d;
