@@ -18,6 +18,12 @@
  * counting for small ranges) over the same tags, so the switch loses nothing
  * that the estimator could keep. The threshold verifyd applies (20 by
  * default) is below EXACT_MAX, so the verdict is exact where it matters.
+ *
+ * Counted scans per day (the daily database, for the console's chart): each
+ * shard sums its counted scans per day beside its entries, under the same
+ * lock; the flush takes the sums with the dirty entries, adds them in the
+ * same transaction and trims the days to the last DAILY_KEEP. A failed
+ * commit gives the sums back with the entries (docs/decisions.md).
  */
 #include <errno.h>
 #include <lmdb.h>
