@@ -5,7 +5,8 @@
  * few scanners; cookies hold and forged ones do not; the rate limits; and no
  * address, User-Agent or cookie value in the store's file. Counted scans per
  * day: by the day in Vietnam, committed by the flush, repeats and requests
- * not counted left out, an older folder without them, the 400-day bound.
+ * not counted left out, given back by a failed flush, an older folder without
+ * them, the 400-day bound.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
@@ -353,6 +354,65 @@ static void daily_counts_after_a_flush(void **state)
 	stamp_scans_close(s);
 }
 
+/* Put (val != NULL) or delete a day's raw value in the folder, from another process. */
+static void raw_day(uint32_t day, const void *val, size_t len)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		uint8_t k[4] = {(uint8_t)(day >> 24), (uint8_t)(day >> 16), (uint8_t)(day >> 8),
+				(uint8_t)day};
+		MDB_val kv = {4, k}, vv = {len, (void *)val};
+		int ok = mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 3) == 0 &&
+			 mdb_env_set_mapsize(env, (size_t)1 << 34) == 0 &&
+			 mdb_env_open(env, dir, 0, 0600) == 0 &&
+			 mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+			 mdb_dbi_open(txn, "daily", 0, &dbi) == 0 &&
+			 (val ? mdb_put(txn, dbi, &kv, &vv, 0) : mdb_del(txn, dbi, &kv, NULL)) ==
+				 0 &&
+			 mdb_txn_commit(txn) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* A failed flush gives the day's counts back with the records: the next one writes them. */
+static void failed_flush_keeps_the_days(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	stamp_scan t;
+	uint64_t n[2];
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	scan_at(s, 1, dec1, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	raw_day(20251202, "bad", 3); /* a damaged value: the next flush fails on it */
+	scan_at(s, 1, dec1 + 60, 1);
+	scan_at(s, 2, dec1 + 120, 1);
+	scan_at(s, 2, dec1 + 86400 + 60, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), STAMP_ECORRUPT);
+	scan_at(s, 3, dec1 + 180, 1); /* counted meanwhile */
+	raw_day(20251202, NULL, 0);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_int_equal(n[0], 4);
+	assert_int_equal(n[1], 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0); /* nothing twice */
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_int_equal(n[0], 4);
+	stamp_scans_close(s);
+	assert_int_equal(stamp_scans_open_copy(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_get(s, 2, &t), 0);
+	assert_int_equal(t.counted, 2);
+	stamp_scans_close(s);
+}
+
 /* A folder as verifyd wrote it before the daily database: scans and meta only. */
 static void older_folder_without_daily(void **state)
 {
@@ -650,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(concurrent_scans_and_flushes_are_exact, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(daily_counts_after_a_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_flush_keeps_the_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(older_folder_without_daily, setup, teardown),
 		cmocka_unit_test_setup_teardown(daily_keeps_400_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(scanner_ids_and_cookies, setup, teardown),
