@@ -5,11 +5,13 @@
  *
  * DIR is a copy of verifyd's scans folder, read with verifyd's own code
  * (scans.c, opened read-only and without a lock file: nothing in the folder
- * is ever written) and drawn as SVG here, without script. verifyd keeps per
- * stamp its totals, the first and last counted scan and the number of days
- * with one, not a count per day: the chart by day counts the stamps, and
- * their scans, by the day of their last counted scan. Suspicious stamps are
- * found with verifyd's own rule (stamp_scan_suspicious).
+ * is ever written) and drawn as SVG here, without script. The chart by day
+ * is verifyd's own count of counted scans per day (stamp_scans_daily, the
+ * last 400 days kept). A copy of a folder from a verifyd before that count
+ * has per stamp only its totals and its first and last counted scan: the
+ * chart then files each stamp's scans under the day of its last counted
+ * scan, and says so. Suspicious stamps are found with verifyd's own rule
+ * (stamp_scan_suspicious).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -91,6 +93,7 @@ typedef struct scanstat {
 	stamp_batch *b; /* every batch, by first serial */
 	size_t nb, nbcap;
 	int64_t today; /* days since 1970 in Vietnam */
+	int daily;     /* 1: day_scans is verifyd's count per day; 0: by last scan */
 	uint64_t day_stamps[DAYS], day_scans[DAYS];
 	prodstat *p;
 	size_t np, npcap;
@@ -167,7 +170,7 @@ static int take_scan(void *arg, const stamp_scans_dump *d)
 	z->stamps++;
 	z->scans += d->totals.counted;
 	int64_t day = (d->totals.last + 7 * 3600) / 86400, ago = z->today - day;
-	if (ago >= 0 && ago < DAYS) {
+	if (!z->daily && ago >= 0 && ago < DAYS) {
 		z->day_stamps[DAYS - 1 - ago]++;
 		z->day_scans[DAYS - 1 - ago] += d->totals.counted;
 	}
@@ -215,7 +218,28 @@ static void table_head(strbuf *b, const char *id, const char *caption, const cha
 		id, caption, c1, c2, c3);
 }
 
-/* Scans by day of the last counted scan, the last 90 days, with the numbers as a table. */
+/* What the chart by day shows, in words: the real count, or the approximation. */
+static void days_note(const console_req *r, strbuf *b, const scanstat *z)
+{
+	if (z->daily)
+		buf_put(b, "<p id=\"days-note\">%s</p>",
+			T(r,
+			  "Mỗi cột là số lượt quét được tính trong ngày đó (giờ Việt Nam), "
+			  "theo verifyd đếm.",
+			  "Each bar is the counted scans of that day (Vietnam time), as verifyd "
+			  "counted them."));
+	else
+		buf_put(b, "<p id=\"days-note\">%s</p>",
+			T(r,
+			  "Thư mục này từ một verifyd cũ, không đếm lượt quét theo từng ngày: "
+			  "mỗi cột (ước tính) là số lượt quét của các tem có lượt quét cuối vào "
+			  "ngày đó.",
+			  "This folder is from an older verifyd that kept no count per day: each "
+			  "bar (an approximation) is the scans of the stamps whose last counted "
+			  "scan fell on that day."));
+}
+
+/* Scans by day, the last 90 days, with the numbers as a table. */
 static void chart_days(const console_req *r, strbuf *b, const scanstat *z)
 {
 	uint64_t max = 1;
@@ -224,20 +248,18 @@ static void chart_days(const console_req *r, strbuf *b, const scanstat *z)
 		max = z->day_scans[i] > max ? z->day_scans[i] : max;
 	day_name(z->today - DAYS + 1, first);
 	day_name(z->today, last);
+	buf_put(b, "<h3 id=\"days-h\">%s</h3>",
+		T(r, "Lượt quét theo ngày (90 ngày)", "Scans by day (90 days)"));
+	days_note(r, b, z);
 	buf_put(b,
-		"<h3 id=\"days-h\">%s</h3><p>%s</p><svg role=\"img\" "
+		"<svg role=\"img\" "
 		"aria-labelledby=\"days-t\" viewBox=\"0 0 %d 140\" width=\"100%%\" "
 		"height=\"140\"><title id=\"days-t\">%s, %s – %s</title>"
 		"<line x1=\"0\" y1=\"120\" x2=\"%d\" y2=\"120\" stroke=\"#888\"/>",
-		T(r, "Lượt quét theo ngày (90 ngày)", "Scans by day (90 days)"),
-		T(r,
-		  "verifyd chỉ giữ cho mỗi tem ngày quét đầu, ngày quét cuối và số ngày có lượt "
-		  "quét, không giữ số lượt theo từng ngày: mỗi cột là số lượt quét của các tem có "
-		  "lượt quét cuối vào ngày đó.",
-		  "verifyd keeps per stamp its first and last scan and the number of days with "
-		  "one, not a count per day: each bar is the scans of the stamps whose last "
-		  "counted scan fell on that day."),
-		DAYS * 6, T(r, "Lượt quét theo ngày quét cuối", "Scans by day of the last scan"),
+		DAYS * 6,
+		z->daily ? T(r, "Lượt quét theo ngày", "Scans by day")
+			 : T(r, "Lượt quét theo ngày quét cuối (ước tính)",
+			     "Scans by day of the last scan (approximation)"),
 		first, last, DAYS * 6);
 	for (int i = 0; i < DAYS; i++) {
 		if (!z->day_scans[i])
@@ -253,14 +275,28 @@ static void chart_days(const console_req *r, strbuf *b, const scanstat *z)
 		"<text x=\"0\" y=\"136\" font-size=\"11\">%s</text><text x=\"%d\" "
 		"y=\"136\" font-size=\"11\" text-anchor=\"end\">%s</text></svg>",
 		first, DAYS * 6, last);
-	table_head(b, "days", T(r, "Các ngày có lượt quét", "Days with scans"), T(r, "Ngày", "Day"),
-		   T(r, "Tem", "Stamps"), T(r, "Lượt quét", "Scans"));
+	if (z->daily)
+		buf_put(b,
+			"<div class=\"scroll\" tabindex=\"0\"><table id=\"days\"><caption>%s"
+			"</caption><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>",
+			T(r, "Các ngày có lượt quét", "Days with scans"), T(r, "Ngày", "Day"),
+			T(r, "Lượt quét", "Scans"));
+	else
+		table_head(b, "days",
+			   T(r, "Các ngày có lượt quét (theo ngày quét cuối của mỗi tem)",
+			     "Days with scans (by each stamp's last scan)"),
+			   T(r, "Ngày", "Day"), T(r, "Tem", "Stamps"), T(r, "Lượt quét", "Scans"));
 	for (int i = DAYS; i-- > 0;) {
 		if (!z->day_scans[i])
 			continue;
 		day_name(z->today - DAYS + 1 + i, d);
-		buf_put(b, "<tr><td>%s</td><td>%llu</td><td>%llu</td></tr>", d,
-			(unsigned long long)z->day_stamps[i], (unsigned long long)z->day_scans[i]);
+		if (z->daily)
+			buf_put(b, "<tr><td>%s</td><td>%llu</td></tr>", d,
+				(unsigned long long)z->day_scans[i]);
+		else
+			buf_put(b, "<tr><td>%s</td><td>%llu</td><td>%llu</td></tr>", d,
+				(unsigned long long)z->day_stamps[i],
+				(unsigned long long)z->day_scans[i]);
 	}
 	buf_put(b, "</table></div>");
 }
@@ -325,6 +361,15 @@ static void suspects(const console_req *r, strbuf *b, const scanstat *z)
 		buf_put(b, "<p>%s %zu.</p>", T(r, "Và thêm", "And more:"), z->more_sus);
 }
 
+/* verifyd's counts of the 90 days, when the folder has them (z->daily). */
+static int days_of(stamp_scans *sc, scanstat *z)
+{
+	int rc = stamp_scans_daily(sc, stamp_date_from_days(z->today - DAYS + 1), DAYS,
+				   z->day_scans);
+	z->daily = rc == 0;
+	return rc == STAMP_ENOTFOUND ? 0 : rc;
+}
+
 static void scans_section(const console_req *r, strbuf *b)
 {
 	stamp_scans *sc = NULL;
@@ -343,8 +388,9 @@ static void scans_section(const console_req *r, strbuf *b)
 	}
 	memset(&z, 0, sizeof z);
 	z.today = (time(NULL) + 7 * 3600) / 86400;
-	if ((rc = stamp_scans_open_copy(r->k->scans_dir, &sc, &d)) == 0 &&
-	    (rc = stamp_txn_begin(r->k->st, 0, &z.t)) == 0) {
+	if ((rc = stamp_scans_open_copy(r->k->scans_dir, &sc, &d)) == 0)
+		rc = days_of(sc, &z);
+	if (rc == 0 && (rc = stamp_txn_begin(r->k->st, 0, &z.t)) == 0) {
 		rc = stamp_store_each_batch(z.t, keep_batch, &z);
 		if (rc == 0) {
 			qsort(z.b, z.nb, sizeof *z.b, by_first_serial);

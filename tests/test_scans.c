@@ -3,7 +3,10 @@
  * scans and flushes, survive a reopen only once flushed, reading does not
  * count; distinct scanners are exact to 32 then estimated; one address adds
  * few scanners; cookies hold and forged ones do not; the rate limits; and no
- * address, User-Agent or cookie value in the store's file.
+ * address, User-Agent or cookie value in the store's file. Counted scans per
+ * day: by the day in Vietnam, committed by the flush, repeats and requests
+ * not counted left out, given back by a failed flush, an older folder without
+ * them, the 400-day bound.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <setjmp.h>
@@ -30,8 +33,10 @@
 
 #include "scanner.h"
 #include "scans.h"
+#include "stamp/date.h"
 
 static char dir[64];
+static const unsigned char addr1[4] = {127, 0, 0, 1}, addr2[4] = {127, 0, 0, 2};
 
 static int setup(void **state)
 {
@@ -226,7 +231,7 @@ static void *scan_thread(void *arg)
 	run *r = arg;
 	stamp_scan sc;
 	for (int i = 0; i < SCANS; i++) {
-		stamp_scan_mark m = mk((uint32_t)i, (uint16_t)(i % 7), 1);
+		stamp_scan_mark m = mk((uint32_t)i, (uint16_t)(i % 7), 20251201);
 		if (stamp_scans_record(r->s, 1 + (uint64_t)(i % SERIALS), 100 + i,
 				       i % 2 ? &m : NULL, &sc) != 0)
 			r->failures++;
@@ -274,12 +279,227 @@ static void concurrent_scans_and_flushes_are_exact(void **state)
 	assert_int_equal(counted, (uint64_t)THREADS * SCANS / 2);
 	assert_int_equal(stamp_scans_get(r.s, 1, &sc), 0);
 	assert_int_equal(sc.requests, THREADS * ((SCANS + SERIALS - 1) / SERIALS));
+	uint64_t day = 0;
+	assert_int_equal(stamp_scans_daily(r.s, 20251201, 1, &day), 0);
+	assert_int_equal(day, counted); /* every counted scan in the day's total, once */
 	stamp_scans_close(r.s);
+}
+
+/* ---- counted scans per day ------------------------------------------------ */
+
+static const int64_t dec1 = 1764522000; /* 2025-12-01 00:00 in Vietnam (17:00 UTC the day before) */
+
+/* A request at now, counted or not, as server.c records it: the mark's day from now. */
+static void scan_at(stamp_scans *s, uint64_t serial, int64_t now, int counted)
+{
+	stamp_scan sc;
+	stamp_scan_mark m = mk((uint32_t)serial, 1, stamp_date_from_unix(now));
+	assert_int_equal(stamp_scans_record(s, serial, now, counted ? &m : NULL, &sc), 0);
+}
+
+static void daily_counts_after_a_flush(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	scanner *sc;
+	scanner_id a;
+	stamp_scan_mark m;
+	stamp_scan t;
+	scanner_rules rules = {3600, 5};
+	uint64_t n[4], none[4] = {0};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	scan_at(s, 1, dec1 - 1, 1); /* 23:59:59 on 2025-11-30 in Vietnam */
+	scan_at(s, 1, dec1, 1);	    /* midnight: 2025-12-01 */
+	scan_at(s, 2, dec1 + 3600, 1);
+	scan_at(s, 2, dec1 + 3700, 0); /* a request not counted */
+	/* a repeat, as scanner.c judges it and server.c records it: not counted */
+	assert_int_equal(scanner_open(s, &rules, dec1 + 7200, &sc, NULL), 0);
+	assert_int_equal(scanner_identify(sc, NULL, AF_INET, addr1, "A", dec1 + 7200, &a), 0);
+	assert_int_equal(scanner_admit(sc, &a, 3, dec1 + 7200, &m), SCAN_COUNTED);
+	assert_int_equal(stamp_scans_record(s, 3, dec1 + 7200, &m, &t), 0);
+	assert_int_equal(scanner_admit(sc, &a, 3, dec1 + 7260, &m), SCAN_REPEAT);
+	assert_int_equal(stamp_scans_record(s, 3, dec1 + 7260, NULL, &t), 0);
+	assert_int_equal(t.requests, 2);
+	scanner_close(sc);
+	scan_at(s, 4, dec1 + 2 * 86400 + 5, 1); /* 2025-12-03; nothing on 12-02 */
+	scan_at(s, 5, dec1 + 3 * 86400 - 1, 1);
+
+	/* what is committed only: nothing before the flush */
+	assert_int_equal(stamp_scans_daily(s, 20251130, 4, n), 0);
+	assert_memory_equal(n, none, sizeof n);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251130, 4, n), 0);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(n[1], 3);
+	assert_int_equal(n[2], 0);
+	assert_int_equal(n[3], 2);
+	/* a later flush adds to the day, it does not replace it */
+	scan_at(s, 6, dec1 + 2 * 86400 + 100, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251203, 1, n), 0);
+	assert_int_equal(n[0], 3);
+	assert_int_equal(stamp_scans_daily(s, 20251130, STAMP_SCANS_DAILY_MAX + 1, n),
+			 STAMP_EINPUT);
+	assert_int_equal(stamp_scans_daily(s, 20251131, 1, n), STAMP_EINPUT);
+	stamp_scans_close(s);
+
+	/* kept, and read the same from a read-only copy */
+	assert_int_equal(stamp_scans_open_copy(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251129, 4, n), 0);
+	assert_int_equal(n[0], 0);
+	assert_int_equal(n[1], 1);
+	assert_int_equal(n[2], 3);
+	assert_int_equal(n[3], 0);
+	stamp_scans_close(s);
+}
+
+/* Put (val != NULL) or delete a day's raw value in the folder, from another process. */
+static void raw_day(uint32_t day, const void *val, size_t len)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		uint8_t k[4] = {(uint8_t)(day >> 24), (uint8_t)(day >> 16), (uint8_t)(day >> 8),
+				(uint8_t)day};
+		MDB_val kv = {4, k}, vv = {len, (void *)val};
+		int ok = mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 3) == 0 &&
+			 mdb_env_set_mapsize(env, (size_t)1 << 34) == 0 &&
+			 mdb_env_open(env, dir, 0, 0600) == 0 &&
+			 mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+			 mdb_dbi_open(txn, "daily", 0, &dbi) == 0 &&
+			 (val ? mdb_put(txn, dbi, &kv, &vv, 0) : mdb_del(txn, dbi, &kv, NULL)) ==
+				 0 &&
+			 mdb_txn_commit(txn) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* A failed flush gives the day's counts back with the records: the next one writes them. */
+static void failed_flush_keeps_the_days(void **state)
+{
+	(void)state;
+	stamp_scans *s;
+	stamp_scan t;
+	uint64_t n[2];
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	scan_at(s, 1, dec1, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	raw_day(20251202, "bad", 3); /* a damaged value: the next flush fails on it */
+	scan_at(s, 1, dec1 + 60, 1);
+	scan_at(s, 2, dec1 + 120, 1);
+	scan_at(s, 2, dec1 + 86400 + 60, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), STAMP_ECORRUPT);
+	scan_at(s, 3, dec1 + 180, 1); /* counted meanwhile */
+	raw_day(20251202, NULL, 0);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_int_equal(n[0], 4);
+	assert_int_equal(n[1], 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0); /* nothing twice */
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_int_equal(n[0], 4);
+	stamp_scans_close(s);
+	assert_int_equal(stamp_scans_open_copy(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_get(s, 2, &t), 0);
+	assert_int_equal(t.counted, 2);
+	stamp_scans_close(s);
+}
+
+/* A folder as verifyd wrote it before the daily database: scans and meta only. */
+static void older_folder_without_daily(void **state)
+{
+	(void)state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	stamp_scans *s;
+	uint64_t n[2] = {7, 7}, zero[2] = {0};
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	scan_at(s, 9, dec1, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	stamp_scans_close(s);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 3), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "daily", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0); /* as it was before */
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	/* a read-only copy opens, its stamps read, and it says it has no days */
+	assert_int_equal(stamp_scans_open_copy(dir, &s, NULL), 0);
+	stamp_scan t;
+	assert_int_equal(stamp_scans_get(s, 9, &t), 0);
+	assert_int_equal(t.counted, 1);
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), STAMP_ENOTFOUND);
+	assert_memory_equal(n, zero, sizeof n);
+	stamp_scans_close(s);
+
+	/* a writable open adds the database: empty, then counting */
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_memory_equal(n, zero, sizeof n);
+	scan_at(s, 9, dec1 + 86400, 1);
+	assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	stamp_scans_close(s);
+	assert_int_equal(stamp_scans_open_copy(dir, &s, NULL), 0);
+	assert_int_equal(stamp_scans_daily(s, 20251201, 2, n), 0);
+	assert_int_equal(n[0], 0); /* before the database: not known */
+	assert_int_equal(n[1], 1);
+	stamp_scans_close(s);
+}
+
+/* 405 days of scans, flushed now and then: the last 400 days are kept. */
+static void daily_keeps_400_days(void **state)
+{
+	(void)state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_stat st;
+	stamp_scans *s;
+	static uint64_t n[STAMP_SCANS_DAILY_MAX];
+	const uint32_t d0 = 20251201;
+
+	assert_int_equal(stamp_scans_open(dir, 3, &s, NULL), 0);
+	for (int day = 0; day < 405; day++) {
+		scan_at(s, 1 + (uint64_t)day, dec1 + (int64_t)day * 86400 + 60, 1);
+		if (day % 50 == 49 || day == 404)
+			assert_int_equal(stamp_scans_flush(s, NULL), 0);
+	}
+	int64_t first = stamp_date_to_days(d0);
+	assert_int_equal(stamp_scans_daily(s, d0, STAMP_SCANS_DAILY_MAX, n), 0);
+	for (int i = 0; i < STAMP_SCANS_DAILY_MAX; i++)
+		assert_int_equal(n[i], i < 5 ? 0 : 1); /* the first five days are gone */
+	assert_int_equal(
+		stamp_scans_daily(s, stamp_date_from_days(first + 5), STAMP_SCANS_DAILY_MAX, n), 0);
+	for (int i = 0; i < STAMP_SCANS_DAILY_MAX; i++)
+		assert_int_equal(n[i], 1);
+	stamp_scans_close(s);
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 3), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "daily", 0, &dbi), 0);
+	assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+	assert_int_equal(st.ms_entries, STAMP_SCANS_DAILY_MAX);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
 }
 
 /* ---- scanner.c: who scans, and what counts ------------------------------ */
 
-static const unsigned char addr1[4] = {127, 0, 0, 1}, addr2[4] = {127, 0, 0, 2};
 static const int64_t day1 = 1764547200 + 3600; /* 2025-12-01 08:00 in Vietnam */
 
 static void scanner_ids_and_cookies(void **state)
@@ -489,6 +709,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reads_version_one_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_scans_and_flushes_are_exact, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(daily_counts_after_a_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_flush_keeps_the_days, setup, teardown),
+		cmocka_unit_test_setup_teardown(older_folder_without_daily, setup, teardown),
+		cmocka_unit_test_setup_teardown(daily_keeps_400_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(scanner_ids_and_cookies, setup, teardown),
 		cmocka_unit_test_setup_teardown(scanner_rate_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(scans_store_holds_no_personal_data, setup,

@@ -5,7 +5,8 @@
  * replicas; they see each other's scans, share the repeat rule, the budget,
  * the per-source allowance and the scanner keys; an outage keeps counts in
  * memory and sends them when Redis is back, also when it came back empty;
- * a wrong password and malformed URLs; no address-like text in Redis.
+ * a wrong password and malformed URLs; no address-like text in Redis; the
+ * counted scans per day, as the script counted them, with their expiry.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -218,6 +219,53 @@ static void replicas_share_counts(void **state)
 	char why[256];
 	assert_int_equal(stamp_scans_health(a, why, sizeof why), 0);
 	assert_int_equal(stamp_scans_record(a, 0, 1, &m, &sc), STAMP_EINPUT);
+	stamp_scans_close(a);
+	stamp_scans_close(b);
+}
+
+/* Counted scans per day: what the script counted, of every replica, by the mark's day. */
+static void daily_counts(void **state)
+{
+	(void)state;
+	stamp_scans *a = open_replica(), *b = open_replica();
+	stamp_scan sc;
+	uint64_t n[3], zero[3] = {0};
+	for (uint32_t i = 0; i < 5; i++) {
+		stamp_scan_mark m = mk(100 + i, (uint16_t)i, 1000 + i);
+		m.day = i < 2 ? 20261130 : 20261201;
+		assert_int_equal(stamp_scans_record(a, 5, 1000 + i, &m, &sc), 0);
+	}
+	assert_int_equal(stamp_scans_record(a, 5, 1100, NULL, &sc), 0); /* not counted */
+	/* on b: a repeat of a's phone (the repeat rule in Redis) and one new phone */
+	stamp_scan_mark m = mk(104, 4, 1004);
+	assert_int_equal(stamp_scans_record(b, 5, 1200, &m, &sc), 0);
+	m = mk(900, 9, 9000);
+	assert_int_equal(stamp_scans_record(b, 6, 1200, &m, &sc), 0);
+	assert_int_equal(stamp_scans_daily(a, 20261130, 3, n), 0);
+	assert_memory_equal(n, zero, sizeof n); /* nothing sent yet */
+	assert_int_equal(stamp_scans_flush(a, NULL), 0);
+	assert_int_equal(stamp_scans_flush(b, NULL), 0);
+	assert_int_equal(stamp_scans_daily(b, 20261130, 3, n), 0);
+	assert_int_equal(n[0], 2);
+	assert_int_equal(n[1], 4); /* 3 of a's, b's new phone; not the repeat */
+	assert_int_equal(n[2], 0);
+	assert_int_equal(stamp_scans_daily(a, 20261131, 1, n), STAMP_EINPUT);
+
+	/* the key expires: 400 days */
+	redisContext *c = redisConnectUnix(sock);
+	assert_true(c && !c->err);
+	redisReply *y = redisCommand(c, "TTL ocs:d:20261201");
+	assert_non_null(y);
+	assert_int_equal(y->type, REDIS_REPLY_INTEGER);
+	assert_true(y->integer > 399 * 86400 && y->integer <= 400 * 86400);
+	freeReplyObject(y);
+	redisFree(c);
+
+	/* Redis away: an error, and no counts */
+	redis_stop();
+	n[0] = 9;
+	assert_int_not_equal(stamp_scans_daily(a, 20261201, 1, n), 0);
+	assert_int_equal(n[0], 0);
 	stamp_scans_close(a);
 	stamp_scans_close(b);
 }
@@ -622,6 +670,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(replicas_share_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(daily_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(replicas_share_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(outage_then_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(outage_bound, setup, teardown),

@@ -18,6 +18,12 @@
  * counting for small ranges) over the same tags, so the switch loses nothing
  * that the estimator could keep. The threshold verifyd applies (20 by
  * default) is below EXACT_MAX, so the verdict is exact where it matters.
+ *
+ * Counted scans per day (the daily database, for the console's chart): each
+ * shard sums its counted scans per day beside its entries, under the same
+ * lock; the flush takes the sums with the dirty entries, adds them in the
+ * same transaction and trims the days to the last DAILY_KEEP. A failed
+ * commit gives the sums back with the entries (docs/decisions.md).
  */
 #include <errno.h>
 #include <lmdb.h>
@@ -46,6 +52,7 @@
  * nsources, sources_day, sources (tag u16 + added u16), set */
 #define REC_BYTES (1 + 8 + 8 + 8 + 8 + 4 + 4 + 1 + 1 + 1 + 4 + SOURCES * 4 + HLL_M)
 #define MAPSIZE ((size_t)1 << 34)
+#define DAILY_KEEP 400 /* days the daily database keeps, the newest one's included */
 
 typedef struct record {
 	uint64_t requests, counted;
@@ -72,17 +79,30 @@ typedef struct entry {
 	record r;
 } entry;
 
+/* Counted scans of one day (a date, YYYYMMDD in Vietnam) not yet flushed. */
+typedef struct daycount {
+	uint32_t day;
+	uint64_t n;
+} daycount;
+
+typedef struct days {
+	daycount *v;
+	size_t n, cap;
+} days;
+
 typedef struct shard {
 	pthread_mutex_t lock;
 	entry *slots;
 	size_t cap, used; /* cap is a power of two */
+	days pending;	  /* counted scans per day since the last flush */
 } shard;
 
 struct stamp_scans {
 	scans_redis *redis; /* the Redis backend, or NULL: the rest is LMDB's */
 	char where[512];
 	MDB_env *env;
-	MDB_dbi dbi, meta;
+	MDB_dbi dbi, meta, daily;
+	int has_daily; /* 0: a read-only copy of a folder from before the daily database */
 	unsigned per_source;
 	shard shards[SHARDS];
 };
@@ -110,6 +130,25 @@ static int rehash(shard *sh, size_t cap, int keep_clean)
 			      &keep_clean);
 	sh->slots = slots;
 	return rc;
+}
+
+/* Add n scans to day in d: 0, or ENOMEM (d unchanged). */
+static int days_add(days *d, uint32_t day, uint64_t n)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].day == day) {
+			d->v[i].n += n;
+			return 0;
+		}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 4;
+		daycount *v = realloc(d->v, cap * sizeof *v);
+		if (!v)
+			return ENOMEM;
+		d->v = v, d->cap = cap;
+	}
+	d->v[d->n++] = (daycount){day, n};
+	return 0;
 }
 
 static void rec_encode(const record *r, uint8_t out[REC_BYTES])
@@ -335,6 +374,14 @@ static int touch(stamp_scans *s, shard *sh, uint64_t serial, entry **out)
 	return 0;
 }
 
+/* Added after the first release: a copy of an older folder has none (has_daily 0). */
+static int open_daily(stamp_scans *s, MDB_txn *txn, int copy)
+{
+	int rc = mdb_dbi_open(txn, "daily", copy ? 0 : MDB_CREATE, &s->daily);
+	s->has_daily = rc == 0;
+	return copy && rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int stamp_scans_open(const char *dir, unsigned per_source, stamp_scans **out, stamp_diag *diag)
 {
 	stamp_scans_options o = {per_source, 0, 0, NULL};
@@ -367,14 +414,15 @@ static int scans_open(const char *dir, const stamp_scans_options *o, int copy, s
 		return ENAMETOOLONG;
 	}
 	strcpy(s->where, dir);
-	rc = stamp_env_open(dir, copy ? STAMP_ENV_RDONLY | STAMP_ENV_NOLOCK : STAMP_ENV_CREATE, 2,
+	rc = stamp_env_open(dir, copy ? STAMP_ENV_RDONLY | STAMP_ENV_NOLOCK : STAMP_ENV_CREATE, 3,
 			    MAPSIZE, "scans store", &s->env, diag);
 	if (rc)
 		goto fail;
 	if ((rc = mdb_txn_begin(s->env, NULL, copy ? MDB_RDONLY : 0, &txn)))
 		goto fail;
 	if ((rc = mdb_dbi_open(txn, "scans", copy ? 0 : MDB_CREATE, &s->dbi)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "meta", copy ? 0 : MDB_CREATE, &s->meta)) != 0)
+	    (rc = mdb_dbi_open(txn, "meta", copy ? 0 : MDB_CREATE, &s->meta)) != 0 ||
+	    (rc = open_daily(s, txn, copy)) != 0)
 		mdb_txn_abort(txn); /* else the write lock stays taken after the close */
 	else
 		rc = mdb_txn_commit(txn);
@@ -385,7 +433,10 @@ static int scans_open(const char *dir, const stamp_scans_options *o, int copy, s
 	for (; shards < SHARDS; shards++) {
 		shard *sh = &s->shards[shards];
 		sh->cap = 64;
-		if (!(sh->slots = calloc(sh->cap, sizeof *sh->slots))) {
+		sh->pending.cap = 4;
+		if (!(sh->slots = calloc(sh->cap, sizeof *sh->slots)) ||
+		    !(sh->pending.v = calloc(sh->pending.cap, sizeof *sh->pending.v))) {
+			free(sh->slots);
 			rc = ENOMEM;
 			goto fail;
 		}
@@ -397,6 +448,7 @@ fail:
 	for (int i = 0; i < shards; i++) {
 		pthread_mutex_destroy(&s->shards[i].lock);
 		free(s->shards[i].slots);
+		free(s->shards[i].pending.v);
 	}
 	if (s->env)
 		mdb_env_close(s->env);
@@ -437,6 +489,7 @@ void stamp_scans_close(stamp_scans *s)
 	for (int i = 0; i < SHARDS; i++) {
 		pthread_mutex_destroy(&s->shards[i].lock);
 		free(s->shards[i].slots);
+		free(s->shards[i].pending.v);
 	}
 	mdb_env_close(s->env);
 	free(s);
@@ -455,8 +508,12 @@ static int lookup(stamp_scans *s, uint64_t serial, int64_t now, int request,
 	if (rc == 0) {
 		if (request) {
 			e->r.requests++;
-			if (mark)
+			if (mark) {
 				count(s, &e->r, now, mark);
+				/* on ENOMEM only the day's total misses this scan (4 days
+				 * are preallocated: never in practice) */
+				(void)days_add(&sh->pending, mark->day, 1);
+			}
 			e->dirty = 1;
 		}
 		totals(&e->r, out);
@@ -482,8 +539,36 @@ int stamp_scans_get(stamp_scans *s, uint64_t serial, stamp_scan *out)
 
 static void remark(stamp_scans *s, const entry *v, size_t n);
 
-/* Take every dirty entry of every shard (marking them clean). */
-static int collect(stamp_scans *s, entry **out, size_t *n)
+/* Put what from holds back into into (from is emptied): after a flush, the
+ * buffer back; after a failed one, the counts too. ENOMEM loses a day's
+ * total of the failed flush, never a stamp's. */
+static void days_merge(days *into, days *from)
+{
+	if (!into->v) {
+		*into = *from;
+	} else {
+		for (size_t i = 0; i < from->n; i++)
+			(void)days_add(into, from->v[i].day, from->v[i].n);
+		free(from->v);
+	}
+	*from = (days){0};
+}
+
+static void days_return(stamp_scans *s, days taken[SHARDS], int counts_too)
+{
+	for (int i = 0; i < SHARDS; i++) {
+		shard *sh = &s->shards[i];
+		if (!counts_too)
+			taken[i].n = 0;
+		pthread_mutex_lock(&sh->lock);
+		days_merge(&sh->pending, &taken[i]);
+		pthread_mutex_unlock(&sh->lock);
+	}
+}
+
+/* Take every dirty entry of every shard (marking them clean), and each
+ * shard's counts per day with them: what one commit writes is consistent. */
+static int collect(stamp_scans *s, entry **out, size_t *n, days taken[SHARDS])
 {
 	size_t cap = 0, len = 0;
 	entry *v = NULL;
@@ -500,6 +585,7 @@ static int collect(stamp_scans *s, entry **out, size_t *n)
 				if (!nv) {
 					pthread_mutex_unlock(&sh->lock);
 					remark(s, v, len); /* pending again for next time */
+					days_return(s, taken, 1);
 					free(v);
 					return ENOMEM;
 				}
@@ -509,6 +595,8 @@ static int collect(stamp_scans *s, entry **out, size_t *n)
 			v[len++] = *e;
 			e->dirty = 0;
 		}
+		taken[i] = sh->pending;
+		sh->pending = (days){0};
 		pthread_mutex_unlock(&sh->lock);
 	}
 	*out = v;
@@ -529,7 +617,54 @@ static void remark(stamp_scans *s, const entry *v, size_t n)
 	}
 }
 
-static int write_all(stamp_scans *s, const entry *v, size_t n)
+/* daily[day] += n, in txn. */
+static int daily_add(stamp_scans *s, MDB_txn *txn, uint32_t day, uint64_t n)
+{
+	uint8_t k[4], val[8];
+	MDB_val kv = {4, k}, vv;
+	stamp_be_put(k, day, 4);
+	int rc = mdb_get(txn, s->daily, &kv, &vv);
+	if (rc == 0 && vv.mv_size != 8)
+		return STAMP_ECORRUPT;
+	if (rc == 0)
+		n += stamp_be_get(vv.mv_data, 8);
+	else if (rc != MDB_NOTFOUND)
+		return rc;
+	stamp_be_put(val, n, 8);
+	vv = (MDB_val){8, val};
+	return mdb_put(txn, s->daily, &kv, &vv, 0);
+}
+
+/* Drop the days more than DAILY_KEEP - 1 before the newest one kept. */
+static int daily_trim(stamp_scans *s, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val kv, vv;
+	int rc = mdb_cursor_open(txn, s->daily, &cur);
+	if (rc)
+		return rc;
+	if ((rc = mdb_cursor_get(cur, &kv, &vv, MDB_LAST)) == 0 && kv.mv_size == 4) {
+		uint32_t newest = (uint32_t)stamp_be_get(kv.mv_data, 4);
+		uint32_t oldest = stamp_date_from_days(stamp_date_to_days(newest) - DAILY_KEEP + 1);
+		while ((rc = mdb_cursor_get(cur, &kv, &vv, MDB_FIRST)) == 0 &&
+		       (kv.mv_size != 4 || stamp_be_get(kv.mv_data, 4) < oldest))
+			if ((rc = mdb_cursor_del(cur, 0)))
+				break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int write_days(stamp_scans *s, MDB_txn *txn, const days taken[SHARDS])
+{
+	int rc = 0, any = 0;
+	for (int i = 0; i < SHARDS && rc == 0; i++)
+		for (size_t j = 0; j < taken[i].n && rc == 0; j++, any = 1)
+			rc = daily_add(s, txn, taken[i].v[j].day, taken[i].v[j].n);
+	return rc == 0 && any ? daily_trim(s, txn) : rc;
+}
+
+static int write_all(stamp_scans *s, const entry *v, size_t n, const days taken[SHARDS])
 {
 	MDB_txn *txn;
 	uint8_t k[8], rec[REC_BYTES];
@@ -542,6 +677,8 @@ static int write_all(stamp_scans *s, const entry *v, size_t n)
 		rec_encode(&v[i].r, rec);
 		rc = mdb_put(txn, s->dbi, &kv, &vv, 0);
 	}
+	if (rc == 0)
+		rc = write_days(s, txn, taken);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -553,17 +690,19 @@ int stamp_scans_flush(stamp_scans *s, size_t *written)
 {
 	entry *v = NULL;
 	size_t n = 0;
+	days taken[SHARDS] = {{0}};
 	int rc;
 
 	if (s->redis)
 		return scans_redis_flush(s->redis, written);
 	if (written)
 		*written = 0;
-	if ((rc = collect(s, &v, &n)))
+	if ((rc = collect(s, &v, &n, taken)))
 		return rc;
-	if (n > 0 && (rc = write_all(s, v, n)) != 0)
+	if (n > 0 && (rc = write_all(s, v, n, taken)) != 0)
 		remark(s, v, n);
 	free(v);
+	days_return(s, taken, rc != 0);
 	if (rc)
 		return rc;
 	if (written)
@@ -704,6 +843,53 @@ const char *stamp_scans_where(stamp_scans *s)
 	return s->redis ? scans_redis_where(s->redis) : s->where;
 }
 
+/* A read transaction and a cursor on dbi in it; both to be closed by the caller. */
+static int read_cursor(stamp_scans *s, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur)
+{
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
+	if (rc == 0 && (rc = mdb_cursor_open(*txn, dbi, cur)) != 0)
+		mdb_txn_abort(*txn);
+	return rc;
+}
+
+int stamp_scans_daily(stamp_scans *s, uint32_t first, uint32_t ndays, uint64_t *counts)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	uint8_t k[4];
+	MDB_val kv = {4, k}, vv;
+	if (ndays > STAMP_SCANS_DAILY_MAX ||
+	    stamp_date_from_days(stamp_date_to_days(first)) != first)
+		return STAMP_EINPUT;
+	if (ndays)
+		memset(counts, 0, ndays * sizeof *counts);
+	if (s->redis)
+		return scans_redis_daily(s->redis, first, ndays, counts);
+	if (!s->has_daily)
+		return STAMP_ENOTFOUND;
+	int64_t from = stamp_date_to_days(first);
+	int rc = read_cursor(s, s->daily, &txn, &cur);
+	if (rc)
+		return rc;
+	stamp_be_put(k, first, 4);
+	for (rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) {
+		if (kv.mv_size != 4 || vv.mv_size != 8) {
+			rc = STAMP_ECORRUPT;
+			break;
+		}
+		int64_t i = stamp_date_to_days((uint32_t)stamp_be_get(kv.mv_data, 4)) - from;
+		if (i >= ndays)
+			break;
+		counts[i] = stamp_be_get(vv.mv_data, 8);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc && rc != MDB_NOTFOUND && ndays)
+		memset(counts, 0, ndays * sizeof *counts);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int stamp_scans_each(stamp_scans *s, int (*fn)(void *arg, const stamp_scans_dump *d), void *arg)
 {
 	MDB_txn *txn;
@@ -711,13 +897,9 @@ int stamp_scans_each(stamp_scans *s, int (*fn)(void *arg, const stamp_scans_dump
 	MDB_val kv, vv;
 	if (s->redis)
 		return STAMP_EINPUT;
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	int rc = read_cursor(s, s->dbi, &txn, &cur);
 	if (rc)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, s->dbi, &cur))) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
 	while ((rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT)) == 0) {
 		record r;
 		stamp_scans_dump d;

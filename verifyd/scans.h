@@ -7,6 +7,9 @@
  *
  *   scans   serial (u64 big-endian) -> one record (REC_BYTES, scans.c)
  *   meta    name -> value: the keys of scanner.c
+ *   daily   day (u32 big-endian, YYYYMMDD in Vietnam) -> counted scans that
+ *           day, all stamps (u64 big-endian); the last 400 days only. Added
+ *           later: a writable open adds it to an older folder.
  *
  * Per stamp (208 bytes on disk and in memory, whatever the traffic):
  *   requests   every GET of the stamp's URL
@@ -170,6 +173,19 @@ int stamp_scans_health(stamp_scans *s, char *buf, size_t cap);
 
 /* Where the counts are, for the log: the folder, or the URL without a password. */
 const char *stamp_scans_where(stamp_scans *s);
+
+/*
+ * Counted scans per day, all stamps: counts[i] is that of the day i days
+ * after first (a date, YYYYMMDD, Vietnam: the stamp_scan_mark's day), for
+ * ndays days (at most STAMP_SCANS_DAILY_MAX). Days older than the 400 kept,
+ * or without scans, are 0. What is committed only (LMDB: the last flush;
+ * Redis: every replica's last round). STAMP_ENOTFOUND: the store keeps no
+ * count per day (a read-only copy of a folder from before them); STAMP_EINPUT:
+ * first is not a date or ndays too large (counts untouched); Redis away:
+ * EIO. counts is all 0 on any other error.
+ */
+#define STAMP_SCANS_DAILY_MAX 400
+int stamp_scans_daily(stamp_scans *s, uint32_t first, uint32_t ndays, uint64_t *counts) STAMP_WUR;
 
 /* Every record of an LMDB store, for moving counts (scans_copy.c). */
 typedef struct stamp_scans_dump {

@@ -9,15 +9,19 @@
  * estimate becomes that many synthetic distinct tags ("copy-N"), so that
  * PFCOUNT gives the estimate back within HyperLogLog's 0.81 % error (the
  * embedded estimate was itself about 9 %). The scanner keys go too, so
- * that cookies already given stay valid. A stamp's record in Redis is
+ * that cookies already given stay valid, and the counted scans per day of
+ * the last 400 days (stamp_scans_daily), each key expiring when it would
+ * have left the 400 days. A stamp's record in Redis is
  * replaced, not added to: run it before the replicas start counting.
  */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "scans_redis.h"
+#include "stamp/date.h"
 #include "verifyd.h"
 
 typedef struct copy_ctx {
@@ -43,6 +47,24 @@ static int copy_meta(stamp_scans *from, scans_redis_copy *to, const char *name, 
 	if (rc == 0)
 		rc = scans_redis_copy_meta(to, name, v, len, ttl);
 	memset(v, 0, sizeof v);
+	return rc;
+}
+
+/* The days LMDB keeps, counted up to today; none from a folder without them. */
+static int copy_daily(stamp_scans *from, scans_redis_copy *to)
+{
+	uint64_t n[STAMP_SCANS_DAILY_MAX];
+	int64_t today = stamp_date_to_days(stamp_date_from_unix(time(NULL)));
+	int rc = stamp_scans_daily(from, stamp_date_from_days(today - STAMP_SCANS_DAILY_MAX + 1),
+				   STAMP_SCANS_DAILY_MAX, n);
+	if (rc == STAMP_ENOTFOUND)
+		return 0;
+	for (int i = 0; i < STAMP_SCANS_DAILY_MAX && rc == 0; i++) {
+		int64_t day = today - STAMP_SCANS_DAILY_MAX + 1 + i;
+		if (n[i])
+			rc = scans_redis_copy_daily(to, stamp_date_from_days(day), n[i],
+						    (unsigned)(i + 1) * 86400);
+	}
 	return rc;
 }
 
@@ -90,6 +112,8 @@ int scans_copy_main(int argc, char **argv)
 		rc = copy_meta(src, x.to, "stable_key", 0);
 	if (rc == 0)
 		rc = copy_meta(src, x.to, "day_key", 2 * 86400);
+	if (rc == 0)
+		rc = copy_daily(src, x.to);
 	char where[300];
 	snprintf(where, sizeof where, "%s", scans_redis_copy_where(x.to));
 	int rc2 = scans_redis_copy_close(x.to, &d);
@@ -99,6 +123,7 @@ int scans_copy_main(int argc, char **argv)
 		     d.msg[0] ? d.msg : stamp_strerror(rc ? rc : rc2));
 		return 1;
 	}
-	vlog("copied %llu stamps and the scanner keys from %s to %s", x.stamps, from, where);
+	vlog("copied %llu stamps, the scanner keys and the counts per day from %s to %s", x.stamps,
+	     from, where);
 	return 0;
 }

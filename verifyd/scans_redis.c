@@ -36,6 +36,8 @@
  *   ocs:b:CLIENT:MINUTE       per-client budget, EX 120
  *   ocs:g:SERIAL:DAY          the day's sources of a stamp (a set), EX 2 days
  *   ocs:p:SERIAL:SOURCE:DAY   scanners a source added to a stamp today, EX 2 days
+ *   ocs:d:DAY                 counted scans that day (YYYYMMDD), all stamps,
+ *                             EX 400 days (stamp_scans_daily)
  *   ocs:meta:NAME             scanner.c's keys (stamp_scans_meta_claim)
  *
  * hiredis contexts are not thread-safe: one for the writer, one for the
@@ -58,6 +60,7 @@
 #include "internal.h"
 #include "scans_redis.h"
 #include "scans_table.h"
+#include "stamp/date.h"
 
 void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* server.c */
 
@@ -97,6 +100,8 @@ static const char SCAN_LUA[] =
 	"      if rep > 0 then redis.call('DEL', rk) end\n"
 	"    else\n"
 	"      redis.call('HINCRBY', h, 'counted', 1)\n"
+	"      local dk = 'ocs:d:' .. day\n"
+	"      if redis.call('INCR', dk) == 1 then redis.call('EXPIRE', dk, 34560000) end\n"
 	"      local f = tonumber(redis.call('HGET', h, 'first') or '0')\n"
 	"      if f == 0 or at < f then redis.call('HSET', h, 'first', at) end\n"
 	"      if at > tonumber(redis.call('HGET', h, 'last') or '0') then\n"
@@ -727,6 +732,58 @@ static int fetch(scans_redis *r, uint64_t serial, stamp_scan *g, uint32_t *last_
 	return rc;
 }
 
+/* ---- counts per day: one MGET on the request path's connection ------------- */
+
+#define DAILY_TTL (400 * 86400) /* as SCAN_LUA's EXPIRE of ocs:d:DAY */
+
+static int daily_values(const redisReply *y, uint32_t ndays, uint64_t *counts)
+{
+	if (y->type != REDIS_REPLY_ARRAY || y->elements != ndays)
+		return -1;
+	for (uint32_t i = 0; i < ndays; i++) {
+		const redisReply *e = y->element[i];
+		char *end;
+		if (e->type == REDIS_REPLY_NIL)
+			continue;
+		if (e->type != REDIS_REPLY_STRING)
+			return -1;
+		errno = 0;
+		counts[i] = strtoull(e->str, &end, 10);
+		if (errno || end == e->str || *end)
+			return -1;
+	}
+	return 0;
+}
+
+int scans_redis_daily(scans_redis *r, uint32_t first, uint32_t ndays, uint64_t *counts)
+{
+	const char *argv[1 + STAMP_SCANS_DAILY_MAX];
+	char keys[STAMP_SCANS_DAILY_MAX][24];
+	int64_t from = stamp_date_to_days(first);
+	int rc = EIO;
+	if (!ndays)
+		return 0;
+	argv[0] = "MGET";
+	for (uint32_t i = 0; i < ndays; i++) {
+		snprintf(keys[i], sizeof keys[i], "ocs:d:%" PRIu32, stamp_date_from_days(from + i));
+		argv[1 + i] = keys[i];
+	}
+	pthread_mutex_lock(&r->sync_lock);
+	if (r->sync.c || conn_open(r, &r->sync, SYNC_TIMEOUT_MS) == 0) {
+		redisReply *y = command(r, &r->sync, (int)ndays + 1, argv, NULL);
+		if (y && daily_values(y, ndays, counts) == 0)
+			rc = 0;
+		else if (y)
+			cause(r, reply_cause(y), y->type == REDIS_REPLY_ERROR ? y->str : "MGET");
+		if (y)
+			freeReplyObject(y);
+	}
+	pthread_mutex_unlock(&r->sync_lock);
+	if (rc)
+		memset(counts, 0, ndays * sizeof *counts);
+	return rc;
+}
+
 static int lookup(scans_redis *r, uint64_t serial, int64_t now, int request,
 		  const stamp_scan_mark *mark, stamp_scan *out)
 {
@@ -1196,6 +1253,16 @@ int scans_redis_copy_meta(scans_redis_copy *c, const char *name, const void *val
 	const char *argv[] = {"SET", key, val, "EX", ttls};
 	size_t lens[] = {3, strlen(key), len, 2, strlen(ttls)};
 	return copy_send(c, ttl ? 5 : 3, argv, lens) ? EIO : 0;
+}
+
+int scans_redis_copy_daily(scans_redis_copy *c, uint32_t day, uint64_t n, unsigned ttl)
+{
+	char key[24], val[ARG_TEXT], ttls[16];
+	snprintf(key, sizeof key, "ocs:d:%" PRIu32, day);
+	snprintf(val, sizeof val, "%" PRIu64, n);
+	snprintf(ttls, sizeof ttls, "%u", ttl);
+	const char *argv[] = {"SET", key, val, "EX", ttls};
+	return copy_send(c, 5, argv, NULL) ? EIO : 0;
 }
 
 const char *scans_redis_copy_where(scans_redis_copy *c)

@@ -30,6 +30,7 @@ int scans_redis_explain(scans_redis *r, int rc, stamp_diag *diag);
 int scans_redis_claim(scans_redis *r, const char *name, const void *val, size_t len,
 		      size_t keep_prefix, unsigned ttl, void *buf, size_t cap,
 		      size_t *outlen) STAMP_WUR;
+int scans_redis_daily(scans_redis *r, uint32_t first, uint32_t ndays, uint64_t *counts) STAMP_WUR;
 void scans_redis_stats(scans_redis *r, stamp_scans_stats *out);
 int scans_redis_health(scans_redis *r, char *buf, size_t cap);
 const char *scans_redis_where(scans_redis *r);
@@ -47,6 +48,8 @@ int scans_redis_copy_record(scans_redis_copy *c, uint64_t serial, const stamp_sc
 			    uint64_t estimate) STAMP_WUR;
 int scans_redis_copy_meta(scans_redis_copy *c, const char *name, const void *val, size_t len,
 			  unsigned ttl) STAMP_WUR;
+/* One day's count (stamp_scans_daily), kept for ttl seconds. */
+int scans_redis_copy_daily(scans_redis_copy *c, uint32_t day, uint64_t n, unsigned ttl) STAMP_WUR;
 const char *scans_redis_copy_where(scans_redis_copy *c); /* no password */
 /* Reads every reply still due; 0 when each said OK. */
 int scans_redis_copy_close(scans_redis_copy *c, stamp_diag *diag);

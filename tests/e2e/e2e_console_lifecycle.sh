@@ -11,6 +11,9 @@
 #   - the keys page lists the key; retiring it is confirmed first;
 #   - a scans folder made by verifyd from real scans: the overview's charts
 #     (SVG with a title, and their numbers as tables) give verifyd's counts,
+#     by day verifyd's own count per day (its daily database: today's date,
+#     the total counted); a copy without that database (an older verifyd)
+#     charts by each stamp's last scan and says it is an approximation;
 #     a stamp scanned by 30 phones is listed as suspicious with its batch;
 #     the folder is not written (not even a lock file); without --scans the
 #     overview says how to get charts.
@@ -255,8 +258,19 @@ grep -q "<p id=\"scan-totals\">$((TOTAL + CK)) lượt quét được tính, 4 t
 grep -q "<table id=\"products\">.*<tr><td>NM-COT-HH</td><td>3</td><td>$TOTAL</td></tr><tr><td>NM-KP-30</td><td>1</td><td>$CK</td></tr></table>" home &&
 	ok "scans by product, most first: NM-COT-HH 3 stamps $TOTAL scans, NM-KP-30 1 stamp $CK" || fail "products table"
 TODAY=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
-grep -q "<table id=\"days\">.*<tr><td>$TODAY</td><td>4</td><td>$((TOTAL + CK))</td></tr>" home &&
-	ok "scans by day: today $TODAY, 4 stamps, $((TOTAL + CK)) scans" || fail "days table"
+# verifyd's own count of the day, in its daily database: key the date (u32 big-endian YYYYMMDD)
+KEY=$(printf '%08x' "$(TZ=Asia/Ho_Chi_Minh date +%Y%m%d)")
+VAL=$(printf '%016x' $((TOTAL + CK)))
+cp -r scans-copy daily-probe # mdb_dump makes a lock file: not in the copy the console reads
+chmod -R u+w daily-probe
+mdb_dump -n -s daily daily-probe/data.mdb 2>/dev/null | sed -n '/^HEADER=END/,/^DATA=END/p' | grep -v '=END' | tr -d ' ' >daily.dump
+[ "$(cat daily.dump)" = "$(printf '%s\n%s' "$KEY" "$VAL")" ] &&
+	ok "verifyd counted $((TOTAL + CK)) scans on $TODAY in its daily database, no other day" ||
+	fail "daily database: $(cat daily.dump | tr '\n' ' ') (expected $KEY $VAL)"
+grep -q "<table id=\"days\">.*</caption><tr><th scope=\"col\">Ngày</th><th scope=\"col\">Lượt quét</th></tr><tr><td>$TODAY</td><td>$((TOTAL + CK))</td></tr></table>" home &&
+	ok "scans by day, verifyd's count: today $TODAY, $((TOTAL + CK)) scans, no other day" || fail "days table: $(grep -o '<table id="days">.*' home | head -c 400)"
+grep -q '<p id="days-note">Mỗi cột là số lượt quét được tính trong ngày đó' home && ! grep -q 'ước tính' home &&
+	ok "the chart by day says it is verifyd's count per day" || fail "days note: $(grep -o '<p id="days-note">[^<]*' home)"
 grep -q '<table id="suspects">.*<tr><td>3</td><td>30</td><td><a href="/batches/1">1</a></td></tr>' home &&
 	ok "serial 3 listed as suspicious (30 scanners), linked to batch 1" || fail "suspects: $(grep -o 'id="suspects".*' home | head -c 400)"
 grep -q '<tr><td>4</td><td>4</td>' home && fail "serial 4 (4 scanners) listed as suspicious" ||
@@ -265,6 +279,28 @@ find scans-copy -type f -exec sha256sum {} + | sort >scans.after
 cmp -s scans.sum scans.after && [ ! -e scans-copy/lock.mdb ] &&
 	ok "the scans folder was not written (no lock file made)" || fail "the scans folder changed"
 chmod -R u+w scans-copy
+kill "$PID" 2>/dev/null
+wait "$PID" 2>/dev/null
+PID=
+grep -Eq 'Sanitizer|runtime error:' console.err && fail "sanitizer report in the console's log: $(head -20 console.err)" ||
+	ok "no sanitizer report in the console's log"
+
+# ---- a copy from a verifyd before the count per day: the approximation, said so -----------
+mkdir scans-old
+for db in scans meta; do mdb_dump -n -s "$db" daily-probe/data.mdb | mdb_load -n -s "$db" scans-old/data.mdb 2>/dev/null || fail "mdb_load $db"; done
+rm -f scans-old/data.mdb-lock
+chmod -R a-w scans-old
+console_start --scans "$WORK/scans-old"
+console_sign_in
+req home GET / -H "Cookie: $COOKIE"
+grep -q "<p id=\"scan-totals\">$((TOTAL + CK)) lượt quét được tính, 4 tem đã quét" home &&
+	grep -q "<table id=\"days\">.*<tr><td>$TODAY</td><td>4</td><td>$((TOTAL + CK))</td></tr>" home &&
+	ok "an older copy: scans by the day of each stamp's last scan, today $TODAY, 4 stamps, $((TOTAL + CK)) scans" ||
+	fail "older copy: $S $(grep -o 'id="scan-totals">[^<]*' home) $(grep -o '<table id="days">.*' home | head -c 300)"
+grep -q '<p id="days-note">Thư mục này từ một verifyd cũ, không đếm lượt quét theo từng ngày' home &&
+	grep -q '<title id="days-t">Lượt quét theo ngày quét cuối (ước tính)' home &&
+	ok "... labelled as an approximation" || fail "older copy's note: $(grep -o '<p id="days-note">[^<]*' home)"
+chmod -R u+w scans-old
 kill "$PID" 2>/dev/null
 wait "$PID" 2>/dev/null
 PID=

@@ -323,6 +323,13 @@ vd_stop TERM
 expect_exit 0 "verifyd --copy-scans LMDB --to Redis" -- "$VERIFYD" --copy-scans "$WORK/lmdb" \
 	--to "unix:$SOCK"
 expect_out "copied 2 stamps" "... 2 stamps copied"
+# the day's count goes too (it replaces the replicas' count of the day, as records are replaced)
+DAY=$(TZ=Asia/Ho_Chi_Minh date +%Y%m%d)
+want=$(python3 -c 'import json,sys; print(sum(json.loads(open(f).read())["counted"] for f in sys.argv[1:]))' lmdb.9 lmdb.10)
+ttl=$(rcli ttl "ocs:d:$DAY")
+[ "$(rcli get "ocs:d:$DAY")" = "$want" ] && [ "$ttl" -gt $((399 * 86400)) ] && [ "$ttl" -le $((400 * 86400)) ] &&
+	ok "copied: today's $want counted scans (ocs:d:$DAY, expiring in 400 days)" ||
+	fail "copied day: $(rcli get "ocs:d:$DAY") for $want, ttl $ttl"
 expect_exit 2 "--copy-scans without --to: usage" -- "$VERIFYD" --copy-scans "$WORK/lmdb"
 rep_start 1 --scans "unix:$SOCK"
 api 1 "$(A 10)"
