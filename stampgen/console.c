@@ -728,8 +728,10 @@ int cmd_console(cli *c, int argc, char **argv)
 		 "default-src 'none'; style-src 'sha256-%s'; img-src 'self' data:; form-action "
 		 "'self'; base-uri 'none'; frame-ancestors 'none'",
 		 b64);
+	console_overview_start(k);
 	if (console_issue_start(k) != 0) {
 		cli_err("console: out of memory");
+		console_overview_stop();
 		stamp_store_close(k->st);
 		free(k);
 		return EXIT_FAILED;
@@ -743,6 +745,7 @@ int cmd_console(cli *c, int argc, char **argv)
 		cli_err("cannot listen on %s port %llu: %s", listen_addr, (unsigned long long)port,
 			strerror(errno));
 		console_issue_stop(k);
+		console_overview_stop();
 		stamp_store_close(k->st);
 		free(k);
 		return EXIT_USAGE;
@@ -759,6 +762,7 @@ int cmd_console(cli *c, int argc, char **argv)
 	MHD_stop_daemon(d);
 	console_issue_stop(k);
 	console_import_stop(k);
+	console_overview_stop();
 	stamp_store_close(k->st);
 	pthread_mutex_destroy(&k->lock);
 	pthread_mutex_destroy(&k->wlock);

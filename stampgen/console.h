@@ -164,6 +164,13 @@ extern const console_route console_batch_routes[];
 extern const console_route console_lifecycle_routes[];
 extern const console_route console_users_routes[];
 
+/*
+ * console_overview.c: the summary of the --scans copy made at start (a large
+ * folder takes longer to walk than a page may), and freed at the end.
+ */
+void console_overview_start(console *k);
+void console_overview_stop(void);
+
 /* console_issue.c: its state made at start and freed at the end (jobs finished). */
 int console_issue_start(console *k);
 void console_issue_stop(console *k);

@@ -14,10 +14,12 @@
  * (stamp_scan_suspicious).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "console.h"
@@ -370,12 +372,94 @@ static int days_of(stamp_scans *sc, scanstat *z)
 	return rc == STAMP_ENOTFOUND ? 0 : rc;
 }
 
-static void scans_section(const console_req *r, strbuf *b)
+/*
+ * The summary of the scans copy, made once per state of the copy (its data
+ * file's identity, size and time) and of the registry (its audit head: a new
+ * batch or revocation changes what the charts say) and per day: walking every
+ * stamp's record of a large folder takes longer than a page may (100,000
+ * scanned stamps: ~50 ms), so a page draws from the summary and the console
+ * makes it once at start. Guarded by its lock; the page draws under it.
+ */
+static struct {
+	pthread_mutex_t lock;
+	int have, rc;
+	struct stat sb;
+	uint64_t audit_seq;
+	int64_t today;
+	scanstat z; /* its b and p are owned here */
+	stamp_diag d;
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void summary_make(console *k, scanstat *z, stamp_diag *d, int *rc)
 {
 	stamp_scans *sc = NULL;
-	stamp_diag d = {{0}};
-	scanstat z;
-	int rc;
+	memset(z, 0, sizeof *z);
+	z->today = (time(NULL) + 7 * 3600) / 86400;
+	if ((*rc = stamp_scans_open_copy(k->scans_dir, &sc, d)) == 0)
+		*rc = days_of(sc, z);
+	if (*rc == 0 && (*rc = stamp_txn_begin(k->st, 0, &z->t)) == 0) {
+		*rc = stamp_store_each_batch(z->t, keep_batch, z);
+		if (*rc == 0) {
+			qsort(z->b, z->nb, sizeof *z->b, by_first_serial);
+			*rc = stamp_scans_each(sc, take_scan, z);
+		}
+		stamp_txn_abort(z->t);
+		z->t = NULL;
+	}
+	stamp_scans_close(sc);
+	if (*rc == 0)
+		qsort(z->p, z->np, sizeof *z->p, by_scans);
+}
+
+/* The summary as it is now, made again when something changed: cache.lock held. */
+static void summary(console *k)
+{
+	char path[4096];
+	struct stat sb;
+	stamp_audit_head head = {0};
+	stamp_txn *t;
+	memset(&sb, 0, sizeof sb);
+	if (snprintf(path, sizeof path, "%s/data.mdb", k->scans_dir) < (int)sizeof path)
+		(void)stat(path, &sb);
+	if (stamp_txn_begin(k->st, 0, &t) == 0) {
+		if (stamp_audit_read_head(t, &head) != 0)
+			head.seq = UINT64_MAX; /* unreadable: never matches, made again */
+		stamp_txn_abort(t);
+	}
+	int64_t today = (time(NULL) + 7 * 3600) / 86400;
+	if (cache.have && cache.sb.st_dev == sb.st_dev && cache.sb.st_ino == sb.st_ino &&
+	    cache.sb.st_size == sb.st_size && cache.sb.st_mtim.tv_sec == sb.st_mtim.tv_sec &&
+	    cache.sb.st_mtim.tv_nsec == sb.st_mtim.tv_nsec && cache.audit_seq == head.seq &&
+	    cache.today == today && head.seq != UINT64_MAX)
+		return;
+	free(cache.z.b);
+	free(cache.z.p);
+	memset(&cache.d, 0, sizeof cache.d);
+	summary_make(k, &cache.z, &cache.d, &cache.rc);
+	cache.have = 1, cache.sb = sb, cache.audit_seq = head.seq, cache.today = today;
+}
+
+void console_overview_start(console *k)
+{
+	if (!k->scans_dir)
+		return;
+	pthread_mutex_lock(&cache.lock);
+	summary(k);
+	pthread_mutex_unlock(&cache.lock);
+}
+
+void console_overview_stop(void)
+{
+	pthread_mutex_lock(&cache.lock);
+	free(cache.z.b);
+	free(cache.z.p);
+	memset(&cache.z, 0, sizeof cache.z);
+	cache.have = 0;
+	pthread_mutex_unlock(&cache.lock);
+}
+
+static void scans_section(const console_req *r, strbuf *b)
+{
 	buf_put(b, "<h2>%s</h2>", T(r, "Lượt quét của người mua", "Shoppers' scans"));
 	if (!r->k->scans_dir) {
 		buf_put(b, "<p id=\"no-scans\">%s</p>",
@@ -386,40 +470,28 @@ static void scans_section(const console_req *r, strbuf *b)
 			  "and run <code>stampgen console --scans FOLDER</code>."));
 		return;
 	}
-	memset(&z, 0, sizeof z);
-	z.today = (time(NULL) + 7 * 3600) / 86400;
-	if ((rc = stamp_scans_open_copy(r->k->scans_dir, &sc, &d)) == 0)
-		rc = days_of(sc, &z);
-	if (rc == 0 && (rc = stamp_txn_begin(r->k->st, 0, &z.t)) == 0) {
-		rc = stamp_store_each_batch(z.t, keep_batch, &z);
-		if (rc == 0) {
-			qsort(z.b, z.nb, sizeof *z.b, by_first_serial);
-			rc = stamp_scans_each(sc, take_scan, &z);
-		}
-		stamp_txn_abort(z.t);
-	}
-	stamp_scans_close(sc);
-	if (rc) {
+	pthread_mutex_lock(&cache.lock);
+	summary(r->k);
+	const scanstat *z = &cache.z;
+	if (cache.rc) {
 		buf_put(b, "<p class=\"err\" role=\"alert\">%s: ",
 			T(r, "Không đọc được thư mục lượt quét", "Cannot read the scans folder"));
-		buf_esc(b, d.msg[0] ? d.msg : stamp_strerror(rc));
+		buf_esc(b, cache.d.msg[0] ? cache.d.msg : stamp_strerror(cache.rc));
 		buf_put(b, "</p>");
 	} else {
-		qsort(z.p, z.np, sizeof *z.p, by_scans);
 		buf_put(b, "<p id=\"scan-totals\">%llu %s, %llu %s (%llu %s).",
-			(unsigned long long)z.scans, T(r, "lượt quét được tính", "counted scans"),
-			(unsigned long long)z.stamps, T(r, "tem đã quét", "stamps scanned"),
-			(unsigned long long)z.requests, T(r, "lượt mở trang", "page requests"));
-		if (z.unknown)
-			buf_put(b, " %llu %s", (unsigned long long)z.unknown,
+			(unsigned long long)z->scans, T(r, "lượt quét được tính", "counted scans"),
+			(unsigned long long)z->stamps, T(r, "tem đã quét", "stamps scanned"),
+			(unsigned long long)z->requests, T(r, "lượt mở trang", "page requests"));
+		if (z->unknown)
+			buf_put(b, " %llu %s", (unsigned long long)z->unknown,
 				T(r, "tem không có trong kho này.", "stamps not in this store."));
 		buf_put(b, "</p>");
-		chart_days(r, b, &z);
-		chart_products(r, b, &z);
-		suspects(r, b, &z);
+		chart_days(r, b, z);
+		chart_products(r, b, z);
+		suspects(r, b, z);
 	}
-	free(z.b);
-	free(z.p);
+	pthread_mutex_unlock(&cache.lock);
 }
 
 static enum MHD_Result overview(console_req *r)
