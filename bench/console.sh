@@ -16,6 +16,9 @@
 # the connection made to the last byte of the page received), the
 # bytes, PASS when the slowest is under 50 ms; beside them the console's own
 # 404 page, the floor of any answer (the frame, the session, no store read).
+# Then the time the console took to start (it makes the summary of the
+# scans folder the overview draws from) and one overview after a change of
+# the registry (the summary made again, the one slow answer).
 # BENCH_QUICK=1: a smoke run (20,000 stamps in 10 batches, REQS 3).
 # BENCH_DIR: the scratch folder (default the build tree). Everything listens
 # on 127.0.0.1 and is stopped at the end.
@@ -95,6 +98,7 @@ SCANS_DONE=$(sed -n 's/^WRK requests=\([0-9]*\).*/\1/p' "$WORK/wrk.out")
 say "scans: $SCANS_DONE page requests over $SCANNED stamps"
 
 port=$((20000 + RANDOM % 12000))
+T_START=$(date +%s%N)
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	port=$((port + 1))
 	"$G" console --port "$port" --scans "$WORK/scans" >"$WORK/console.out" 2>"$WORK/console.err" &
@@ -109,6 +113,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	PID=
 done
 [ -n "$PID" ] || die "the console did not start: $(cat "$WORK/console.err")"
+T_UP=$(( ($(date +%s%N) - T_START) / 1000000 ))
 URL=$(sed -n 's/^ocopstamp console: open //p' "$WORK/console.out")
 B=http://127.0.0.1:$port
 COOKIE=$(curl -s -o /dev/null -D - "$URL" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(ocs_console=[0-9a-f]*\);.*/\1/p')
@@ -142,4 +147,10 @@ for p in "${PAGES[@]}"; do
 	case $verdict in FAIL*) fails=$((fails + 1)) ;; esac
 	printf '%-28s %6s %9s %9s %9s  %s\n' "$p" "${CODE[$p]}" "${BYTES[$p]}" "$med" "$max" "$verdict"
 done
+# what the overview's summary of the scans costs when it is made again: a change of the registry
+g revoke --serial 3 --reason lost >/dev/null
+AGAIN=$(curl -s -o /dev/null -H "Cookie: $COOKIE" -w '%{time_connect} %{time_total}' "$B/" |
+	awk '{ printf "%.2f", ($2 - $1) * 1000 }')
+echo "console started (the scans summary made) in $T_UP ms; the overview after a registry change" \
+	"(the summary made again): $AGAIN ms"
 echo "pages failing: $fails"

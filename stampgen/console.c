@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "vlog.h"
 
 static const char css[] =
 	"body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#f4f4f1}"
@@ -728,6 +729,7 @@ int cmd_console(cli *c, int argc, char **argv)
 		 "default-src 'none'; style-src 'sha256-%s'; img-src 'self' data:; form-action "
 		 "'self'; base-uri 'none'; frame-ancestors 'none'",
 		 b64);
+	vlog_name = "stampgen console"; /* the scans modules' log lines, if any */
 	console_overview_start(k);
 	if (console_issue_start(k) != 0) {
 		cli_err("console: out of memory");

@@ -58,22 +58,6 @@ static int count_batch(const stamp_batch *b, void *ctx)
 	return 0;
 }
 
-/*
- * scans.c links scans_redis.c, which logs through verifyd's vlog (server.c).
- * The console opens folders only (stamp_scans_open_copy refuses a Redis URL),
- * so this is never called; it is here for the link, on stderr like verifyd.
- */
-void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vlog(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("stampgen: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 /* ---- the scans charts ------------------------------------------------------------------ */
 
 #define DAYS 90

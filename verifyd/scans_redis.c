@@ -62,7 +62,7 @@
 #include "scans_table.h"
 #include "stamp/date.h"
 
-void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* server.c */
+#include "vlog.h"
 
 #define SHARD_MAX 8192	/* stamps a shard holds at most (524,288 in all) */
 #define SHARD_KEEP 2048 /* above this, idle clean stamps are let go after a round */

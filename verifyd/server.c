@@ -102,16 +102,6 @@ typedef struct worker {
 	fragment cache[FRAG_KINDS][CACHE_SLOTS];
 } worker;
 
-void vlog(const char *fmt, ...)
-{
-	va_list ap;
-	char line[512];
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "verifyd: %s\n", line);
-}
-
 static void unref(registry_ref *r)
 {
 	if (r && atomic_fetch_sub(&r->refs, 1) == 1) {

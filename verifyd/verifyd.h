@@ -299,7 +299,7 @@ void server_stop(server *s);
 int server_flush(server *s);
 void server_free(server *s);
 
-/* Log one line on stderr: "verifyd: ...". */
-void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Log one line on stderr: "verifyd: ..." (vlog.c). */
+#include "vlog.h"
 
 #endif
