@@ -19,7 +19,7 @@ browser_run flow.out console_flow.mjs "$URL" "$SAMPLES" "$WORK/dl"
 CODE=$(sed -n 's/^code //p' flow.out)
 [ -n "$CODE" ] || { fail "the flow gave no code"; finish; }
 
-[ "$("$STAMPGEN" coop list | tail -n +2 | wc -l)" = 9 ] && ok "the store holds the 9 uploaded cooperatives" ||
+[ "$("$STAMPGEN" coop list | tail -n +2 | wc -l)" = 10 ] && ok "the store holds the 9 uploaded cooperatives and the one added" ||
 	fail "cooperatives: $("$STAMPGEN" coop list | head -3)"
 [ "$("$STAMPGEN" product list | tail -n +2 | wc -l)" = 12 ] && ok "and the 12 products" || fail "products: $("$STAMPGEN" product list | head -3)"
 "$STAMPGEN" event list --product NM-COT-HH >events.out 2>&1 && [ -s events.out ] && ok "and the stages" ||

@@ -2,7 +2,8 @@
 // in Debian's chromium (puppeteer-core), as a person does it:
 //   1. signs in with the printed one-time address;
 //   2. imports samples/coops.csv, products.csv and events.csv through the
-//      upload forms: the preview, then the import button;
+//      upload forms: the preview, then the import button; adds a cooperative
+//      through its form (a bad phone first: the rule beside it);
 //   3. issues a batch from the keyboard alone (Tab to each field, typing,
 //      Enter), waits on the progress page, opens the batch;
 //   4. downloads its sheet PDF and its manifest into OUTDIR (as the console
@@ -70,6 +71,17 @@ try {
 	await upload("coops", "coops.csv");
 	await upload("products", "products.csv");
 	await upload("events", "events.csv");
+	// a cooperative through its form: a bad phone first (the rule beside it), then corrected
+	await page.goto(`${base}/coops/new`, { waitUntil: "load" });
+	const coop = { id: "HTX-MOI", name: "HTX Nông sản Mới", district: "Nga Sơn", province: "Thanh Hóa", address: "xã Nga Liên", phone: "12" };
+	for (const [f, v] of Object.entries(coop)) await page.type(`input#${f}`, v);
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("input#id", (e) => e.form.requestSubmit())]);
+	const beside = await page.$eval("input#phone[aria-invalid=true] + .err", (e) => e.innerText).catch(() => "");
+	check(/số điện thoại/.test(beside), `coop form: the rule beside the bad phone ("${beside.slice(0, 60)}")`, await text());
+	await page.$eval("input#phone", (e) => (e.value = ""));
+	await page.type("input#phone", "0237 3861 234");
+	await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.$eval("input#id", (e) => e.form.requestSubmit())]);
+	check(page.url() === `${base}/coops/HTX-MOI`, "coop form: corrected, saved, its page", page.url());
 	await page.goto(`${base}/products?q=mam`, { waitUntil: "load" });
 	const t = await text();
 	check(t.includes("Nước mắm cốt Hoằng Hóa"), "the imported products are listed (search \"mam\" finds \"mắm\")", t.slice(0, 200));
