@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "stamp/event.h"
 #include "stamp/key.h"
 #include "stamp/revocation.h"
+#include "stamp/user.h"
 
 #define CHUNK 65536 /* stamps verified per round */
 #define THREADS_MAX 64
@@ -469,6 +471,24 @@ static int one_event(ck *c, const MDB_val *k, const MDB_val *v)
 	return 0;
 }
 
+/* ---- the console's accounts ---- */
+
+/* An account decodes (a known role, an Argon2id hash) and its name keeps the rule. */
+static int one_user(ck *c, const MDB_val *k, const MDB_val *v)
+{
+	char kt[80];
+	stamp_user u;
+	stamp_diag d = {{0}};
+	c->n->users++;
+	key_text(k, kt, sizeof kt);
+	if (stamp_unrec_user(k, v, &u))
+		report(c, "users", kt, "the record does not decode");
+	else if (stamp_user_check_name(u.name, &d))
+		report(c, "users", kt, "%s", d.msg);
+	sodium_memzero(&u, sizeof u);
+	return 0;
+}
+
 /* ---- revocations and their index ---- */
 
 static int one_revocation(ck *c, const MDB_val *k, const MDB_val *v)
@@ -648,7 +668,8 @@ int stamp_store_check(stamp_store *st, unsigned threads, stamp_problem_cb cb, vo
 	batches_complete(&c);
 	if ((rc = each(&c, "reserved", one_reservation)) ||
 	    (rc = each(&c, "revocations", one_revocation)) ||
-	    (rc = each(&c, "revidx", one_index_entry)) || (rc = each(&c, "events", one_event)))
+	    (rc = each(&c, "revidx", one_index_entry)) || (rc = each(&c, "events", one_event)) ||
+	    (rc = each(&c, "users", one_user)))
 		goto leave;
 	revocations_indexed(&c);
 	counters(&c);

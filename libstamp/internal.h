@@ -114,6 +114,12 @@ int stamp_b32_decode(const char *in, size_t len, uint8_t *out, size_t n);
  */
 int stamp_tabular_read(const char *path, size_t max, char **text, size_t *len, unsigned char *delim,
 		       stamp_diag *diag);
+/*
+ * user.c: an account's record under its key (the name), checked (version,
+ * role, flags, an Argon2id hash string); STAMP_ECORRUPT when it is not one.
+ */
+struct stamp_user;
+int stamp_unrec_user(const MDB_val *k, const MDB_val *v, struct stamp_user *out);
 /* tabular.c: the file whole (at most max bytes), NUL-terminated, malloc'd. */
 int stamp_file_read(const char *path, size_t max, char **out, size_t *len, stamp_diag *diag);
 

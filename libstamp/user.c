@@ -94,7 +94,7 @@ static size_t rec_user(const stamp_user *u, uint8_t buf[USER_REC_MAX])
 	return n + hl;
 }
 
-static int unrec_user(const MDB_val *k, const MDB_val *v, stamp_user *out)
+int stamp_unrec_user(const MDB_val *k, const MDB_val *v, stamp_user *out)
 {
 	stamp_rbuf r = {.p = v->mv_data, .len = v->mv_size};
 	memset(out, 0, sizeof *out);
@@ -136,7 +136,7 @@ int stamp_user_get(stamp_txn *t, const char *name, stamp_user *out)
 	MDB_val k = val_of(name, n);
 	if ((rc = mdb_get(txn, dbi, &k, &v)) == MDB_NOTFOUND)
 		return STAMP_ENOTFOUND;
-	return rc ? rc : unrec_user(&k, &v, out);
+	return rc ? rc : stamp_unrec_user(&k, &v, out);
 }
 
 static int put_user(stamp_txn *t, const stamp_user *u)
@@ -206,7 +206,7 @@ int stamp_user_each(stamp_txn *t, stamp_user_cb cb, void *ctx)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
-		if ((rc = unrec_user(&k, &v, &u)) || (rc = cb(&u, ctx)))
+		if ((rc = stamp_unrec_user(&k, &v, &u)) || (rc = cb(&u, ctx)))
 			break;
 	mdb_cursor_close(cur);
 	sodium_memzero(&u, sizeof u);

@@ -78,11 +78,12 @@ int cmd_check(cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	printf("checked: %llu keys, %llu coops, %llu products, %llu batches, %llu stamps, "
-	       "%llu revocations, %llu audit entries, %llu events; %llu problem%s\n",
+	       "%llu revocations, %llu audit entries, %llu events, %llu accounts; %llu problem%s\n",
 	       (unsigned long long)n.keys, (unsigned long long)n.coops,
 	       (unsigned long long)n.products, (unsigned long long)n.batches,
 	       (unsigned long long)n.stamps, (unsigned long long)n.revocations,
 	       (unsigned long long)n.audit, (unsigned long long)n.events,
-	       (unsigned long long)n.problems, n.problems == 1 ? "" : "s");
+	       (unsigned long long)n.users, (unsigned long long)n.problems,
+	       n.problems == 1 ? "" : "s");
 	return n.problems ? EXIT_FAILED : EXIT_OK;
 }

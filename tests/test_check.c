@@ -190,6 +190,30 @@ static void bad_version_byte(void **state)
 	assert_int_equal(f.n, 3);
 }
 
+/* The console's accounts: a good one counted, a damaged one and a bad name reported. */
+static void accounts_checked(void **state)
+{
+	fixture *fx = *state;
+	found f;
+	stamp_txn *t;
+	assert_int_equal(stamp_txn_begin(fx->st, 1, &t), 0);
+	assert_int_equal(stamp_user_add(t, "lan", STAMP_ROLE_OFFICER, "mật khẩu dài",
+					strlen("mật khẩu dài"), 0, NULL),
+			 0);
+	assert_int_equal(stamp_txn_commit(t, NULL), 0);
+	uint8_t uv[512];
+	size_t ulen = sizeof uv;
+	get_raw(fx, "users", "lan", 3, uv, &ulen);
+	put_raw(fx, "users", "BAD NAME", 8, uv, ulen);
+	uv[0] = 9;
+	put_raw(fx, "users", "minh", 4, uv, ulen);
+	stamp_check_counts un = check(fx, &f, 2);
+	assert_int_equal(un.users, 3);
+	has(&f, "users minh: the record does not decode");
+	has(&f, "users BAD NAME: ");
+	assert_int_equal(f.n, 2);
+}
+
 static void wrong_signature(void **state)
 {
 	fixture *fx = *state;
@@ -287,6 +311,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stamp_outside_its_batch, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(bad_version_byte, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(wrong_signature, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(accounts_checked, setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(missing_stamps_and_references, setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(audit_and_counters, setup, fixture_teardown),

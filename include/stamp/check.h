@@ -26,6 +26,7 @@ typedef struct stamp_check_counts {
 	uint64_t keys, coops, products, batches, lots, stamps, reservations, revocations, audit;
 	uint64_t problems;
 	uint64_t events; /* production stages (event.h) */
+	uint64_t users;	 /* the console's accounts (user.h) */
 } stamp_check_counts;
 
 /*

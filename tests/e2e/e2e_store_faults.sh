@@ -19,7 +19,7 @@ g issue --product NM-COT-HH --lot L1 --produced 2026-11-01 --count 3000 --key k1
 CODE=$(awk -F, '$1 == 1500 { print $2 }' b1/manifest.csv)
 [ -n "$CODE" ] && ok "store made: 3000 stamps" || fail "no batch"
 expect_exit 0 "check on the sound store" -- "$STAMPGEN" check
-expect_out "^checked: 1 keys, [0-9]+ coops, [0-9]+ products, 1 batches, 3000 stamps, 0 revocations, [0-9]+ audit entries, 0 events; 0 problems$" \
+expect_out "^checked: 1 keys, [0-9]+ coops, [0-9]+ products, 1 batches, 3000 stamps, 0 revocations, [0-9]+ audit entries, 0 events, 0 accounts; 0 problems$" \
 	"the summary counts what is there"
 
 # a snapshot as verifyd reads it, and its size
