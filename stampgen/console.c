@@ -759,8 +759,9 @@ int cmd_console(cli *c, int argc, char **argv)
 	fflush(stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* not pause(): a signal between the test and the call would be waited for forever */
 	while (!stop)
-		pause();
+		sleep(1);
 	MHD_stop_daemon(d);
 	console_issue_stop(k);
 	console_import_stop(k);

@@ -35,14 +35,15 @@ console_start() {
 req() {
 	o=$1 m=$2 p=$3
 	shift 3
-	S=$(curl -s --max-time 30 -X "$m" -o "$o" -D "$o.h" -w '%{http_code}' "$@" "$B$p") || S=000
+	S=$(curl -s --max-time 15 -X "$m" -o "$o" -D "$o.h" -w '%{http_code}' "$@" "$B$p") || S=000
 }
 console_sign_in() {
 	req signin GET "${URL#"$B"}"
 	COOKIE=$(tr -d '\r' <signin.h | sed -n 's/^[Ss]et-[Cc]ookie: \(ocs_console=[0-9a-f]*\);.*/\1/p')
 	req signin-home GET / -H "Cookie: $COOKIE"
 	CSRF=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' signin-home | head -1)
-	[ -n "$COOKIE" ] && [ -n "$CSRF" ] || { fail "could not sign in ($S)"; finish; }
+	[ -n "$COOKIE" ] && [ -n "$CSRF" ] ||
+		{ fail "could not sign in ($S): $(tail -5 console.err)"; finish; }
 }
 post() {
 	o=$1 p=$2
